@@ -1,0 +1,180 @@
+"""serve(): the composition root. One process: collector, ingest, hub, status, web.
+
+Nesting order: database server -> asyncio bridge -> pool -> nursery. Every service is started
+with `nursery.start` so it reports what it bound. Shutdown drains in order: the collector stops
+accepting and its connections end, ingest stores (or journals) all it holds, the web servers
+finish through their shutdown trigger, then the pool and the database close.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio import serve as hypercorn_serve
+
+from p88.config import Config, HostPort
+from p88.db.database import Database, open_database
+from p88.hub import Hub
+from p88.ingest.journal import Journal
+from p88.ingest.resume import ResumeTracker
+from p88.ingest.writer import IngestWriter
+from p88.stats import Stats
+from p88.status.app import StatusSources, make_status_app
+from p88.tcp.server import CollectorServices, serve_collector
+from p88.web.app import WebServices, create_app
+
+log = logging.getLogger(__name__)
+
+WEB_RESTART_DELAY = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """What a started server bound, for tests (port 0) and for the start-up banner."""
+
+    collector: tuple[str, int]
+    status_url: str
+    web_url: str
+    database: Database
+    stats: Stats
+    hub: Hub
+    shutdown: Callable[[], None]
+
+
+def _hypercorn_config(bind: HostPort, config: Config | None = None) -> HypercornConfig:
+    hc = HypercornConfig()
+    hc.bind = [str(bind)]
+    hc.accesslog = None
+    hc.errorlog = logging.getLogger("hypercorn.error")  # type: ignore[assignment]
+    hc.graceful_timeout = 3.0
+    hc.keep_alive_timeout = 30.0
+    if config is not None and config.web.certfile:
+        hc.certfile = config.web.certfile
+        hc.keyfile = config.web.keyfile
+    return hc
+
+
+async def _serve_http(
+    app: Any,
+    hc: HypercornConfig,
+    shutdown: trio.Event,
+    *,
+    task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve `app` until `shutdown` is set (Hypercorn must stop by its trigger, never by
+    cancellation); report the first URL it bound."""
+    async with trio.open_nursery() as nursery:
+        urls = await nursery.start(
+            partial(hypercorn_serve, app, hc, shutdown_trigger=shutdown.wait)
+        )
+        task_status.started(urls[0])
+
+
+async def _supervise_web(
+    make_app: Callable[[], Any],
+    hc: HypercornConfig,
+    shutdown: trio.Event,
+    *,
+    task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run the web server; if it dies of a bug, log and restart it so the collector goes on."""
+    first = True
+    while not shutdown.is_set():
+        try:
+            async with trio.open_nursery() as nursery:
+                url = await nursery.start(_serve_http, make_app(), hc, shutdown)
+                if first:
+                    task_status.started(url)
+                    first = False
+                    # Later restarts bind the port that was actually bound (port 0 in tests).
+                    hc.bind = [url.split("://", 1)[1]]
+        except Exception:
+            if first:
+                raise
+            log.exception("the web server failed; restarting it in %.0f s", WEB_RESTART_DELAY)
+            await trio.sleep(WEB_RESTART_DELAY)
+
+
+async def _watch_signals(shutdown: trio.Event) -> None:
+    """First SIGINT/SIGTERM: graceful shutdown. A second one: stop at once."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            if shutdown.is_set():
+                log.warning("second %s: stopping now", signal.Signals(signum).name)
+                os._exit(1)
+            log.info("%s: shutting down (again to stop at once)", signal.Signals(signum).name)
+            shutdown.set()
+
+
+async def serve(
+    config: Config,
+    *,
+    apply_migrations: bool = True,
+    handle_signals: bool = True,
+    task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED,
+    on_ready: Callable[[Running], Awaitable[None]] | None = None,
+) -> None:
+    shutdown = trio.Event()
+    async with open_database(config, apply_migrations=apply_migrations) as database:
+        stats, hub, resume = Stats(), Hub(), ResumeTracker()
+        journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
+        resume.note(await trio.to_thread.run_sync(journal.all_passings))
+        writer = IngestWriter(
+            database.pool,
+            journal,
+            hub,
+            stats,
+            resume,
+            batch_size=config.collector.batch_size,
+            batch_wait=config.collector.batch_wait,
+        )
+        async with trio.open_nursery() as nursery:
+            if handle_signals:
+                nursery.start_soon(_watch_signals, shutdown)
+            await nursery.start(writer.run)
+            collector_scope = trio.CancelScope()
+            services = CollectorServices(
+                config.collector,
+                config.event.timezone,
+                database.pool,
+                stats,
+                writer.send_channel,
+                resume,
+            )
+
+            async def run_collector(*, task_status: trio.TaskStatus[tuple[str, int]]) -> None:
+                with collector_scope:
+                    await serve_collector(services, task_status=task_status)
+
+            collector = await nursery.start(run_collector)
+            status_app = make_status_app(StatusSources(stats, database.pool, hub))
+            status_url = await nursery.start(
+                _serve_http, status_app, _hypercorn_config(config.status.bind), shutdown
+            )
+            web_services = WebServices(config, database.pool, hub, stats)
+            web_url = await nursery.start(
+                _supervise_web,
+                lambda: create_app(web_services),
+                _hypercorn_config(config.web.bind, config),
+                shutdown,
+            )
+            running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
+            task_status.started(running)
+            if on_ready is not None:
+                await on_ready(running)
+            await shutdown.wait()
+            log.info("shutting down: closing the collector")
+            collector_scope.cancel()
+            # The writer ends once every connection's channel clone and this one are closed,
+            # after it has stored or journaled all that they sent.
+            await writer.send_channel.aclose()
+            nursery.cancel_scope.deadline = trio.current_time() + 30
+    log.info("stopped")

@@ -1,0 +1,208 @@
+"""p88.toml -> frozen dataclasses.
+
+Unknown keys and bad values stop start-up with a message that names the key, because a typo in
+a race-day config must never be silently ignored. `P88_*` environment variables override
+secrets and the DSN so they need not live in the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+COLLECTOR_AUTH_METHODS = ("none", "plaintext", "hmac-sha1", "hmac-md5", "seed-sha1", "seed-md5")
+
+
+class ConfigError(Exception):
+    """A config problem a person must fix; the message names the key and what is allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    dsn: str = ""  # empty: run the embedded PostgreSQL in data_dir
+    data_dir: Path = Path("p88-data")
+    pool_size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorConfig:
+    bind: HostPort = HostPort("0.0.0.0", 61611)  # noqa: S104 - hardware on the LAN must reach it
+    authentication: str = "none"
+    anonymous_partner: str = "default"  # partner slug of unauthenticated connections; "" refuses
+    ping_interval: float = 10.0
+    idle_timeout: float = 30.0
+    max_connections: int = 500
+    batch_size: int = 2000
+    batch_wait: float = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class StatusConfig:
+    bind: HostPort = HostPort("127.0.0.1", 61612)
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    bind: HostPort = HostPort("127.0.0.1", 5001)
+    public_url: str = ""  # how people reach the web app, for links it prints; "" = from bind
+    certfile: str = ""
+    keyfile: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EventConfig:
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    collector: CollectorConfig = field(default_factory=CollectorConfig)
+    status: StatusConfig = field(default_factory=StatusConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    event: EventConfig = field(default_factory=EventConfig)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.event.timezone)
+
+
+def parse_host_port(text: str, key: str) -> HostPort:
+    """`host:port`, `[v6]:port` or `:port` (all interfaces is never implied: "" means loopback)."""
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ConfigError(f"{key} = {text!r}: expected HOST:PORT, for example 127.0.0.1:5001")
+    host = host.strip("[]") or "127.0.0.1"
+    return HostPort(host, int(port_text))
+
+
+def _check_section(data: Any, section: str, allowed: set[str]) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{section}] must be a table")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"unknown key {section}.{unknown[0]}; allowed keys in [{section}]: "
+            + ", ".join(sorted(allowed))
+        )
+    return data
+
+
+def _typed(value: Any, expected: type, key: str) -> Any:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if expected is int and isinstance(value, bool):
+        raise ConfigError(f"{key} must be a whole number, not {value!r}")
+    if not isinstance(value, expected):
+        raise ConfigError(f"{key} must be a {expected.__name__}, not {value!r}")
+    return value
+
+
+def _build(cls: type[Any], raw: Mapping[str, Any], section: str) -> Any:
+    """Build one section dataclass, converting and checking each field by its declared type."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _check_section(raw, section, set(fields))
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        key = f"{section}.{name}"
+        current = getattr(defaults, name)
+        if isinstance(current, HostPort):
+            values[name] = parse_host_port(_typed(value, str, key), key)
+        elif isinstance(current, Path):
+            values[name] = Path(_typed(value, str, key))
+        else:
+            values[name] = _typed(value, type(current), key)
+    return cls(**values)
+
+
+def _validate(config: Config) -> None:
+    if config.collector.authentication not in COLLECTOR_AUTH_METHODS:
+        raise ConfigError(
+            f"collector.authentication = {config.collector.authentication!r}; "
+            f"choose one of {', '.join(COLLECTOR_AUTH_METHODS)}"
+        )
+    if config.collector.authentication == "none" and not config.collector.anonymous_partner:
+        raise ConfigError(
+            "collector.authentication = 'none' with an empty collector.anonymous_partner "
+            "would refuse every connection; set a partner slug or choose an authentication"
+        )
+    try:
+        zoneinfo.ZoneInfo(config.event.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"event.timezone = {config.event.timezone!r} is not a known time zone; "
+            "use an IANA name such as Europe/Berlin or America/New_York"
+        ) from exc
+    for key, value in (
+        ("collector.ping_interval", config.collector.ping_interval),
+        ("collector.idle_timeout", config.collector.idle_timeout),
+        ("collector.batch_wait", config.collector.batch_wait),
+    ):
+        if value <= 0:
+            raise ConfigError(f"{key} must be greater than 0")
+    for key, number in (
+        ("collector.batch_size", config.collector.batch_size),
+        ("collector.max_connections", config.collector.max_connections),
+        ("database.pool_size", config.database.pool_size),
+    ):
+        if number < 1:
+            raise ConfigError(f"{key} must be at least 1")
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "database": DatabaseConfig,
+    "collector": CollectorConfig,
+    "status": StatusConfig,
+    "web": WebConfig,
+    "event": EventConfig,
+}
+
+
+def config_from_mapping(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
+    _check_section(dict(data), "top level", set(SECTIONS))
+    sections = {name: _build(cls, data.get(name, {}), name) for name, cls in SECTIONS.items()}
+    config = Config(**sections)
+    env = os.environ if env is None else env
+    if env.get("P88_DATABASE_DSN"):
+        config = dataclasses.replace(
+            config, database=dataclasses.replace(config.database, dsn=env["P88_DATABASE_DSN"])
+        )
+    _validate(config)
+    return config
+
+
+def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
+    """Read `path`, or ./p88.toml if it exists, or use the built-in defaults."""
+    if path is None:
+        default = Path("p88.toml")
+        if not default.exists():
+            return config_from_mapping({}, env)
+        path = default
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    try:
+        return config_from_mapping(data, env)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc

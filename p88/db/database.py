@@ -1,0 +1,76 @@
+"""Opening the database for `p88 serve` and the CLI: embedded server or DSN, migrations, pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import trio
+
+from p88.config import Config
+from p88.db.embedded import EmbeddedPostgres
+from p88.db.migrate import migrate, pending_migrations
+from p88.db.pool import Pool, connect, open_bridge, open_pool, redact, wait_until_reachable
+
+log = logging.getLogger(__name__)
+
+
+class PendingMigrations(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class Database:
+    dsn: str
+    pool: Pool
+    embedded: EmbeddedPostgres | None
+
+
+@asynccontextmanager
+async def database_server(config: Config) -> AsyncIterator[tuple[str, EmbeddedPostgres | None]]:
+    """Yield the DSN to use: the configured one, or the embedded server's (started here and
+    stopped on the way out)."""
+    if config.database.dsn:
+        yield config.database.dsn, None
+        return
+    embedded = EmbeddedPostgres(config.database.data_dir)
+    log.info("starting the embedded PostgreSQL in %s", embedded.pgdata)
+    dsn = await trio.to_thread.run_sync(embedded.start)
+    try:
+        yield dsn, embedded
+    finally:
+        with trio.CancelScope(shield=True):
+            log.info("stopping the embedded PostgreSQL")
+            await trio.to_thread.run_sync(embedded.stop)
+
+
+async def prepare_schema(dsn: str, *, apply: bool) -> None:
+    """Apply pending migrations, or refuse to go on when `apply` is False and some are pending."""
+    await wait_until_reachable(dsn)
+    async with connect(dsn) as conn:
+        if apply:
+            applied = await migrate(conn)
+            for migration in applied:
+                log.info("applied migration %04d_%s", migration.version, migration.name)
+            return
+        pending = await pending_migrations(conn)
+        if pending:
+            names = ", ".join(f"{m.version:04d}_{m.name}" for m in pending)
+            raise PendingMigrations(
+                f"the database at {redact(dsn)} needs migrations ({names}); "
+                "run `p88 migrate` or start without --no-migrate"
+            )
+
+
+@asynccontextmanager
+async def open_database(
+    config: Config, *, apply_migrations: bool = True, pool_size: int | None = None
+) -> AsyncIterator[Database]:
+    """Server (embedded or DSN), then the asyncio bridge, schema check, then the pool."""
+    async with database_server(config) as (dsn, embedded), open_bridge():
+        await prepare_schema(dsn, apply=apply_migrations)
+        size = pool_size or config.database.pool_size
+        async with open_pool(dsn, max_size=size) as pool:
+            yield Database(dsn, pool, embedded)

@@ -1,0 +1,84 @@
+"""Partners (timing companies) and their collector credentials."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from p88.db.pool import Connection, UniqueViolation
+from p88.passwords import hash_secret
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class PartnerError(Exception):
+    """A message for the person who asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    id: int
+    slug: str
+    name: str
+
+
+async def create_partner(conn: Connection, slug: str, name: str) -> Partner:
+    if not SLUG_PATTERN.match(slug):
+        raise PartnerError(
+            f"{slug!r} is not a valid partner slug: use lower-case letters, digits and dashes "
+            "(up to 63), starting with a letter or digit"
+        )
+    try:
+        row = await conn.fetchrow(
+            "INSERT INTO partners (slug, name) VALUES ($1, $2) RETURNING id, slug, name",
+            slug,
+            name or slug,
+        )
+    except UniqueViolation as exc:
+        raise PartnerError(f"a partner with slug {slug!r} already exists") from exc
+    return Partner(row["id"], row["slug"], row["name"])
+
+
+async def partner_by_slug(conn: Connection, slug: str) -> Partner | None:
+    row = await conn.fetchrow("SELECT id, slug, name FROM partners WHERE slug = $1", slug)
+    return None if row is None else Partner(row["id"], row["slug"], row["name"])
+
+
+async def set_collector_credential(
+    conn: Connection, partner: Partner, username: str, secret: str, *, keep_plain: bool
+) -> None:
+    """Create the credential, or rotate its secret if `username` already belongs to `partner`.
+    `keep_plain` stores the secret itself too, which hmac-*/seed-* authentication needs."""
+    if not USERNAME_PATTERN.match(username):
+        raise PartnerError(
+            f"{username!r} is not a valid collector user: 1-64 letters, digits, '.', '_' or '-'"
+        )
+    owner = await conn.fetchval(
+        "SELECT partner_id FROM collector_credentials WHERE username = $1", username
+    )
+    if owner is not None and owner != partner.id:
+        raise PartnerError(f"collector user {username!r} belongs to another partner")
+    await conn.execute(
+        """
+        INSERT INTO collector_credentials (partner_id, username, secret_hash, secret_plain)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (username) DO UPDATE
+        SET secret_hash = EXCLUDED.secret_hash, secret_plain = EXCLUDED.secret_plain,
+            revoked_at = NULL, created_at = now()
+        """,
+        partner.id,
+        username,
+        hash_secret(secret),
+        secret if keep_plain else None,
+    )
+
+
+async def revoke_collector_credential(conn: Connection, partner: Partner, username: str) -> bool:
+    status = await conn.execute(
+        "UPDATE collector_credentials SET revoked_at = now() "
+        "WHERE username = $1 AND partner_id = $2 AND revoked_at IS NULL",
+        username,
+        partner.id,
+    )
+    return bool(status.endswith(" 1"))

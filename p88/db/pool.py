@@ -1,0 +1,98 @@
+"""The one module that imports triopg and trio_asyncio: it opens the asyncio bridge and the pool.
+
+Order matters: the trio-asyncio loop first, then the pool, then the caller's nursery; the
+reverse hangs on exit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import trio
+import trio_asyncio
+import triopg
+
+log = logging.getLogger(__name__)
+
+# A triopg connection or pool proxy. triopg ships no type information; this alias documents
+# which object a function expects.
+Connection = Any
+Pool = Any
+
+# Raised when PostgreSQL is stopped, restarting or unreachable: ingest journals instead.
+DATABASE_DOWN_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_database_down(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_DOWN_ERRORS)
+
+
+UniqueViolation = asyncpg.exceptions.UniqueViolationError
+
+
+@asynccontextmanager
+async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncIterator[Pool]:
+    """An asyncpg pool (triopg proxy). Needs the bridge open (`open_bridge`)."""
+    pool = triopg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=5,  # connecting to a stopped server must fail fast, not hang ingest
+        command_timeout=60,
+        max_inactive_connection_lifetime=60,
+    )
+    async with pool:
+        yield pool
+
+
+@asynccontextmanager
+async def connect(dsn: str) -> AsyncIterator[Connection]:
+    """One connection outside any pool (migrations, CLI commands). Needs the bridge open."""
+    async with triopg.connect(dsn, timeout=10) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def open_bridge() -> AsyncIterator[None]:
+    """Just the asyncio bridge, for CLI commands that use `connect`."""
+    async with trio_asyncio.open_loop():
+        yield
+
+
+async def wait_until_reachable(dsn: str, *, attempts: int = 50, delay: float = 0.2) -> None:
+    """Retry connecting until the server answers (it may still be starting up)."""
+    last: BaseException | None = None
+    for _ in range(attempts):
+        try:
+            async with connect(dsn) as conn:
+                await conn.fetchval("SELECT 1")
+                return
+        except DATABASE_DOWN_ERRORS as exc:
+            last = exc
+            await trio.sleep(delay)
+    raise RuntimeError(f"PostgreSQL at {redact(dsn)} did not answer: {last}")
+
+
+def redact(dsn: str) -> str:
+    """The DSN without its password, for messages and logs."""
+    if "@" not in dsn or "://" not in dsn:
+        return dsn
+    scheme, rest = dsn.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else dsn

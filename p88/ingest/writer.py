@@ -1,0 +1,327 @@
+"""The batching writer: reads from every connection -> one round trip per batch -> the hub.
+
+One task owns the database writes and the journal, so the order of reads is kept and there is
+no race between spilling to the journal and replaying it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import trio
+
+from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, Pool
+from p88.hub import Hub
+from p88.ingest.journal import Journal
+from p88.ingest.records import Passing, SessionKey, StoredRead
+from p88.ingest.resume import ResumeTracker
+from p88.stats import Stats
+
+log = logging.getLogger(__name__)
+
+UPSERT_SESSION = """
+INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name)
+VALUES ($1, $2, $3, $4, $2)
+ON CONFLICT (partner_id, event_name, day) DO UPDATE SET event_name = EXCLUDED.event_name
+RETURNING id
+"""
+
+UPSERT_LOCATION = """
+INSERT INTO timing_locations (partner_id, session_id, name) VALUES ($1, $2, $3)
+ON CONFLICT (session_id, name) DO UPDATE SET name = EXCLUDED.name
+RETURNING id
+"""
+
+# One statement for the whole batch; the unique dedup index turns repeats into no-ops, and
+# RETURNING tells which reads are new (only those go to the screens).
+INSERT_READS = """
+INSERT INTO timing_reads (partner_id, session_id, location_id, tag, local_time, lap,
+                          reader_id, gator, sequence, connection_id, received_at)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamp[],
+                     $6::integer[], $7::text[], $8::integer[], $9::bigint[], $10::text[],
+                     $11::timestamptz[])
+ON CONFLICT DO NOTHING
+RETURNING id, session_id, location_id, tag, local_time, lap, reader_id, gator, sequence,
+          received_at, partner_id
+"""
+
+INSERT_GUNS = """
+INSERT INTO gun_times (partner_id, session_id, location_id, local_time, sequence, reader_id)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamp[], $5::bigint[],
+                     $6::text[])
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+UPSERT_RESUME = """
+INSERT INTO collector_resume (partner_id, connection_id, location, last_sequence)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+ON CONFLICT (partner_id, connection_id, location) DO UPDATE
+SET last_sequence = GREATEST(collector_resume.last_sequence, EXCLUDED.last_sequence),
+    updated_at = now()
+"""
+
+TOUCH_SESSIONS = "UPDATE timing_sessions SET last_read_at = now() WHERE id = ANY($1::bigint[])"
+
+
+@dataclass(slots=True)
+class IdCache:
+    """Session and location ids already known, so a steady stream needs no lookups."""
+
+    sessions: dict[SessionKey, int] = field(default_factory=dict)
+    locations: dict[tuple[int, str], int] = field(default_factory=dict)
+    location_names: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class WriteResult:
+    stored: list[StoredRead]
+    duplicates: int
+    guns: int
+
+
+async def _resolve_ids(
+    conn: Connection, batch: Sequence[Passing], cache: IdCache, fresh: IdCache
+) -> None:
+    """Find or create each session and location of the batch. New ids go to `fresh`, which
+    joins the cache only after commit, so a rolled-back id is never reused."""
+    for p in batch:
+        key = p.session
+        session_id = cache.sessions.get(key) or fresh.sessions.get(key)
+        if session_id is None:
+            session_id = await conn.fetchval(
+                UPSERT_SESSION, key.partner_id, key.event, key.day, key.timezone
+            )
+            fresh.sessions[key] = session_id
+        loc_key = (session_id, p.location)
+        if loc_key not in cache.locations and loc_key not in fresh.locations:
+            location_id = await conn.fetchval(
+                UPSERT_LOCATION, key.partner_id, session_id, p.location
+            )
+            fresh.locations[loc_key] = location_id
+            fresh.location_names[location_id] = p.location
+
+
+def _max_sequences(batch: Sequence[Passing]) -> dict[tuple[int, str, str], int]:
+    best: dict[tuple[int, str, str], int] = {}
+    for p in batch:
+        key = (p.session.partner_id, p.connection_id, p.location)
+        if p.sequence > best.get(key, -1):
+            best[key] = p.sequence
+    return best
+
+
+async def write_batch(pool: Pool, batch: Sequence[Passing], cache: IdCache) -> WriteResult:
+    """Store one batch in one transaction; return the reads that were new."""
+    fresh = IdCache()
+    async with pool.acquire() as conn, conn.transaction():
+        await _resolve_ids(conn, batch, cache, fresh)
+
+        def session_of(p: Passing) -> int:
+            return cache.sessions.get(p.session) or fresh.sessions[p.session]
+
+        def location_of(p: Passing, session_id: int) -> int:
+            key = (session_id, p.location)
+            return cache.locations.get(key) or fresh.locations[key]
+
+        reads = [p for p in batch if not p.is_gun]
+        guns = [p for p in batch if p.is_gun]
+        rows = []
+        if reads:
+            sessions = [session_of(p) for p in reads]
+            rows = await conn.fetch(
+                INSERT_READS,
+                [p.session.partner_id for p in reads],
+                sessions,
+                [location_of(p, s) for p, s in zip(reads, sessions, strict=True)],
+                [p.tag for p in reads],
+                [p.local_time for p in reads],
+                [p.lap for p in reads],
+                [p.reader_id for p in reads],
+                [p.gator for p in reads],
+                [p.sequence for p in reads],
+                [p.connection_id for p in reads],
+                [p.received_at for p in reads],
+            )
+        gun_rows = []
+        if guns:
+            sessions = [session_of(p) for p in guns]
+            gun_rows = await conn.fetch(
+                INSERT_GUNS,
+                [p.session.partner_id for p in guns],
+                sessions,
+                [location_of(p, s) for p, s in zip(guns, sessions, strict=True)],
+                [p.local_time for p in guns],
+                [p.sequence for p in guns],
+                [p.reader_id for p in guns],
+            )
+        resume = _max_sequences(batch)
+        await conn.execute(
+            UPSERT_RESUME,
+            [k[0] for k in resume],
+            [k[1] for k in resume],
+            [k[2] for k in resume],
+            list(resume.values()),
+        )
+        await conn.execute(TOUCH_SESSIONS, list({session_of(p) for p in batch}))
+    cache.sessions.update(fresh.sessions)
+    cache.locations.update(fresh.locations)
+    cache.location_names.update(fresh.location_names)
+    stored = [
+        StoredRead(
+            id=r["id"],
+            partner_id=r["partner_id"],
+            session_id=r["session_id"],
+            location_id=r["location_id"],
+            location=cache.location_names[r["location_id"]],
+            tag=r["tag"],
+            local_time=r["local_time"],
+            lap=r["lap"],
+            reader_id=r["reader_id"],
+            gator=r["gator"],
+            sequence=r["sequence"],
+            received_at=r["received_at"],
+        )
+        for r in rows
+    ]
+    return WriteResult(stored, len(reads) - len(rows), len(gun_rows))
+
+
+class IngestWriter:
+    """Owns the ingest channel: batches reads, writes them, journals them when the DB is down."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        journal: Journal,
+        hub: Hub,
+        stats: Stats,
+        resume: ResumeTracker,
+        *,
+        batch_size: int = 2000,
+        batch_wait: float = 0.005,
+        channel_batches: int = 64,
+        retry_interval: float = 0.5,
+    ) -> None:
+        self.pool = pool
+        self.journal = journal
+        self.hub = hub
+        self.stats = stats
+        self.resume = resume
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.retry_interval = retry_interval
+        self.cache = IdCache()
+        # Bounded: when the database is slow, handlers block here and stop reading their
+        # sockets, so backpressure reaches the hardware instead of memory.
+        self.send_channel, self._receive = trio.open_memory_channel[list[Passing]](channel_batches)
+        self._next_retry = 0.0
+        self.stats.journal_backlog = journal.backlog
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Runs until every clone of send_channel is closed and all it held is stored."""
+        task_status.started()
+        async with self._receive:
+            while True:
+                batch = await self._gather()
+                if batch is None:
+                    break
+                if batch:
+                    await self._store(batch)
+                    self.stats.ingest_backlog -= len(batch)
+                if self.journal.backlog:
+                    await self._drain_journal()
+        if self.journal.backlog:
+            await self._drain_journal(force=True)
+
+    async def _gather(self) -> list[Passing] | None:
+        """Wait for reads, then take whatever else is queued (up to batch_size, batch_wait).
+        Returns [] when it is time to retry the journal, None when the channel is closed."""
+        try:
+            if self.journal.backlog:
+                with trio.move_on_after(self.retry_interval):
+                    batch = list(await self._receive.receive())
+                    return await self._fill(batch)
+                return []
+            return await self._fill(list(await self._receive.receive()))
+        except trio.EndOfChannel:
+            return None
+
+    async def _fill(self, batch: list[Passing]) -> list[Passing]:
+        deadline = trio.current_time() + self.batch_wait
+        while len(batch) < self.batch_size:
+            try:
+                batch.extend(self._receive.receive_nowait())
+                continue
+            except trio.WouldBlock:
+                pass
+            except trio.EndOfChannel:
+                break
+            with trio.move_on_at(deadline) as scope:
+                try:
+                    batch.extend(await self._receive.receive())
+                except trio.EndOfChannel:
+                    break
+            if scope.cancelled_caught:
+                break
+        return batch
+
+    async def _store(self, batch: list[Passing]) -> None:
+        if self.journal.backlog or not self.stats.database_up:
+            # Order matters: while older reads wait in the journal, newer ones queue behind them.
+            await self._journal(batch)
+            return
+        try:
+            result = await write_batch(self.pool, batch, self.cache)
+        except DATABASE_DOWN_ERRORS as exc:
+            self._mark_down(exc)
+            await self._journal(batch)
+            return
+        self._committed(batch, result)
+
+    def _committed(self, batch: Sequence[Passing], result: WriteResult) -> None:
+        self.resume.note(batch)
+        self.stats.reads_stored += len(result.stored)
+        self.stats.duplicates_dropped += result.duplicates
+        self.stats.gun_times_stored += result.guns
+        if result.stored:
+            self.hub.publish(result.stored)
+
+    def _mark_down(self, exc: BaseException) -> None:
+        if self.stats.database_up:
+            log.error("PostgreSQL unreachable (%s); journaling reads until it is back", exc)
+        self.stats.database_up = False
+        self._next_retry = trio.current_time() + self.retry_interval
+
+    async def _journal(self, batch: list[Passing]) -> None:
+        await trio.to_thread.run_sync(self.journal.append, batch)
+        self.resume.note(batch)
+        self.stats.journal_backlog = self.journal.backlog
+
+    async def _drain_journal(self, *, force: bool = False) -> None:
+        """Replay journal segments oldest first; stop at the first database error."""
+        if not force and trio.current_time() < self._next_retry:
+            return
+        while self.journal.backlog:
+            oldest = await trio.to_thread.run_sync(self.journal.read_oldest)
+            if oldest is None:
+                break
+            path, batches = oldest
+            drained = 0
+            try:
+                for batch in batches:
+                    for start in range(0, len(batch), self.batch_size):
+                        chunk = batch[start : start + self.batch_size]
+                        result = await write_batch(self.pool, chunk, self.cache)
+                        self._committed(chunk, result)
+                    drained += len(batch)
+            except DATABASE_DOWN_ERRORS as exc:
+                self._mark_down(exc)
+                return
+            await trio.to_thread.run_sync(self.journal.remove, path, drained)
+            self.stats.journal_backlog = self.journal.backlog
+        if not self.stats.database_up:
+            log.warning("PostgreSQL is back; the journal is replayed")
+        self.stats.database_up = True

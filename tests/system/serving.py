@@ -1,0 +1,65 @@
+"""Start the whole `serve()` inside a test's nursery, on ports chosen by the OS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import trio
+
+from p88.app import Running, serve
+from p88.config import Config
+
+
+@asynccontextmanager
+async def running_server(config: Config) -> AsyncIterator[Running]:
+    async with trio.open_nursery() as nursery:
+        running: Running = await nursery.start(
+            lambda task_status: serve(config, handle_signals=False, task_status=task_status)
+        )
+        try:
+            yield running
+        finally:
+            running.shutdown()
+
+
+class LineClient:
+    """A bare CTP01 client over a real socket, for conversations written out line by line."""
+
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self.stream = stream
+        self.buffer = b""
+
+    @classmethod
+    async def connect(cls, address: tuple[str, int]) -> LineClient:
+        return cls(await trio.open_tcp_stream(*address))
+
+    async def send(self, *lines: str, encoding: str = "utf-8") -> None:
+        await self.stream.send_all("".join(line + "\r\n" for line in lines).encode(encoding))
+
+    async def line(self, timeout: float = 5.0) -> str:
+        with trio.fail_after(timeout):
+            while b"\n" not in self.buffer:
+                data = await self.stream.receive_some(65536)
+                if not data:
+                    raise EOFError("server closed the connection")
+                self.buffer += data
+        raw, self.buffer = self.buffer.split(b"\n", 1)
+        return raw.rstrip(b"\r").decode("utf-8", "replace")
+
+    async def lines(self, count: int) -> list[str]:
+        return [await self.line() for _ in range(count)]
+
+    async def closed(self, timeout: float = 5.0) -> bool:
+        """True once the server closes the connection (anything it sends first is skipped)."""
+        with trio.fail_after(timeout):
+            while True:
+                try:
+                    data = await self.stream.receive_some(65536)
+                except trio.BrokenResourceError:
+                    return True
+                if not data:
+                    return True
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()

@@ -297,10 +297,9 @@ class CollectorConnection:
             return
         self.started.add(location)
         last = self.resume_points.get(location)
-        if last is None:
-            await self.send(ctp.command("start", location))
-        else:
-            await self.send(ctp.command("start", location, str(last + 1)))
+        args = (location,) if last is None else (location, str(last + 1))
+        # A cp1252 point name goes back in cp1252, or SimpleClient will not know it.
+        await self.send(ctp.command("start", *args, encoding=self.parser.encoding))
 
     # ---------------------------------------------------------------- data
     def _on_tag_line(self, line: ctp.TagRead | ctp.GunTime) -> None:

@@ -118,10 +118,12 @@ class CollectorConnection:
                 nursery.start_soon(self._keepalive)
                 await self._read_loop()
                 nursery.cancel_scope.cancel()
-        except CloseConnection as exc:
-            self.close_reason = str(exc)
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-            self.close_reason = f"connection lost ({exc.__class__.__name__})"
+        except* CloseConnection as group:
+            self.close_reason = str(group.exceptions[0])
+            if "not CTP01" in self.close_reason:
+                log.warning("%s: %s", self.info.peer, self.close_reason)
+        except* (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as group:
+            self.close_reason = f"connection lost ({group.exceptions[0].__class__.__name__})"
 
     async def _read_loop(self) -> None:
         while True:
@@ -389,7 +391,8 @@ async def handle_connection(services: CollectorServices, stream: trio.SocketStre
             log.info("%s connected", peer)
             async with connection.ingest:
                 await connection.run()
-            log.info("%s closed: %s (%d reads)", peer, connection.close_reason, info.reads)
+            if "not CTP01" not in connection.close_reason:  # that one was logged, with its hint
+                log.info("%s closed: %s (%d reads)", peer, connection.close_reason, info.reads)
         except Exception:
             log.exception("%s: connection handler failed; closing this connection only", peer)
         finally:

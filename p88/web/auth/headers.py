@@ -1,0 +1,49 @@
+"""Security headers on every response.
+
+Pages may not be framed unless their blueprint (or view) opts in with `allow_framing`: venue
+software may embed public display pages, nothing else. The referrer policy keeps display URLs,
+which carry secret tokens, from leaking to other sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from quart import Blueprint, current_app, request
+
+T = TypeVar("T", bound=Blueprint | Callable[..., Any])
+
+BASE_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
+
+def allow_framing(target: T) -> T:
+    """Let other sites frame this blueprint's (or this view's) pages."""
+    target.p88_allow_framing = True  # type: ignore[union-attr]
+    return target
+
+
+def _framing_allowed() -> bool:
+    if request.endpoint is not None:
+        view = current_app.view_functions.get(request.endpoint)
+        if view is not None and getattr(view, "p88_allow_framing", False):
+            return True
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    return bool(blueprint is not None and getattr(blueprint, "p88_allow_framing", False))
+
+
+def add_security_headers(response: Any) -> Any:
+    framing = _framing_allowed()
+    csp = BASE_CSP if framing else BASE_CSP + "; frame-ancestors 'none'"
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if not framing:
+        response.headers["X-Frame-Options"] = "DENY"
+    if request.path.startswith(("/login", "/setup/", "/reset/", "/invite/", "/account", "/admin")):
+        response.headers["Cache-Control"] = "no-store"
+    return response

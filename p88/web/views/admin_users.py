@@ -1,0 +1,234 @@
+"""/admin/users and /admin/invitations: a partner's people, their roles, invitations, resets.
+
+Rules: nobody changes or removes themselves (no accidental lock-out); only owners grant or touch
+the owner role; a partner always keeps at least one owner. Reset links are only for people who
+work for this partner alone (else another partner's admin could take over their account).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, redirect, render_template, request
+
+from p88.db import account_tokens
+from p88.db.accounts import (
+    ROLES,
+    AccountError,
+    check_email,
+    check_role,
+    count_owners,
+    membership,
+    memberships_of,
+    partner_members,
+    remove_membership,
+    set_membership,
+    user_by_id,
+)
+from p88.db.invitations import create_invitation, invitations_of, revoke_invitation
+from p88.db.tenancy import tenant_transaction
+from p88.web.auth import current_partner, current_user, require_role
+from p88.web.forms import form_fields, parse_id
+from p88.web.views.accounts_common import audit, not_found, pool, public_url
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin")
+
+SAVED = {
+    "role": "The role is changed.",
+    "removed": "The person no longer has access to this company.",
+    "revoked": "The invitation is withdrawn; its link no longer works.",
+}
+
+
+def assignable_roles() -> list[str]:
+    """Roles the current person may hand out."""
+    mine = current_partner().role
+    return [r for r in ROLES if r != "owner" or mine == "owner"]
+
+
+def refuse_change(target_role: str, new_role: str | None) -> str:
+    """Why the current person may not change someone from target_role (to new_role), or ''."""
+    mine = current_partner().role
+    if mine != "owner" and (target_role == "owner" or new_role == "owner"):
+        return "Only an owner can change an owner or make someone an owner."
+    return ""
+
+
+async def users_page(
+    flash: str = "", kind: str = "ok", status: int = 200, link: str = "", link_for: str = ""
+) -> Any:
+    partner = current_partner()
+    async with tenant_transaction(pool(), partner.id) as conn:
+        members = await partner_members(conn, partner.id)
+    page = await render_template(
+        "admin/users.html",
+        members=members,
+        roles=assignable_roles(),
+        me=current_user().id,
+        flash=flash,
+        flash_kind=kind,
+        reset_link=link,
+        reset_for=link_for,
+        section="users",
+    )
+    return page, status
+
+
+@bp.get("/")
+@require_role("viewer")
+async def admin_home() -> Any:
+    from p88.web.auth import has_role
+
+    return redirect("/admin/users" if has_role("admin") else "/account")
+
+
+@bp.get("/users")
+@require_role("admin")
+async def users() -> Any:
+    return await users_page(SAVED.get(request.args.get("saved", ""), ""))
+
+
+async def _member(conn: Any, user_id_text: str) -> Any:
+    user_id = parse_id(user_id_text)
+    if user_id is None:
+        return None
+    return await membership(conn, user_id, current_partner().id)
+
+
+@bp.post("/users/<user_id>/role")
+@require_role("admin")
+async def change_role(user_id: str) -> Any:
+    partner = current_partner()
+    form = await form_fields()
+    async with tenant_transaction(pool(), partner.id) as conn:
+        found = await _member(conn, user_id)
+        if found is None:
+            return await not_found("person")
+        target = int(user_id)
+        try:
+            new_role = check_role(form.get("role", ""))
+        except AccountError as exc:
+            return await users_page(f"Nothing was changed: {exc}.", "bad", 400)
+        problem = refuse_change(found.role, new_role)
+        if target == current_user().id:
+            problem = "You cannot change your own role; ask another owner or admin."
+        elif (
+            found.role == "owner"
+            and new_role != "owner"
+            and await count_owners(conn, partner.id) < 2
+        ):
+            problem = "A company needs at least one owner: make someone else owner first."
+        if problem:
+            return await users_page(f"Nothing was changed. {problem}", "bad", 403)
+        await set_membership(conn, target, partner.id, new_role)
+        await audit(conn, "role changed", partner.id, f"user {target}: {found.role} → {new_role}")
+    return redirect("/admin/users?saved=role")
+
+
+@bp.post("/users/<user_id>/remove")
+@require_role("admin")
+async def remove(user_id: str) -> Any:
+    partner = current_partner()
+    async with tenant_transaction(pool(), partner.id) as conn:
+        found = await _member(conn, user_id)
+        if found is None:
+            return await not_found("person")
+        target = int(user_id)
+        problem = refuse_change(found.role, None)
+        if target == current_user().id:
+            problem = "You cannot remove yourself; ask another owner or admin."
+        elif found.role == "owner" and await count_owners(conn, partner.id) < 2:
+            problem = "A company needs at least one owner: make someone else owner first."
+        if problem:
+            return await users_page(f"Nothing was changed. {problem}", "bad", 403)
+        await remove_membership(conn, target, partner.id)
+        await audit(conn, "member removed", partner.id, f"user {target} ({found.role})")
+    return redirect("/admin/users?saved=removed")
+
+
+@bp.post("/users/<user_id>/reset-link")
+@require_role("admin")
+async def reset_link(user_id: str) -> Any:
+    partner = current_partner()
+    async with tenant_transaction(pool(), partner.id) as conn:
+        found = await _member(conn, user_id)
+        if found is None:
+            return await not_found("person")
+        target = int(user_id)
+    problem = refuse_change(found.role, None)
+    async with pool().acquire() as conn:
+        user = await user_by_id(conn, target)
+        elsewhere = [m for m in await memberships_of(conn, target) if m.partner_id != partner.id]
+        if user is None:
+            return await not_found("person")
+        if (elsewhere or user.is_platform_admin) and not current_user().is_platform_admin:
+            problem = (
+                "This person also works for another company or runs this install; ask the "
+                "platform administrator for their reset link."
+            )
+        if target == current_user().id:
+            problem = "Change your own password on your account page instead."
+        if problem:
+            return await users_page(f"No link was made. {problem}", "bad", 403)
+        token = await account_tokens.issue_reset(conn, target)
+    async with tenant_transaction(pool(), partner.id) as conn:
+        await audit(conn, "reset link issued", partner.id, f"for {user.email}")
+    return await users_page(link=public_url(f"/reset/{token}"), link_for=user.email)
+
+
+async def invitations_page(
+    flash: str = "", kind: str = "ok", status: int = 200, link: str = "", email: str = ""
+) -> Any:
+    partner = current_partner()
+    async with tenant_transaction(pool(), partner.id) as conn:
+        found = await invitations_of(conn, partner.id)
+    page = await render_template(
+        "admin/invitations.html",
+        invitations=found,
+        roles=assignable_roles(),
+        flash=flash,
+        flash_kind=kind,
+        invite_link=link,
+        invite_email=email,
+        section="invitations",
+    )
+    return page, status
+
+
+@bp.get("/invitations")
+@require_role("admin")
+async def invitations() -> Any:
+    return await invitations_page(SAVED.get(request.args.get("saved", ""), ""))
+
+
+@bp.post("/invitations")
+@require_role("admin")
+async def invite() -> Any:
+    partner = current_partner()
+    form = await form_fields()
+    try:
+        email = check_email(form.get("email", ""))
+        role = check_role(form.get("role", ""))
+    except AccountError as exc:
+        return await invitations_page(f"No invitation was made: {exc}.", "bad", 400)
+    if role not in assignable_roles():
+        return await invitations_page(
+            "No invitation was made: only an owner can invite an owner.", "bad", 403
+        )
+    async with tenant_transaction(pool(), partner.id) as conn:
+        token = await create_invitation(conn, partner.id, email, role, current_user().id)
+        await audit(conn, "invitation created", partner.id, f"{email} as {role}")
+    return await invitations_page(link=public_url(f"/invite/{token}"), email=email)
+
+
+@bp.post("/invitations/<invitation_id>/revoke")
+@require_role("admin")
+async def revoke(invitation_id: str) -> Any:
+    partner = current_partner()
+    wanted = parse_id(invitation_id)
+    async with tenant_transaction(pool(), partner.id) as conn:
+        email = None if wanted is None else await revoke_invitation(conn, partner.id, wanted)
+        if email is None:
+            return await not_found("open invitation")
+        await audit(conn, "invitation revoked", partner.id, email)
+    return redirect("/admin/invitations?saved=revoked")

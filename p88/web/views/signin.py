@@ -1,0 +1,237 @@
+"""Sign in, sign out, first-run setup and switching partner."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from quart import Blueprint, current_app, redirect, render_template, request
+
+from p88.db import account_tokens
+from p88.db.accounts import (
+    AccountError,
+    check_password,
+    create_user,
+    membership,
+    memberships_of,
+    platform_admin_exists,
+    user_by_email,
+)
+from p88.db.audit import record
+from p88.db.login_sessions import create_session, revoke_token, set_session_partner
+from p88.web.app import services_of
+from p88.web.auth import (
+    clear_session_cookie,
+    client_address,
+    current_session,
+    current_user,
+    require_signed_in,
+    set_session_cookie,
+    signed_in_user,
+)
+from p88.web.auth.identity import SESSION_COOKIE
+from p88.web.auth.signin import check_password as check_sign_in
+from p88.web.forms import form_fields, parse_id
+
+bp = Blueprint("signin", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never send someone to another site after signing in."""
+    if not target or len(target) > 2000:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target:
+        return "/"
+    return target
+
+
+def _pool() -> Any:
+    return services_of(current_app).pool
+
+
+async def start_session(user_id: int, email: str, partner_id: int | None, target: str) -> Any:
+    """Create the server-side session and send the browser on with its cookie."""
+    address = client_address()
+    async with _pool().acquire() as conn:
+        if partner_id is None:
+            found = await memberships_of(conn, user_id)
+            partner_id = found[0].partner_id if found else None
+        token = await create_session(
+            conn, user_id, partner_id, address, request.headers.get("User-Agent", "")
+        )
+        await record(
+            conn,
+            "sign-in",
+            partner_id=partner_id,
+            actor_id=user_id,
+            actor_email=email,
+            address=address,
+        )
+    response = redirect(safe_next(target))
+    set_session_cookie(response, token)
+    return response
+
+
+async def record_failure(conn: Any, email: str, address: str, message: str) -> None:
+    """One platform entry, plus one per partner of an existing account so its owners see
+    attempts on their people (owners never learn about addresses outside their company)."""
+    detail = "locked by the throttle" if "Too many" in message else "wrong email or password"
+    known = await user_by_email(conn, email) if len(email) <= 254 else None
+    partners = [m.partner_id for m in await memberships_of(conn, known.id)] if known else []
+    for partner_id in [None, *partners]:
+        await record(
+            conn,
+            "sign-in failed",
+            partner_id=partner_id,
+            actor_id=known.id if known else None,
+            actor_email=email,
+            address=address,
+            detail=detail,
+        )
+
+
+@bp.get("/login")
+async def login_form() -> Any:
+    if signed_in_user() is not None:
+        return redirect(safe_next(request.args.get("next")))
+    return await render_template(
+        "auth/login.html",
+        next=request.args.get("next", ""),
+        email="",
+        setup_needed=await setup_needed(_pool()),
+    )
+
+
+@bp.post("/login")
+async def login() -> Any:
+    form = await form_fields()
+    email, password = form.get("email", "").strip(), form.get("password", "")
+    target = form.get("next", "")
+    address = client_address()
+    async with _pool().acquire() as conn:
+        result = await check_sign_in(conn, email, password, address)
+        if result.user is None:
+            await record_failure(conn, email[:254], address, result.message)
+    if result.user is None:
+        page = await render_template(
+            "auth/login.html", error=result.message, next=target, email=email[:254]
+        )
+        return page, 401
+    return await start_session(result.user.id, result.user.email, None, target)
+
+
+@bp.post("/logout")
+async def logout() -> Any:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = signed_in_user()
+    if token:
+        async with _pool().acquire() as conn:
+            await revoke_token(conn, token)
+            if user is not None:
+                await record(
+                    conn,
+                    "sign-out",
+                    partner_id=current_session().partner_id,
+                    actor_id=user.id,
+                    actor_email=user.email,
+                    address=client_address(),
+                )
+    response = redirect("/login")
+    clear_session_cookie(response)
+    return response
+
+
+async def _setup_token(token: str) -> tuple[account_tokens.AccountToken | None, str]:
+    async with _pool().acquire() as conn:
+        found = await account_tokens.find(conn, "setup", token)
+        if found is None:
+            return None, "This setup link is not valid. Run `p88 admin create EMAIL` for a new one."
+        if found.used:
+            return None, (
+                "This setup link was already used. Sign in, or run `p88 admin create EMAIL` "
+                "for a new one."
+            )
+        if found.expired:
+            return None, "This setup link has expired. Run `p88 admin create EMAIL` for a new one."
+        return found, ""
+
+
+@bp.get("/setup/<token>")
+async def setup_form(token: str) -> Any:
+    found, problem = await _setup_token(token)
+    if found is None:
+        return await render_template("auth/link_problem.html", problem=problem), 404
+    return await render_template("auth/setup.html", email="", name="")
+
+
+@bp.post("/setup/<token>")
+async def setup(token: str) -> Any:
+    found, problem = await _setup_token(token)
+    if found is None:
+        return await render_template("auth/link_problem.html", problem=problem), 404
+    form = await form_fields()
+    email, name = form.get("email", ""), form.get("name", "")
+    password, again = form.get("password", ""), form.get("password_again", "")
+    try:
+        if password != again:
+            raise AccountError("the two passwords differ; type the same password twice")
+        check_password(password)
+        async with _pool().acquire() as conn, conn.transaction():
+            if not await account_tokens.consume(conn, found.id):
+                raise AccountError("this setup link was used a moment ago; sign in instead")
+            user = await create_user(conn, email, name, password, is_platform_admin=True)
+            await record(
+                conn,
+                "platform admin created",
+                partner_id=None,
+                actor_id=user.id,
+                actor_email=user.email,
+                address=client_address(),
+                detail="first-run setup",
+            )
+    except AccountError as exc:
+        page = await render_template(
+            "auth/setup.html", error=str(exc), email=email[:254], name=name[:200]
+        )
+        return page, 400
+    return await start_session(user.id, user.email, None, "/")
+
+
+@bp.get("/switch-partner")
+@require_signed_in
+async def switch_form() -> Any:
+    user = current_user()
+    async with _pool().acquire() as conn:
+        mine = await memberships_of(conn, user.id)
+        others = []
+        if user.is_platform_admin:
+            rows = await conn.fetch("SELECT id, slug, name FROM partners ORDER BY name, id")
+            member_ids = {m.partner_id for m in mine}
+            others = [r for r in rows if r["id"] not in member_ids]
+    return await render_template("auth/switch.html", memberships=mine, others=others)
+
+
+@bp.post("/switch-partner")
+@require_signed_in
+async def switch() -> Any:
+    user = current_user()
+    form = await form_fields()
+    partner_id = parse_id(form.get("partner_id", ""))
+    if partner_id is None:
+        return await render_template("auth/not_found.html", what="timing company"), 404
+    async with _pool().acquire() as conn:
+        allowed = await membership(conn, user.id, partner_id) is not None
+        if not allowed and user.is_platform_admin:
+            allowed = bool(await conn.fetchval("SELECT 1 FROM partners WHERE id = $1", partner_id))
+        if not allowed:
+            return await render_template("auth/not_found.html", what="timing company"), 404
+        await set_session_partner(conn, current_session().id, partner_id)
+    return redirect("/")
+
+
+async def setup_needed(pool: Any) -> bool:
+    async with pool.acquire() as conn:
+        return not await platform_admin_exists(conn)

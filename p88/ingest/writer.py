@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import trio
 
-from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, Pool
+from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, ForeignKeyViolation, Pool
 from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
@@ -115,6 +115,18 @@ def _max_sequences(batch: Sequence[Passing]) -> dict[tuple[int, str, str], int]:
 
 async def write_batch(pool: Pool, batch: Sequence[Passing], cache: IdCache) -> WriteResult:
     """Store one batch in one transaction; return the reads that were new."""
+    try:
+        return await _write_batch_once(pool, batch, cache)
+    except ForeignKeyViolation:
+        # A cached session id is gone: an operator merged that session into another (see
+        # p88.db.session_ops). Forget every cached id and look them up (or create them) again.
+        cache.sessions.clear()
+        cache.locations.clear()
+        cache.location_names.clear()
+        return await _write_batch_once(pool, batch, cache)
+
+
+async def _write_batch_once(pool: Pool, batch: Sequence[Passing], cache: IdCache) -> WriteResult:
     fresh = IdCache()
     async with pool.acquire() as conn, conn.transaction():
         await _resolve_ids(conn, batch, cache, fresh)

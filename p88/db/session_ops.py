@@ -1,0 +1,169 @@
+"""What an operator changes on a timing session: its name, its status, manual gun times per
+wave, and merging two sessions that are one race. Reads themselves are never edited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from p88.db.pool import Connection
+
+NAME_LIMIT = 200
+WAVE_LIMIT = 64
+
+
+class SessionOpError(Exception):
+    """A message for the operator: what is wrong and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    reads_moved: int
+    reads_collapsed: int  # identical reads present in both sessions, kept once
+    locations_moved: int
+    gun_times_moved: int
+
+
+async def rename_session(conn: Connection, partner_id: int, session_id: int, name: str) -> bool:
+    name = name.strip()
+    if not name:
+        raise SessionOpError("the name is empty: type the name screens and lists should show")
+    if len(name) > NAME_LIMIT:
+        raise SessionOpError(f"the name is longer than {NAME_LIMIT} characters")
+    status = await conn.execute(
+        "UPDATE timing_sessions SET name = $3 WHERE partner_id = $1 AND id = $2",
+        partner_id,
+        session_id,
+        name,
+    )
+    return bool(status == "UPDATE 1")
+
+
+async def set_session_status(
+    conn: Connection, partner_id: int, session_id: int, status: str
+) -> bool:
+    if status not in ("live", "ended"):
+        raise SessionOpError(f"unknown status {status!r}: a session is live or ended")
+    result = await conn.execute(
+        "UPDATE timing_sessions SET status = $3 WHERE partner_id = $1 AND id = $2",
+        partner_id,
+        session_id,
+        status,
+    )
+    return bool(result == "UPDATE 1")
+
+
+SET_MANUAL_GUN = """
+INSERT INTO gun_times (partner_id, session_id, local_time, wave, source)
+SELECT s.partner_id, s.id, $3, $4, 'manual' FROM timing_sessions s
+WHERE s.partner_id = $1 AND s.id = $2
+ON CONFLICT (session_id, (coalesce(wave, ''))) WHERE source = 'manual'
+DO UPDATE SET local_time = EXCLUDED.local_time, created_at = now()
+RETURNING id
+"""
+
+
+async def set_manual_gun(
+    conn: Connection, partner_id: int, session_id: int, wave: str, local_time: datetime
+) -> bool:
+    """Set (or replace) the hand-entered gun of `wave` ('' = every runner without a wave).
+    `local_time` is the event's wall clock, like the hardware's times. False: no such session."""
+    wave = wave.strip()
+    if len(wave) > WAVE_LIMIT:
+        raise SessionOpError(f"the wave name is longer than {WAVE_LIMIT} characters")
+    local_time = local_time.replace(microsecond=local_time.microsecond // 10000 * 10000)
+    gun_id = await conn.fetchval(SET_MANUAL_GUN, partner_id, session_id, local_time, wave)
+    return gun_id is not None
+
+
+async def delete_manual_gun(
+    conn: Connection, partner_id: int, session_id: int, gun_id: int
+) -> bool:
+    status = await conn.execute(
+        "DELETE FROM gun_times WHERE partner_id = $1 AND session_id = $2 AND id = $3 "
+        "AND source = 'manual'",
+        partner_id,
+        session_id,
+        gun_id,
+    )
+    return bool(status == "DELETE 1")
+
+
+# Points of B whose name A lacks move over whole; the others are matched by name.
+MOVE_LOCATIONS = """
+UPDATE timing_locations lb SET session_id = $2
+WHERE lb.partner_id = $1 AND lb.session_id = $3
+  AND NOT EXISTS (SELECT 1 FROM timing_locations la WHERE la.session_id = $2 AND la.name = lb.name)
+"""
+
+# Every read of B goes to the same-named point of A, unless A holds the identical read (same
+# dedup key): that one collapses and goes with B when B is deleted.
+MOVE_READS = """
+UPDATE timing_reads r SET session_id = $2, location_id = la.id
+FROM timing_locations lb, timing_locations la
+WHERE r.partner_id = $1 AND r.session_id = $3
+  AND lb.id = r.location_id AND la.session_id = $2 AND la.name = lb.name
+  AND NOT EXISTS (
+      SELECT 1 FROM timing_reads x
+      WHERE x.session_id = $2 AND x.location_id = la.id AND x.tag = r.tag
+        AND x.local_time = r.local_time AND x.reader_id = r.reader_id AND x.gator = r.gator)
+"""
+
+MOVE_GUNS = """
+UPDATE gun_times g SET session_id = $2,
+       location_id = (SELECT la.id FROM timing_locations lb JOIN timing_locations la
+                      ON la.session_id = $2 AND la.name = lb.name WHERE lb.id = g.location_id)
+WHERE g.partner_id = $1 AND g.session_id = $3
+  AND NOT EXISTS (
+      SELECT 1 FROM gun_times x
+      LEFT JOIN timing_locations lx ON lx.id = x.location_id
+      LEFT JOIN timing_locations lg ON lg.id = g.location_id
+      WHERE x.session_id = $2 AND x.source = g.source
+        AND CASE WHEN g.source = 'manual'
+                 THEN coalesce(x.wave, '') = coalesce(g.wave, '')
+                 ELSE x.local_time = g.local_time AND lx.name IS NOT DISTINCT FROM lg.name
+            END)
+"""
+
+FINISH_MERGE = """
+UPDATE timing_sessions a SET
+    last_read_at = GREATEST(a.last_read_at, b.last_read_at),
+    status = CASE WHEN 'live' IN (a.status, b.status) THEN 'live' ELSE 'ended' END
+FROM timing_sessions b
+WHERE a.partner_id = $1 AND a.id = $2 AND b.id = $3 AND b.partner_id = $1
+"""
+
+
+def _count(status: str) -> int:
+    return int(status.rsplit(" ", 1)[1])
+
+
+async def merge_sessions(
+    conn: Connection, partner_id: int, into_id: int, from_id: int
+) -> MergeOutcome:
+    """Move B's (`from_id`) points, reads and gun times into A (`into_id`), then delete B.
+    Runs in the caller's transaction (a tenant transaction): all or nothing. Both sessions are
+    locked first so the collector cannot add to B halfway."""
+    if into_id == from_id:
+        raise SessionOpError("choose two different sessions to merge")
+    locked = await conn.fetch(
+        "SELECT id FROM timing_sessions WHERE partner_id = $1 AND id = ANY($2::bigint[]) "
+        "ORDER BY id FOR UPDATE",
+        partner_id,
+        [into_id, from_id],
+    )
+    if len(locked) != 2:
+        raise SessionOpError("one of the two sessions does not exist (any more)")
+    total = await conn.fetchval(
+        "SELECT count(*) FROM timing_reads WHERE partner_id = $1 AND session_id = $2",
+        partner_id,
+        from_id,
+    )
+    locations = _count(await conn.execute(MOVE_LOCATIONS, partner_id, into_id, from_id))
+    moved = _count(await conn.execute(MOVE_READS, partner_id, into_id, from_id))
+    guns = _count(await conn.execute(MOVE_GUNS, partner_id, into_id, from_id))
+    await conn.execute(FINISH_MERGE, partner_id, into_id, from_id)
+    await conn.execute(
+        "DELETE FROM timing_sessions WHERE partner_id = $1 AND id = $2", partner_id, from_id
+    )
+    return MergeOutcome(moved, total - moved, locations, guns)

@@ -1,0 +1,1 @@
+"""Participants: CSV import with column mapping and row-by-row validation, and their queries."""

@@ -1,0 +1,194 @@
+"""Participant queries. Every function takes a connection of a tenant transaction and filters by
+partner itself too (row-level security is the second wall)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, fields
+from datetime import timedelta
+from typing import Any
+
+from p88.db.pool import Connection
+from p88.participants.model import Participant, ParticipantFields
+
+COLUMNS = (
+    "id, event_name, bib, tag, first_name, last_name, gender, age, age_group, city, state, "
+    "country, team, wave, vip, message, pronunciation"
+)
+FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
+
+UPSERT = f"""
+INSERT INTO participants (partner_id, event_name, {", ".join(FIELD_NAMES)})
+SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                             $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[],
+                             $13::text[], $14::text[], $15::boolean[], $16::text[], $17::text[])
+ON CONFLICT (partner_id, event_name, bib) DO UPDATE SET
+    {", ".join(f"{n} = EXCLUDED.{n}" for n in FIELD_NAMES if n != "bib")},
+    updated_at = now()
+RETURNING (xmax = 0) AS inserted
+"""
+
+FOR_TAGS = f"""
+SELECT {COLUMNS} FROM participants
+WHERE partner_id = $1 AND event_name = $2 AND tag = ANY($3::text[])
+"""
+
+LIST = f"""
+SELECT {COLUMNS} FROM participants
+WHERE partner_id = $1 AND event_name = $2
+  AND ($3 = '' OR bib = $3 OR tag = $3
+       OR (first_name || ' ' || last_name) ILIKE '%' || $3 || '%'
+       OR team ILIKE '%' || $3 || '%')
+ORDER BY last_name, first_name, bib
+LIMIT $4
+"""
+
+COUNT = "SELECT count(*) FROM participants WHERE partner_id = $1 AND event_name = $2"
+
+BY_ID = f"SELECT {COLUMNS} FROM participants WHERE partner_id = $1 AND id = $2"
+
+UPDATE = f"""
+UPDATE participants SET
+    {", ".join(f"{n} = ${i + 3}" for i, n in enumerate(FIELD_NAMES))},
+    updated_at = now()
+WHERE partner_id = $1 AND id = $2
+"""
+
+# Events that have participants or a timing session, newest activity first.
+EVENTS = """
+SELECT event_name, max(at) AS at FROM (
+    SELECT event_name, updated_at AS at FROM participants WHERE partner_id = $1
+    UNION ALL
+    SELECT event_name, coalesce(last_read_at, created_at) FROM timing_sessions
+    WHERE partner_id = $1
+) e GROUP BY event_name ORDER BY max(at) DESC, event_name
+"""
+
+BIB_TAGS = "SELECT bib, tag FROM participants WHERE partner_id = $1 AND event_name = $2"
+
+
+def participant_from_row(row: Any) -> Participant:
+    return Participant(**dict(row))
+
+
+async def participants_for_tags(
+    conn: Connection, partner_id: int, event_name: str, tags: Iterable[str]
+) -> dict[str, Participant]:
+    """Participant by tag, for the tags that have one (a read's tag matches participant.tag)."""
+    wanted = list(set(tags))
+    if not wanted:
+        return {}
+    rows = await conn.fetch(FOR_TAGS, partner_id, event_name, wanted)
+    return {row["tag"]: participant_from_row(row) for row in rows}
+
+
+async def upsert_participants(
+    conn: Connection, partner_id: int, event_name: str, rows: Sequence[ParticipantFields]
+) -> tuple[int, int]:
+    """Insert new bibs, update known ones. Returns (inserted, updated)."""
+    if not rows:
+        return 0, 0
+    columns = list(zip(*(astuple(r) for r in rows), strict=True))
+    result = await conn.fetch(UPSERT, partner_id, event_name, *[list(c) for c in columns])
+    inserted = sum(1 for r in result if r["inserted"])
+    return inserted, len(result) - inserted
+
+
+async def bib_tags(conn: Connection, partner_id: int, event_name: str) -> dict[str, str]:
+    rows = await conn.fetch(BIB_TAGS, partner_id, event_name)
+    return {row["bib"]: row["tag"] for row in rows}
+
+
+async def list_participants(
+    conn: Connection, partner_id: int, event_name: str, search: str = "", limit: int = 500
+) -> list[Participant]:
+    rows = await conn.fetch(LIST, partner_id, event_name, search.strip(), limit)
+    return [participant_from_row(r) for r in rows]
+
+
+async def count_participants(conn: Connection, partner_id: int, event_name: str) -> int:
+    count: int = await conn.fetchval(COUNT, partner_id, event_name)
+    return count
+
+
+async def participant_by_id(
+    conn: Connection, partner_id: int, participant_id: int
+) -> Participant | None:
+    row = await conn.fetchrow(BY_ID, partner_id, participant_id)
+    return None if row is None else participant_from_row(row)
+
+
+CONFLICT = """
+SELECT bib, tag FROM participants
+WHERE partner_id = $1 AND event_name = $2 AND id <> $3 AND (bib = $4 OR tag = $5)
+LIMIT 1
+"""
+
+
+class ParticipantConflict(Exception):
+    """Another runner of the event already has this bib or tag."""
+
+
+async def update_participant(
+    conn: Connection, partner_id: int, participant: Participant, values: ParticipantFields
+) -> bool:
+    """Save the edit form; raises ParticipantConflict when the bib or tag belongs to another."""
+    participant_id = participant.id
+    other = await conn.fetchrow(
+        CONFLICT, partner_id, participant.event_name, participant_id, values.bib, values.tag
+    )
+    if other is not None:
+        if other["bib"] == values.bib:
+            raise ParticipantConflict(f"bib {values.bib} belongs to another runner of this event")
+        raise ParticipantConflict(
+            f"tag {values.tag} is already worn by bib {other['bib']}: change that runner first"
+        )
+    status = await conn.execute(UPDATE, partner_id, participant_id, *astuple(values))
+    return bool(status == "UPDATE 1")
+
+
+async def event_names(conn: Connection, partner_id: int) -> list[str]:
+    return [row["event_name"] for row in await conn.fetch(EVENTS, partner_id)]
+
+
+UPLOAD_KEEP = timedelta(days=1)
+
+
+async def save_upload(
+    conn: Connection, partner_id: int, event_name: str, filename: str, data: bytes
+) -> int:
+    """Keep an uploaded file until the operator confirms the mapping; clears stale uploads."""
+    await conn.execute(
+        "DELETE FROM participant_uploads WHERE partner_id = $1 "
+        "AND created_at < now() - $2::interval",
+        partner_id,
+        UPLOAD_KEEP,
+    )
+    upload_id: int = await conn.fetchval(
+        "INSERT INTO participant_uploads (partner_id, event_name, filename, data) "
+        "VALUES ($1, $2, $3, $4) RETURNING id",
+        partner_id,
+        event_name,
+        filename[:200],
+        data,
+    )
+    return upload_id
+
+
+async def load_upload(
+    conn: Connection, partner_id: int, upload_id: int
+) -> tuple[str, str, bytes] | None:
+    """(event name, file name, bytes) of a kept upload, or None."""
+    row = await conn.fetchrow(
+        "SELECT event_name, filename, data FROM participant_uploads "
+        "WHERE partner_id = $1 AND id = $2",
+        partner_id,
+        upload_id,
+    )
+    return None if row is None else (row["event_name"], row["filename"], bytes(row["data"]))
+
+
+async def drop_upload(conn: Connection, partner_id: int, upload_id: int) -> None:
+    await conn.execute(
+        "DELETE FROM participant_uploads WHERE partner_id = $1 AND id = $2", partner_id, upload_id
+    )

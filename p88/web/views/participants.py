@@ -1,0 +1,222 @@
+"""Participants pages: the list per event with search, the CSV import (upload -> detected
+mapping the operator can adjust -> import with a row-by-row report), and editing one runner.
+
+Viewers look; operators import and edit. Every query runs in `tenant_transaction` and filters by
+the current partner; another partner's participant or upload id is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, abort, current_app, redirect, render_template, request
+
+from p88.db.accounts import role_rank
+from p88.db.tenancy import tenant_transaction
+from p88.participants import queries as db
+from p88.participants.csvfile import CsvFile, CsvFileError, read_csv
+from p88.participants.importer import import_participants
+from p88.participants.mapping import (
+    ColumnMapping,
+    MappingError,
+    detect_mapping,
+    detect_style,
+    mapping_from_form,
+)
+from p88.participants.model import FIELDS
+from p88.participants.validate import FieldError, fields_from_values, validate_rows
+from p88.web.app import services_of
+from p88.web.auth import current_partner, require_role
+from p88.web.forms import form_fields
+
+bp = Blueprint("participants", __name__)
+
+EDIT_FIELDS = [name for name in FIELDS if name != "full_name"]
+PREVIEW_ROWS = 5
+
+
+def _pool() -> Any:
+    return services_of(current_app).pool
+
+
+def _can_edit() -> bool:
+    return role_rank(current_partner().role) >= role_rank("operator")
+
+
+@bp.get("/participants")
+@require_role("viewer")
+async def participant_list() -> str:
+    partner = current_partner()
+    search = request.args.get("q", "")[:100]
+    async with tenant_transaction(_pool(), partner.id) as conn:
+        events = await db.event_names(conn, partner.id)
+        event = request.args.get("event", "")[:200] or (events[0] if events else "")
+        people = await db.list_participants(conn, partner.id, event, search) if event else []
+        total = await db.count_participants(conn, partner.id, event) if event else 0
+    return await render_template(
+        "participants/list.html",
+        events=events,
+        event=event,
+        search=search,
+        people=people,
+        total=total,
+        can_edit=_can_edit(),
+    )
+
+
+@bp.get("/participants/import")
+@require_role("operator")
+async def import_form() -> Any:
+    return await _upload_page()
+
+
+async def _upload_page(error: str | None = None, status: int = 200) -> Any:
+    partner = current_partner()
+    async with tenant_transaction(_pool(), partner.id) as conn:
+        events = await db.event_names(conn, partner.id)
+    body = await render_template(
+        "participants/import.html",
+        events=events,
+        event=request.args.get("event", ""),
+        flash=error,
+        flash_kind="bad",
+    )
+    return body, status
+
+
+@bp.post("/participants/import")
+@require_role("operator")
+async def import_upload() -> Any:
+    partner = current_partner()
+    form = await form_fields()
+    files = await request.files
+    upload = files.get("file")
+    event = form.get("event", "").strip()[:200]
+    if not event:
+        return await _upload_page("Name the event these participants run in.", 400)
+    if upload is None or not upload.filename:
+        return await _upload_page("Choose the CSV file to import.", 400)
+    data = upload.read()
+    try:
+        read_csv(data)
+    except CsvFileError as exc:
+        return await _upload_page(f"The file cannot be read: {exc}.", 400)
+    async with tenant_transaction(_pool(), partner.id) as conn:
+        upload_id = await db.save_upload(conn, partner.id, event, upload.filename, data)
+    return redirect(f"/participants/import/{upload_id}", 303)
+
+
+async def _load(upload_id: int) -> tuple[str, str, CsvFile]:
+    partner = current_partner()
+    async with tenant_transaction(_pool(), partner.id) as conn:
+        found = await db.load_upload(conn, partner.id, upload_id)
+    if found is None:
+        abort(404)
+    event, filename, data = found
+    return event, filename, read_csv(data)
+
+
+async def _mapping_page(
+    upload_id: int, mapping: ColumnMapping | None = None, error: str | None = None
+) -> Any:
+    event, filename, csv_file = await _load(upload_id)
+    mapping = mapping or detect_mapping(csv_file.header)
+    checked = validate_rows(csv_file, mapping) if "bib" in mapping.columns else None
+    first = csv_file.records[0].values if csv_file.records else []
+    body = await render_template(
+        "participants/mapping.html",
+        upload_id=upload_id,
+        event=event,
+        filename=filename,
+        csv_file=csv_file,
+        style=detect_style(csv_file.header),
+        fields=FIELDS,
+        mapping=mapping.columns,
+        samples=[first[i] if i < len(first) else "" for i in range(len(csv_file.header))],
+        preview=csv_file.records[:PREVIEW_ROWS],
+        ignored=mapping.ignored(csv_file.header),
+        checked=checked,
+        flash=error,
+        flash_kind="bad",
+    )
+    return body, 400 if error else 200
+
+
+@bp.get("/participants/import/<int:upload_id>")
+@require_role("operator")
+async def import_mapping(upload_id: int) -> Any:
+    return await _mapping_page(upload_id)
+
+
+@bp.post("/participants/import/<int:upload_id>")
+@require_role("operator")
+async def import_apply(upload_id: int) -> Any:
+    partner = current_partner()
+    form = await form_fields()
+    event, filename, csv_file = await _load(upload_id)
+    try:
+        mapping = mapping_from_form(form, csv_file.header)
+    except MappingError as exc:
+        return await _mapping_page(upload_id, error=f"Not imported: {exc}.")
+    if form.get("action") == "check":
+        return await _mapping_page(upload_id, mapping)
+    async with tenant_transaction(_pool(), partner.id) as conn:
+        report = await import_participants(conn, partner.id, event, csv_file, mapping)
+        await db.drop_upload(conn, partner.id, upload_id)
+    return await render_template(
+        "participants/report.html", report=report, event=event, filename=filename
+    )
+
+
+async def _own(conn: Any, participant_id: int) -> Any:
+    person = await db.participant_by_id(conn, current_partner().id, participant_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/participants/<int:participant_id>")
+@require_role("viewer")
+async def participant_edit(participant_id: int) -> Any:
+    async with tenant_transaction(_pool(), current_partner().id) as conn:
+        person = await _own(conn, participant_id)
+    return await _edit_page(person, _values_of(person))
+
+
+def _values_of(person: Any) -> dict[str, str]:
+    values = {name: str(getattr(person, name) or "") for name in EDIT_FIELDS}
+    values["vip"] = "yes" if person.vip else ""
+    return values
+
+
+async def _edit_page(
+    person: Any, values: dict[str, str], error: str | None = None, saved: bool = False
+) -> Any:
+    body = await render_template(
+        "participants/edit.html",
+        person=person,
+        values=values,
+        fields={name: FIELDS[name] for name in EDIT_FIELDS},
+        can_edit=_can_edit(),
+        flash=error or ("Saved." if saved else None),
+        flash_kind="bad" if error else "ok",
+    )
+    return body, 400 if error else 200
+
+
+@bp.post("/participants/<int:participant_id>")
+@require_role("operator")
+async def participant_save(participant_id: int) -> Any:
+    partner = current_partner()
+    form = await form_fields()
+    values = {name: form.get(name, "") for name in EDIT_FIELDS}
+    values["vip"] = "yes" if form.get("vip") else ""
+    async with tenant_transaction(_pool(), partner.id) as conn:
+        person = await _own(conn, participant_id)
+        try:
+            fields = fields_from_values(values)
+            await db.update_participant(conn, partner.id, person, fields)
+        except (FieldError, db.ParticipantConflict) as exc:
+            return await _edit_page(person, values, f"Not saved: {exc}.")
+        person = await _own(conn, participant_id)
+    return await _edit_page(person, _values_of(person), saved=True)

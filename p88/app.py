@@ -140,6 +140,7 @@ async def serve(
             if handle_signals:
                 nursery.start_soon(_watch_signals, shutdown)
             await nursery.start(writer.run)
+            await nursery.start(hub.run, database.pool)
             collector_scope = trio.CancelScope()
             services = CollectorServices(
                 config.collector,
@@ -176,5 +177,6 @@ async def serve(
             # The writer ends once every connection's channel clone and this one are closed,
             # after it has stored or journaled all that they sent.
             await writer.send_channel.aclose()
+            hub.close()  # display sockets close with 1001; pages resume on the next start
             nursery.cancel_scope.deadline = trio.current_time() + 30
     log.info("stopped")

@@ -1,0 +1,213 @@
+"""Passings joined with who ran and how long they took, as the JSON events screens receive.
+
+One `SessionContext` per live session is shared by every display feed of that session, so a
+participant is looked up once however many screens show them. Lookups run inside the session's
+partner's tenant transaction (row-level security applies even to the hub).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import trio
+
+from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, Pool
+from p88.db.tenancy import tenant_transaction
+from p88.live.passings import Passing
+from p88.participants.model import Participant
+from p88.participants.queries import COLUMNS as PARTICIPANT_COLUMNS
+from p88.participants.queries import participant_from_row, participants_for_tags
+
+log = logging.getLogger(__name__)
+
+MISS_RETRY_SECONDS = 10.0  # a runner imported mid-race shows up within this
+GUN_REFRESH_SECONDS = 2.0  # a gun time set by hand reaches the screens within this
+GUN_RETRY_SECONDS = 0.5  # how often to look again while a runner's wave has no gun
+
+Gun = tuple[datetime, str | None, str]  # (time, wave label or None, source)
+
+
+def gun_for(wave: str, guns: Sequence[Gun]) -> datetime | None:
+    """The gun that started a runner of `wave`.
+
+    A gun labelled with the wave wins (a manual one over the hardware's); a manual gun for the
+    wave '' covers runners without a wave; unlabelled hardware guns (one per wave, in time
+    order) map by the wave's number ('2' -> the second); a single unlabelled gun starts all.
+    """
+    for source in ("manual", "hardware"):
+        for time, label, src in guns:
+            if src == source and label is not None and label != "" and label == wave:
+                return time
+    if not wave:
+        for time, label, src in guns:
+            if src == "manual" and (label or "") == "":
+                return time
+    unlabelled = sorted(time for time, label, src in guns if src == "hardware" and not label)
+    if wave.isdigit() and 1 <= int(wave) <= len(unlabelled):
+        return unlabelled[int(wave) - 1]
+    if len(unlabelled) == 1 or (unlabelled and not wave):
+        return unlabelled[0]
+    return None
+
+
+def local_iso(moment: datetime) -> str:
+    """Event-local wall clock with hundredths, as the hardware reported it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 10_000:02d}"
+
+
+def participant_json(p: Participant) -> dict[str, Any]:
+    return {
+        "bib": p.bib,
+        "name": p.name,
+        "first": p.first_name,
+        "last": p.last_name,
+        "gender": p.gender,
+        "age_group": p.age_group,
+        "city": p.city,
+        "state": p.state,
+        "country": p.country,
+        "team": p.team,
+        "vip": p.vip,
+        "message": p.message,
+        "pronunciation": p.pronunciation,
+    }
+
+
+def passing_event(
+    passing: Passing, who: Participant | None, gun: datetime | None
+) -> dict[str, Any]:
+    """One event as screens receive it. `id` is the read's id: it orders and resumes feeds."""
+    gun_ms = None
+    if gun is not None and passing.time >= gun:
+        gun_ms = (passing.time - gun) // _MS
+    return {
+        "id": passing.read_id,
+        "loc": passing.location,
+        "tag": passing.tag,
+        "lap": passing.lap,
+        "t": local_iso(passing.time),
+        "gun_ms": gun_ms,
+        "p": None if who is None else participant_json(who),
+    }
+
+
+_MS = datetime(2000, 1, 1, 0, 0, 0, 1000) - datetime(2000, 1, 1)
+
+
+@dataclass(slots=True)
+class SessionContext:
+    """Participants and gun times of one session, cached for its feeds."""
+
+    partner_id: int
+    session_id: int
+    event_name: str
+    participants: dict[str, Participant | None] = field(default_factory=dict)
+    _missed_at: dict[str, float] = field(default_factory=dict)
+    guns: list[Gun] = field(default_factory=list)
+    _guns_at: float = float("-inf")
+    _preloaded: bool = False
+    _refreshing: bool = False
+
+    def _wanted(self, tags: Iterable[str], now: float) -> set[str]:
+        wanted = set()
+        for tag in tags:
+            if tag in self.participants and self.participants[tag] is not None:
+                continue
+            missed = self._missed_at.get(tag)
+            if missed is None or now - missed >= MISS_RETRY_SECONDS:
+                wanted.add(tag)
+        return wanted
+
+    async def refresh(self, pool: Pool, tags: Iterable[str]) -> None:
+        """Before a batch goes out: look up tags not known yet, and the gun times when a
+        runner's wave has none (a gun set by hand reaches the next passing). Once the field is
+        loaded and the guns are known this touches no database: the hot path stays in memory."""
+        now = trio.current_time()
+        tags = set(tags)
+        if not self._preloaded:
+            # The whole field at once: afterwards a passing needs no database round trip.
+            async with tenant_transaction(pool, self.partner_id) as conn:
+                self.participants.update(
+                    await event_participants(conn, self.partner_id, self.event_name)
+                )
+                self.guns = await load_guns(conn, self.partner_id, self.session_id)
+                self._guns_at = now
+            self._preloaded = True
+        wanted = self._wanted(tags, now)
+        missing_gun = self._missing_gun(tags, now)
+        if not wanted and not missing_gun:
+            return
+        async with tenant_transaction(pool, self.partner_id) as conn:
+            if wanted:
+                found = await lookup_participants(conn, self.partner_id, self.event_name, wanted)
+                for tag in wanted:
+                    self.participants[tag] = found.get(tag)
+                    if tag in found:
+                        self._missed_at.pop(tag, None)
+                    else:
+                        self._missed_at[tag] = now
+            if missing_gun or self._missing_gun(tags, now):
+                self.guns = await load_guns(conn, self.partner_id, self.session_id)
+                self._guns_at = now
+
+    def _missing_gun(self, tags: Iterable[str], now: float) -> bool:
+        if now - self._guns_at < GUN_RETRY_SECONDS:
+            return False
+        for tag in tags:
+            who = self.participants.get(tag)
+            if who is not None and gun_for(who.wave, self.guns) is None:
+                return True
+        return False
+
+    def guns_stale(self) -> bool:
+        """Time to look for corrected gun times (done beside the hot path, not in it)."""
+        return not self._refreshing and trio.current_time() - self._guns_at >= GUN_REFRESH_SECONDS
+
+    async def refresh_guns(self, pool: Pool) -> None:
+        self._refreshing = True
+        try:
+            async with tenant_transaction(pool, self.partner_id) as conn:
+                guns = await load_guns(conn, self.partner_id, self.session_id)
+            self.guns, self._guns_at = guns, trio.current_time()
+        except DATABASE_DOWN_ERRORS as exc:
+            log.warning("could not refresh gun times of session %d: %s", self.session_id, exc)
+        finally:
+            self._refreshing = False
+
+    def event(self, passing: Passing) -> dict[str, Any]:
+        who = self.participants.get(passing.tag)
+        gun = gun_for(who.wave if who else "", self.guns)
+        return passing_event(passing, who, gun)
+
+
+async def lookup_participants(
+    conn: Connection, partner_id: int, event_name: str, tags: Iterable[str]
+) -> dict[str, Participant]:
+    """The one place displays join reads with participants (owned by p88.participants)."""
+    return await participants_for_tags(conn, partner_id, event_name, tags)
+
+
+async def event_participants(
+    conn: Connection, partner_id: int, event_name: str
+) -> dict[str, Participant]:
+    """Every participant of the event by tag (the hub preloads a session's field once)."""
+    rows = await conn.fetch(
+        f"SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE partner_id = $1 AND event_name = $2",
+        partner_id,
+        event_name,
+    )
+    return {row["tag"]: participant_from_row(row) for row in rows}
+
+
+async def load_guns(conn: Connection, partner_id: int, session_id: int) -> list[Gun]:
+    rows = await conn.fetch(
+        "SELECT local_time, wave, source FROM gun_times WHERE session_id = $1 AND partner_id = $2"
+        " ORDER BY local_time",
+        session_id,
+        partner_id,
+    )
+    return [(row["local_time"], row["wave"], row["source"]) for row in rows]

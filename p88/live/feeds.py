@@ -1,0 +1,138 @@
+"""Display feeds: one per (session, location filter, passing rules), shared by every screen that
+shows the same thing, so each batch of passings is detected, joined and JSON-encoded once and the
+same string goes to every subscriber.
+
+Each subscriber has an `Outbox`: a bounded queue of encoded messages. Putting into it never
+waits; one that overflows is marked for a resync (its page reconnects and resumes from its last
+event id), so a slow or dead screen never holds up the collector or another screen.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from p88.ingest.records import StoredRead
+from p88.live.passings import PassingDetector, Rules
+
+RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first paint
+OUTBOX_SIZE = 64  # messages a subscriber may fall behind before it is told to resync
+
+# A websocket close code a page understands as "reconnect and resume" (4000-4999 are ours).
+RESYNC = 4000
+
+
+_PREFIX = '{"type":"passings","events":['
+_SUFFIX = "]}"
+
+
+def encode_passings(events: Sequence[dict[str, Any]]) -> str:
+    return _PREFIX + json.dumps(events, separators=(",", ":"))[1:-1] + _SUFFIX
+
+
+def merge_passings(messages: Sequence[str]) -> str:
+    """Several queued passings messages as one frame (a screen that fell a little behind
+    catches up in one send instead of many), without decoding them."""
+    if len(messages) == 1:
+        return messages[0]
+    inner = (m[len(_PREFIX) : -len(_SUFFIX)] for m in messages)
+    return _PREFIX + ",".join(part for part in inner if part) + _SUFFIX
+
+
+@dataclass(frozen=True, slots=True)
+class FeedKey:
+    session_id: int
+    locations: frozenset[str] | None  # None: every point of the session
+    rules: Rules
+
+    def wants(self, location: str) -> bool:
+        return self.locations is None or location in self.locations
+
+
+@dataclass(eq=False, slots=True)
+class Outbox:
+    """One screen's queue of encoded messages, filled by the hub, drained by its socket task."""
+
+    display_id: int
+    size: int = OUTBOX_SIZE
+    messages: deque[str] = field(default_factory=deque)
+    overflowed: bool = False
+    close_code: int | None = None  # set when the hub wants this screen gone (rotate, revoke)
+    close_reason: str = ""
+    _lot: trio.lowlevel.ParkingLot = field(default_factory=trio.lowlevel.ParkingLot)
+
+    def take_all(self) -> str | None:
+        """Everything queued, as one frame."""
+        if not self.messages:
+            return None
+        messages = list(self.messages)
+        self.messages.clear()
+        return merge_passings(messages)
+
+    def put(self, message: str) -> bool:
+        if self.overflowed or self.close_code is not None:
+            return False
+        if len(self.messages) >= self.size:
+            self.overflowed = True
+            self.messages.clear()  # what it missed is resent on resume, from the feed's ring
+            self._lot.unpark_all()
+            return False
+        self.messages.append(message)
+        self._lot.unpark_all()
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        self.close_code, self.close_reason = code, reason
+        self._lot.unpark_all()
+
+    async def wait(self) -> None:
+        """Until there is something to send, an overflow, or a close."""
+        if not self.messages and not self.overflowed and self.close_code is None:
+            await self._lot.park()
+
+
+@dataclass(eq=False, slots=True)
+class Feed:
+    key: FeedKey
+    partner_id: int
+    event_name: str
+    detector: PassingDetector
+    subscribers: set[Outbox] = field(default_factory=set)
+    ring: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RING_SIZE))
+    passing_ids: list[int] = field(default_factory=list)  # every passing so far, for counts
+    warmed: trio.Event = field(default_factory=trio.Event)
+    high_water: int = 0  # reads up to this id were loaded from PostgreSQL at warm-up
+    pending: list[StoredRead] = field(default_factory=list)  # arrived while warming up
+    frames_sent: int = 0
+    failed: bool = False  # loading its history failed; screens are sent away to retry
+
+    def record(self, events: Sequence[dict[str, Any]]) -> None:
+        self.ring.extend(events)
+        self.passing_ids.extend(event["id"] for event in events)
+
+    def broadcast(self, events: Sequence[dict[str, Any]]) -> None:
+        """Encode once; hand the same string to every subscriber."""
+        if not events or not self.subscribers:
+            return
+        message = encode_passings(events)
+        for outbox in self.subscribers:
+            if outbox.put(message):
+                self.frames_sent += 1
+
+    def resume_state(self, after: int | None) -> tuple[list[dict[str, Any]], int]:
+        """Events a screen needs to catch up: those after `after` still in the ring, plus how
+        many passings after `after` fell out of the ring (shown on the page as not shown).
+        A first connection (`after` None) gets the ring as history."""
+        if after is None:
+            return list(self.ring), 0
+        events = [event for event in self.ring if event["id"] > after]
+        first_kept = events[0]["id"] if events else None
+        newer = len(self.passing_ids) - bisect_right(self.passing_ids, after)
+        missed = newer - len(events) if first_kept is not None or newer else 0
+        return events, max(0, missed)

@@ -1,0 +1,110 @@
+// The three display modes, drawn with DOM nodes and text only.
+import { ageText, el, formatElapsed, place, timeOfDay } from "./format.js";
+
+function athleteCard(event, size) {
+  const p = event.p;
+  const card = el("article", `athlete${p.vip ? " vip" : ""}${size > 1 ? " compact" : ""}`);
+  card.dataset.eventId = String(event.id);
+  const top = el("div", "a-top");
+  top.append(el("span", "a-bib", p.bib));
+  if (p.vip) top.append(el("span", "a-vip", "VIP"));
+  if (p.age_group) top.append(el("span", "a-group", p.age_group));
+  card.append(top);
+  card.append(el("h2", "a-name", p.name || `Bib ${p.bib}`));
+  const where = [place(event), p.team].filter(Boolean).join(" · ");
+  if (where) card.append(el("div", "a-place", where));
+  const time = el("div", "a-time");
+  time.append(el("span", "a-elapsed", formatElapsed(event.gun_ms) || timeOfDay(event)));
+  time.append(el("span", "a-loc", event.lap > 1 ? `${event.loc} · lap ${event.lap}` : event.loc));
+  card.append(time);
+  if (p.message && size === 1) card.append(el("p", "a-message", p.message));
+  return card;
+}
+
+export function renderCard(stage, card) {
+  const wrap = el("div", `card-group n${card.athletes.length}`);
+  for (const event of card.athletes) wrap.append(athleteCard(event, card.athletes.length));
+  stage.replaceChildren(wrap);
+  if (card.more > 0) stage.append(el("div", "more", `+${card.more} more`));
+}
+
+export function renderIdle(stage, name) {
+  stage.replaceChildren(el("div", "idle-card", name ? `${name}: waiting for the first finisher` : "Waiting for the first finisher"));
+}
+
+export function renderRecent(list, events) {
+  const items = events.slice(0, 8).map((event) => {
+    const li = el("li", event.p && event.p.vip ? "vip" : "");
+    li.dataset.eventId = String(event.id);
+    li.append(el("span", "r-bib", event.p ? event.p.bib : event.tag));
+    li.append(el("span", "r-name", event.p ? event.p.name : "unknown tag"));
+    li.append(el("span", "r-time", formatElapsed(event.gun_ms) || timeOfDay(event)));
+    return li;
+  });
+  list.replaceChildren(...items);
+}
+
+export function renderAnnouncer(stage, events, { search, starred, point }) {
+  const list = el("ol", "announcer-list");
+  const wanted = search.trim();
+  let shown = 0;
+  for (const event of events) {
+    if (point && event.loc !== point) continue;
+    const p = event.p;
+    if (wanted && !(p && (p.bib === wanted || p.bib.startsWith(wanted))) && event.tag !== wanted) continue;
+    const li = el("li", `${p && p.vip ? "vip " : ""}${p && starred.has(p.bib) ? "starred" : ""}`);
+    li.dataset.eventId = String(event.id);
+    if (p) li.dataset.bib = p.bib;
+    li.append(el("span", "an-bib", p ? p.bib : event.tag));
+    const who = el("div", "an-who");
+    who.append(el("span", "an-name", p ? p.name : "unknown tag"));
+    if (p && p.pronunciation) who.append(el("span", "an-say", `say: ${p.pronunciation}`));
+    const details = p ? [p.age_group, place(event), p.team].filter(Boolean).join(" · ") : "";
+    if (details) who.append(el("span", "an-details", details));
+    if (p && p.message) who.append(el("span", "an-message", p.message));
+    li.append(who);
+    const right = el("div", "an-right");
+    right.append(el("span", "an-time", formatElapsed(event.gun_ms) || timeOfDay(event)));
+    right.append(el("span", "an-loc", `${event.loc} ${timeOfDay(event)}`));
+    li.append(right);
+    list.append(li);
+    shown += 1;
+    if (shown >= 200) break;
+  }
+  if (!shown) list.append(el("li", "an-empty", wanted ? `No arrival with bib ${wanted} yet` : "No arrivals yet"));
+  stage.replaceChildren(list);
+}
+
+export function renderLeaderboard(stage, events, size = 10) {
+  const best = new Map();
+  for (const event of events) {
+    if (!event.p || event.gun_ms === null) continue;
+    const known = best.get(event.p.bib);
+    if (!known || event.gun_ms < known.gun_ms) best.set(event.p.bib, event);
+  }
+  const top = [...best.values()].sort((a, b) => a.gun_ms - b.gun_ms).slice(0, size);
+  const table = el("ol", "leaderboard");
+  top.forEach((event, index) => {
+    const li = el("li", event.p.vip ? "vip" : "");
+    li.append(el("span", "lb-place", index + 1));
+    li.append(el("span", "lb-name", event.p.name));
+    li.append(el("span", "lb-group", event.p.age_group || ""));
+    li.append(el("span", "lb-time", formatElapsed(event.gun_ms)));
+    table.append(li);
+  });
+  if (!top.length) table.append(el("li", "an-empty", "No finish times yet"));
+  stage.replaceChildren(table);
+}
+
+export function badgeText(status, now) {
+  const age = status.lastMessageAt ? ageText(now - status.lastMessageAt) : null;
+  if (status.state === "stopped") return { text: status.reason, level: "bad" };
+  if (status.state === "offline" || status.state === "reconnecting" || status.state === "connecting") {
+    const retry = status.retryAt ? ` · retrying in ${ageText(status.retryAt - now)}` : "";
+    return { text: `Offline${age ? ` · newest data ${age} old` : ""}${retry}`, level: "warn" };
+  }
+  if (status.lastMessageAt && now - status.lastMessageAt > 25_000) {
+    return { text: `No word from the server for ${age}`, level: "warn" };
+  }
+  return null; // a queue running behind shows as "+N more" on the card itself
+}

@@ -1,0 +1,23 @@
+"""Runs the display's JavaScript unit tests (tests/js/*.test.mjs) with Node's own test runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_display_burst_policy_javascript() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed; the browser test covers the page instead")
+    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs"))
+    result = subprocess.run(
+        [node, "--test", *tests], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# fail 0" in result.stdout

@@ -86,6 +86,15 @@ def serve(config_path: Path | None, no_migrate: bool, verbose: bool) -> None:
             "Press Ctrl-C to stop.",
             err=True,
         )
+        from p88.accounts_commands import base_url, first_run_setup_link
+
+        setup = await first_run_setup_link(running.database.pool, base_url(config, running.web_url))
+        if setup:
+            click.echo(
+                "\nNo administrator yet. Open this one-time link to create one (valid 24 hours;"
+                f" a new one is printed at each start until it is used):\n  {setup}\n",
+                err=True,
+            )
 
     try:
         trio.run(lambda: serve_app(config, apply_migrations=not no_migrate, on_ready=banner))
@@ -120,16 +129,26 @@ def partner() -> None:
 @config_option
 @click.argument("slug")
 @click.option("--name", default="", help="Display name (default: the slug).")
-def partner_add(config_path: Path | None, slug: str, name: str) -> None:
+@click.option("--owner", "owner_email", default="", help="Owner's email: prints an invitation.")
+def partner_add(config_path: Path | None, slug: str, name: str, owner_email: str) -> None:
     """Create a partner (timing company)."""
-    from p88.db.partners import PartnerError, create_partner
+    from p88.accounts_commands import base_url, owner_invitation_link, run_with_db_reporting
+    from p88.db.partners import create_partner
 
     config = _load(config_path)
-    try:
-        created = _run_with_db(config, lambda conn: create_partner(conn, slug, name))
-    except PartnerError as exc:
-        raise click.ClickException(str(exc)) from exc
+
+    async def body(conn: Any) -> tuple[Any, str]:
+        async with conn.transaction():
+            created = await create_partner(conn, slug, name)
+            link = ""
+            if owner_email:
+                link = await owner_invitation_link(conn, created.id, owner_email, base_url(config))
+            return created, link
+
+    created, link = run_with_db_reporting(config, body)
     click.echo(f"partner {created.slug} created (id {created.id})")
+    if link:
+        click.echo(f"send the owner this invitation (valid 7 days):\n  {link}")
 
 
 @main.group("collector-user")
@@ -232,6 +251,14 @@ def _add_optional_commands() -> None:
     from p88.simulate_command import simulate_command
 
     main.add_command(simulate_command)
+
+    from p88.demo_command import demo_command
+
+    main.add_command(demo_command)
+
+    from p88.accounts_commands import register as register_accounts
+
+    register_accounts(main)
 
 
 _add_optional_commands()

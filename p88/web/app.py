@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from quart import render_template
 from quart_trio import QuartTrio
 
 import p88
@@ -13,7 +12,6 @@ from p88.config import Config
 from p88.db.pool import Pool
 from p88.hub import Hub
 from p88.stats import Stats
-from p88.status.app import StatusSources, database_answers, status_document
 
 
 @dataclass(slots=True)
@@ -40,10 +38,21 @@ def create_app(services: WebServices) -> QuartTrio:
     async def common_context() -> dict[str, Any]:
         return {"version": p88.__version__}
 
-    @app.get("/")
-    async def landing() -> str:
-        sources = StatusSources(services.stats, services.pool, services.hub)
-        database_ok = await database_answers(services.pool) is None
-        return await render_template("landing.html", status=status_document(sources, database_ok))
+    from p88.web.accounts_setup import register_accounts  # views import services_of from here
 
+    register_accounts(app)  # auth hooks first: every later blueprint sees the signed-in user
+
+    from p88.web.views import layouts  # imported here: the views import services_of from here
+
+    app.register_blueprint(layouts.blueprint)
+
+    from p88.web.views import display_public, displays  # public /d/<token> and operator pages
+
+    app.register_blueprint(display_public.bp)
+    app.register_blueprint(displays.bp)
+
+    from p88.web.views import participants, sessions, sessions_live  # timing sessions, runners
+
+    for blueprint in (sessions.bp, sessions_live.bp, participants.bp):
+        app.register_blueprint(blueprint)
     return app

@@ -34,6 +34,7 @@ from p88.web.app import WebServices, create_app
 log = logging.getLogger(__name__)
 
 WEB_RESTART_DELAY = 1.0
+SHUTDOWN_GRACE = 30.0  # seconds the services get to drain before they are cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,59 +125,74 @@ async def serve(
 ) -> None:
     shutdown = trio.Event()
     async with open_database(config, apply_migrations=apply_migrations) as database:
-        stats, hub, resume = Stats(), Hub(), ResumeTracker()
-        journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
-        resume.note(await trio.to_thread.run_sync(journal.all_passings))
-        writer = IngestWriter(
-            database.pool,
-            journal,
-            hub,
-            stats,
-            resume,
-            batch_size=config.collector.batch_size,
-            batch_wait=config.collector.batch_wait,
-        )
-        async with trio.open_nursery() as nursery:
+        # Signal watching and the caller's on_ready work live outside the service nursery:
+        # they never end by themselves, so they are cancelled once the services have drained.
+        async with trio.open_nursery() as extras:
             if handle_signals:
-                nursery.start_soon(_watch_signals, shutdown)
-            await nursery.start(writer.run)
-            await nursery.start(hub.run, database.pool)
-            collector_scope = trio.CancelScope()
-            services = CollectorServices(
-                config.collector,
-                config.event.timezone,
-                database.pool,
-                stats,
-                writer.send_channel,
-                resume,
-            )
-
-            async def run_collector(*, task_status: trio.TaskStatus[tuple[str, int]]) -> None:
-                with collector_scope:
-                    await serve_collector(services, task_status=task_status)
-
-            collector = await nursery.start(run_collector)
-            status_app = make_status_app(StatusSources(stats, database.pool, hub))
-            status_url = await nursery.start(
-                _serve_http, status_app, _hypercorn_config(config.status.bind), shutdown
-            )
-            web_services = WebServices(config, database.pool, hub, stats)
-            web_url = await nursery.start(
-                _supervise_web,
-                lambda: create_app(web_services),
-                _hypercorn_config(config.web.bind, config),
-                shutdown,
-            )
-            running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
-            task_status.started(running)
-            if on_ready is not None:
-                await on_ready(running)
-            await shutdown.wait()
-            log.info("shutting down: closing the collector")
-            collector_scope.cancel()
-            # The writer ends once every connection's channel clone and this one are closed,
-            # after it has stored or journaled all that they sent.
-            await writer.send_channel.aclose()
-            hub.close()  # display sockets close with 1001; pages resume on the next start
-            nursery.cancel_scope.deadline = trio.current_time() + 30
+                extras.start_soon(_watch_signals, shutdown)
+            await _run_services(config, database, shutdown, extras, task_status, on_ready)
+            extras.cancel_scope.cancel()
     log.info("stopped")
+
+
+async def _run_services(
+    config: Config,
+    database: Database,
+    shutdown: trio.Event,
+    extras: trio.Nursery,
+    task_status: trio.TaskStatus[Running],
+    on_ready: Callable[[Running], Awaitable[None]] | None,
+) -> None:
+    stats, hub, resume = Stats(), Hub(), ResumeTracker()
+    journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
+    resume.note(await trio.to_thread.run_sync(journal.all_passings))
+    writer = IngestWriter(
+        database.pool,
+        journal,
+        hub,
+        stats,
+        resume,
+        batch_size=config.collector.batch_size,
+        batch_wait=config.collector.batch_wait,
+    )
+    async with trio.open_nursery() as nursery:
+        await nursery.start(writer.run)
+        await nursery.start(hub.run, database.pool)
+        collector_scope = trio.CancelScope()
+        services = CollectorServices(
+            config.collector,
+            config.event.timezone,
+            database.pool,
+            stats,
+            writer.send_channel,
+            resume,
+        )
+
+        async def run_collector(*, task_status: trio.TaskStatus[tuple[str, int]]) -> None:
+            with collector_scope:
+                await serve_collector(services, task_status=task_status)
+
+        collector = await nursery.start(run_collector)
+        status_app = make_status_app(StatusSources(stats, database.pool, hub))
+        status_url = await nursery.start(
+            _serve_http, status_app, _hypercorn_config(config.status.bind), shutdown
+        )
+        web_services = WebServices(config, database.pool, hub, stats)
+        web_url = await nursery.start(
+            _supervise_web,
+            lambda: create_app(web_services),
+            _hypercorn_config(config.web.bind, config),
+            shutdown,
+        )
+        running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
+        task_status.started(running)
+        if on_ready is not None:
+            extras.start_soon(on_ready, running)
+        await shutdown.wait()
+        log.info("shutting down: closing the collector")
+        collector_scope.cancel()
+        # The writer ends once every connection's channel clone and this one are closed,
+        # after it has stored or journaled all that they sent.
+        await writer.send_channel.aclose()
+        hub.close()  # display sockets close with 1001; pages resume on the next start
+        nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE

@@ -300,6 +300,8 @@ class CollectorConnection:
         self.started.add(location)
         last = self.resume_points.get(location)
         args = (location,) if last is None else (location, str(last + 1))
+        if last is not None:
+            log.info("%s: resuming %s from sequence %d", self.info.peer, location, last + 1)
         # A cp1252 point name goes back in cp1252, or SimpleClient will not know it.
         await self.send(ctp.command("start", *args, encoding=self.parser.encoding))
 

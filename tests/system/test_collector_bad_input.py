@@ -104,13 +104,17 @@ async def test_cp1252_point_names_are_stored_and_started_in_cp1252(
     async with running_server(make_config(dsn, tmp_path)) as running:
         client = await LineClient.connect(running.collector)
         await handshake(client, "")
-        await client.send("CT01_33~1~Zieleinlauf Süd~newlocation~00:00:00.00~0~0~0", encoding="cp1252")
+        await client.send(
+            "CT01_33~1~Zieleinlauf Süd~newlocation~00:00:00.00~0~0~0", encoding="cp1252"
+        )
         with trio.fail_after(5):
             while b"\n" not in client.buffer:
                 client.buffer += await client.stream.receive_some(1000)
         assert client.buffer == "start~Zieleinlauf Süd\r\n".encode("cp1252")
         client.buffer = b""
-        await client.send("CT01_33~2~Zieleinlauf Süd~42~2021-05-08T09:00:00.00~1~A~1", encoding="cp1252")
+        await client.send(
+            "CT01_33~2~Zieleinlauf Süd~42~2021-05-08T09:00:00.00~1~A~1", encoding="cp1252"
+        )
         await wait_for(lambda: running.stats.reads_stored == 1)
         assert running.stats.malformed_lines == 0
 

@@ -59,7 +59,9 @@ async def test_server_sends_nothing_before_the_greeting(dsn: str, tmp_path: Path
         await client.aclose()
 
 
-async def test_reads_are_stored_under_partner_session_and_location(dsn: str, tmp_path: Path) -> None:
+async def test_reads_are_stored_under_partner_session_and_location(
+    dsn: str, tmp_path: Path
+) -> None:
     async with running_server(make_config(dsn, tmp_path)) as running:
         client = await LineClient.connect(running.collector)
         assert await handshake(client) == ["start~FINISH"]
@@ -69,7 +71,9 @@ async def test_reads_are_stored_under_partner_session_and_location(dsn: str, tmp
             "CT01_33~3~FINISH~9511~2021-05-08T08:04:28.64~1~12000C~8",  # a repeat: one read
             "CT01_13,4,FINISH,M12,2021-05-08T08:04:29.01,1,12000C,2",
         )
-        await wait_for(lambda: running.stats.reads_stored == 2 and running.stats.gun_times_stored == 1)
+        await wait_for(
+            lambda: running.stats.reads_stored == 2 and running.stats.gun_times_stored == 1
+        )
         assert running.stats.duplicates_dropped == 1
         await client.aclose()
     rows = await fetch(
@@ -83,10 +87,32 @@ async def test_reads_are_stored_under_partner_session_and_location(dsn: str, tmp
     guns = await fetch(dsn, "SELECT local_time::text FROM gun_times")
     resume = await fetch(dsn, "SELECT location, last_sequence FROM collector_resume")
     assert [tuple(r) for r in rows] == [
-        ("default", "21ROTM", "2021-05-08", "FINISH", "9511", "2021-05-08 08:04:28.64", 1,
-         "12000C", 8, 2, CONNECTION_ID),
-        ("default", "21ROTM", "2021-05-08", "FINISH", "M12", "2021-05-08 08:04:29.01", 1,
-         "12000C", 2, 4, CONNECTION_ID),
+        (
+            "default",
+            "21ROTM",
+            "2021-05-08",
+            "FINISH",
+            "9511",
+            "2021-05-08 08:04:28.64",
+            1,
+            "12000C",
+            8,
+            2,
+            CONNECTION_ID,
+        ),
+        (
+            "default",
+            "21ROTM",
+            "2021-05-08",
+            "FINISH",
+            "M12",
+            "2021-05-08 08:04:29.01",
+            1,
+            "12000C",
+            2,
+            4,
+            CONNECTION_ID,
+        ),
     ]
     assert [g[0] for g in guns] == ["2021-05-08 08:00:55.16"]
     assert [tuple(r) for r in resume] == [("FINISH", 4)]
@@ -97,7 +123,10 @@ async def test_reconnect_resumes_from_the_last_stored_sequence(dsn: str, tmp_pat
         client = await LineClient.connect(running.collector)
         await handshake(client)
         await client.send(
-            *(f"CT01_33~{n}~FINISH~{100 + n}~2021-05-08T08:04:{n:02d}.00~1~12000C~8" for n in range(1, 11))
+            *(
+                f"CT01_33~{n}~FINISH~{100 + n}~2021-05-08T08:04:{n:02d}.00~1~12000C~8"
+                for n in range(1, 11)
+            )
         )
         await wait_for(lambda: running.stats.reads_stored == 10)
         await client.aclose()

@@ -108,7 +108,10 @@ async def test_replay_resume_rewind_and_database_restart_store_each_read_once(
                 nursery.start_soon(bounce_database)
                 await run_simulation(
                     # A steady 3,000 lines/s per connection: the bounce lands mid-stream.
-                    host, port, race, dataclasses.replace(FAST, client_id="third", rate=3000)
+                    host,
+                    port,
+                    race,
+                    dataclasses.replace(FAST, client_id="third", rate=3000),
                 )
             watchers.cancel_scope.cancel()
         assert peak_journal > 0, "the database stop did not land during the replay"

@@ -1,0 +1,86 @@
+"""Graceful shutdown on SIGTERM, and `kill -9` in the middle of a replay losing nothing."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trio
+
+from p88.tcp.race_sources import distinct_read_keys, load_21rotm
+from p88.tcp.simulator import SimOptions, run_simulation
+from tests.system.http import get_json
+from tests.system.process import ServeProcess
+from tests.system.serving import LineClient
+from tests.system.test_collector_session import fetch, handshake
+from tests.system.test_replay_21rotm import STORED_KEYS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def serve_process(dsn: str, tmp_path: Path) -> Iterator[ServeProcess]:
+    process = ServeProcess(dsn, tmp_path)
+    yield process
+    process.kill()
+
+
+async def test_sigterm_stores_what_it_holds_and_exits_0(
+    serve_process: ServeProcess, dsn: str
+) -> None:
+    await serve_process.start()
+    client = await LineClient.connect(serve_process.collector)
+    await handshake(client)
+    await client.send(
+        *(
+            f"CT01_33~{n}~FINISH~{n}~2021-05-08T09:00:{n % 60:02d}.{n // 60:02d}~1~A~8"
+            for n in range(1, 3001)
+        )
+    )
+    with trio.fail_after(30):
+        while (await get_json(serve_process.status_url + "/status"))[1]["reads_received"] < 3000:
+            await trio.sleep(0.05)
+    assert serve_process.process is not None
+    serve_process.process.send_signal(signal.SIGTERM)
+    assert await serve_process.wait(timeout=20) == 0
+    assert await client.closed()
+    rows = await fetch(dsn, "SELECT count(*) FROM timing_reads")
+    assert rows[0][0] == 3000
+    assert "stopped" in serve_process.log.read_text()
+
+
+async def test_kill_9_mid_replay_then_restart_resumes_and_completes(
+    serve_process: ServeProcess, dsn: str
+) -> None:
+    race = load_21rotm()
+    await serve_process.start()
+    options = SimOptions(rate=2500, linger=0.5, retry_seconds=0.2, max_retries=None, deadline=120)
+
+    async def crash_and_restart() -> None:
+        await trio.sleep(2.0)
+        serve_process.kill()  # SIGKILL: nothing gets to flush
+        await trio.sleep(0.5)
+        await serve_process.start()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(crash_and_restart)
+        report = await run_simulation(*serve_process.collector, race, options)
+    assert [f.error for f in report.feeds] == [None] * len(race)
+    # Feeds of over 7,000 lines (FINISH1-3, FINISH4, START1) were still streaming at 2 s.
+    long_feeds = [f for f, feed in zip(report.feeds, race, strict=True) if feed.read_count > 7000]
+    assert len(long_feeds) == 5 and all(f.reconnects >= 1 for f in long_feeds)
+
+    with trio.fail_after(60):
+        while True:
+            _, status = await get_json(serve_process.status_url + "/status")
+            if not status["connections"] and not status["ingest_backlog"]:
+                break
+            await trio.sleep(0.1)
+    rows = [tuple(r) for r in await fetch(dsn, STORED_KEYS)]
+    assert len(rows) == len(set(rows))
+    assert set(rows) == distinct_read_keys(race)
+    # The restarted server resumed from stored sequences instead of asking for everything.
+    assert "resuming" in serve_process.log.read_text()
+    assert status["duplicates_dropped"] < 64_990 // 2

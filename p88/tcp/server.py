@@ -14,6 +14,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import trio
@@ -408,7 +409,9 @@ async def serve_collector(
 ) -> None:
     """Listen on [collector] bind until cancelled; report the bound address to the starter."""
     bind = services.config.bind
-    listeners = await trio.open_tcp_listeners(bind.port, host=bind.host)
+    listeners: list[trio.SocketListener] = await trio.open_tcp_listeners(
+        bind.port, host=bind.host
+    )
     address = listeners[0].socket.getsockname()
     services.stats.collector_listening = True
     try:
@@ -416,7 +419,7 @@ async def serve_collector(
             task_status.started((address[0], address[1]))
             log.info("collector listening on %s:%d", address[0], address[1])
             await trio.serve_listeners(
-                lambda stream: handle_connection(services, stream),
+                partial(handle_connection, services),
                 listeners,
                 handler_nursery=nursery,
             )

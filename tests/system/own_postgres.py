@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from p88.db.embedded import EmbeddedPostgres
 
@@ -23,9 +20,3 @@ class OwnPostgres:
         self.server.start()
         self.server.started_here = True
 
-
-@pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[OwnPostgres]:
-    pg = OwnPostgres(tmp_path / "pg")
-    yield pg
-    pg.stop()

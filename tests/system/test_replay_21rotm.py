@@ -17,7 +17,7 @@ from p88.app import Running
 from p88.tcp.race_sources import PointFeed, distinct_read_keys, load_21rotm, total_reads
 from p88.tcp.simulator import SimOptions, run_simulation
 from tests.conftest import make_config
-from tests.system.own_postgres import OwnPostgres, own_postgres  # noqa: F401 (fixture)
+from tests.system.own_postgres import OwnPostgres
 from tests.system.serving import running_server
 from tests.system.test_collector_session import fetch
 

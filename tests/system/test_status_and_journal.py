@@ -8,7 +8,7 @@ import trio
 
 from tests.conftest import make_config
 from tests.system.http import get_json, http_get
-from tests.system.own_postgres import OwnPostgres, own_postgres  # noqa: F401 (fixture)
+from tests.system.own_postgres import OwnPostgres
 from tests.system.serving import LineClient, running_server
 from tests.system.test_collector_bad_input import start_witness
 from tests.system.test_collector_session import fetch, handshake, wait_for

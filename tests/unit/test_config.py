@@ -1,0 +1,69 @@
+"""Config: defaults, the shipped example, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from p88.config import Config, ConfigError, HostPort, config_from_mapping, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_listen_safely() -> None:
+    config = config_from_mapping({}, env={})
+    assert config.collector.bind == HostPort("0.0.0.0", 61611)
+    assert config.status.bind == HostPort("127.0.0.1", 61612)
+    assert config.web.bind == HostPort("127.0.0.1", 5001)
+    assert config.database.dsn == "" and config.collector.authentication == "none"
+
+
+def test_the_shipped_p88_toml_is_valid_and_equals_the_defaults() -> None:
+    assert load_config(ROOT / "p88.toml", env={}) == Config()
+
+
+def test_environment_overrides_the_dsn() -> None:
+    config = config_from_mapping(
+        {"database": {"dsn": "postgresql://a@b/c"}}, env={"P88_DATABASE_DSN": "postgresql://x@y/z"}
+    )
+    assert config.database.dsn == "postgresql://x@y/z"
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ({"colector": {}}, "colector"),
+        ({"collector": {"bnd": "1.2.3.4:1"}}, "collector.bnd"),
+        ({"collector": {"bind": "localhost"}}, "collector.bind"),
+        ({"collector": {"bind": "127.0.0.1:99999"}}, "collector.bind"),
+        ({"collector": {"authentication": "md5"}}, "collector.authentication"),
+        ({"collector": {"ping_interval": "10"}}, "collector.ping_interval"),
+        ({"collector": {"ping_interval": 0}}, "collector.ping_interval"),
+        ({"collector": {"batch_size": True}}, "collector.batch_size"),
+        ({"collector": {"anonymous_partner": ""}}, "collector.anonymous_partner"),
+        ({"event": {"timezone": "Mars/Olympus"}}, "event.timezone"),
+        ({"database": "x"}, "[database]"),
+    ],
+)
+def test_bad_values_stop_start_up_naming_the_key(raw: dict[str, object], named: str) -> None:
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        config_from_mapping(raw, env={})
+
+
+def test_bad_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "p88.toml"
+    path.write_text("[collector\nbind = 1\n")
+    with pytest.raises(ConfigError, match=r"p88\.toml is not valid TOML"):
+        load_config(path, env={})
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "nope.toml", env={})
+
+
+def test_ipv6_and_port_zero_binds() -> None:
+    config = config_from_mapping({"web": {"bind": "[::1]:0"}}, env={})
+    assert config.web.bind == HostPort("::1", 0)
+    assert str(config.web.bind) == "[::1]:0"

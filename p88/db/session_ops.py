@@ -22,6 +22,7 @@ class MergeOutcome:
     reads_collapsed: int  # identical reads present in both sessions, kept once
     locations_moved: int
     gun_times_moved: int
+    displays_rebound: tuple[int, ...] = ()  # displays of the merged-away session, now on A
 
 
 async def rename_session(conn: Connection, partner_id: int, session_id: int, name: str) -> bool:
@@ -163,7 +164,17 @@ async def merge_sessions(
     moved = _count(await conn.execute(MOVE_READS, partner_id, into_id, from_id))
     guns = _count(await conn.execute(MOVE_GUNS, partner_id, into_id, from_id))
     await conn.execute(FINISH_MERGE, partner_id, into_id, from_id)
+    # Displays bound to B keep working on A (deleting B would otherwise cascade to them).
+    rebound = await conn.fetch(
+        "UPDATE displays SET session_id = $2 WHERE partner_id = $1 AND session_id = $3 "
+        "RETURNING id",
+        partner_id,
+        into_id,
+        from_id,
+    )
     await conn.execute(
         "DELETE FROM timing_sessions WHERE partner_id = $1 AND id = $2", partner_id, from_id
     )
-    return MergeOutcome(moved, total - moved, locations, guns)
+    return MergeOutcome(
+        moved, total - moved, locations, guns, tuple(row["id"] for row in rebound)
+    )

@@ -250,3 +250,23 @@ async def test_ingest_keeps_storing_after_the_session_it_cached_was_merged_away(
             await conn.fetchval("SELECT count(*) FROM timing_reads WHERE session_id = $1", into)
             == 1
         )
+
+
+async def test_merge_keeps_displays_of_the_merged_away_session(db) -> None:
+    a, _ = await _partners(db)
+    async with db.pool.acquire() as conn:
+        s = Seeder(conn, a.id)
+        into = await s.session("RACE")
+        other = await s.session("RACE-FINISH-BOX")
+        display = await conn.fetchval(
+            "INSERT INTO displays (partner_id, name, session_id, token_hash)"
+            " VALUES ($1, 'Finish wall', $2, sha256('secret'::bytea)) RETURNING id",
+            a.id,
+            other,
+        )
+    async with tenant_transaction(db.pool, a.id) as conn:
+        outcome = await merge_sessions(conn, a.id, into, other)
+    assert outcome.displays_rebound == (display,)
+    async with db.pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT session_id FROM displays WHERE id = $1", display)
+    assert row is not None and row["session_id"] == into

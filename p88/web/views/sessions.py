@@ -202,7 +202,10 @@ async def session_merge(session_id: int) -> Any:
         async with tenant_transaction(_services().pool, partner.id) as conn:
             await _own_session(conn, partner.id, session_id)
             await _own_session(conn, partner.id, other)
-            await merge_sessions(conn, partner.id, session_id, other)
+            outcome = await merge_sessions(conn, partner.id, session_id, other)
     except SessionOpError as exc:
         return await _detail(session_id, f"Not merged: {exc}.", "bad", 400)
+    for display_id in outcome.displays_rebound:
+        # Open screens reconnect and load the feed of the session they now belong to.
+        _services().hub.close_display(display_id, 4000, "session merged")
     return _done(session_id, "merged")

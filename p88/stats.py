@@ -6,6 +6,8 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
+from p88.ingest.latency import LatencyWindow
+
 
 @dataclass(slots=True)
 class ConnectionInfo:
@@ -57,6 +59,8 @@ class Stats:
     database_up: bool = True
     collector_listening: bool = False
     connections: dict[int, ConnectionInfo] = field(default_factory=dict)
+    # Socket read -> commit, for reads written straight through (not journal replays).
+    ingest_latency_ms: LatencyWindow = field(default_factory=LatencyWindow)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def open_connection(self, peer: str) -> tuple[int, ConnectionInfo]:

@@ -175,6 +175,4 @@ async def merge_sessions(
     await conn.execute(
         "DELETE FROM timing_sessions WHERE partner_id = $1 AND id = $2", partner_id, from_id
     )
-    return MergeOutcome(
-        moved, total - moved, locations, guns, tuple(row["id"] for row in rebound)
-    )
+    return MergeOutcome(moved, total - moved, locations, guns, tuple(row["id"] for row in rebound))

@@ -7,6 +7,7 @@ no race between spilling to the journal and replaying it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -291,6 +292,10 @@ class IngestWriter:
             self._mark_down(exc)
             await self._journal(batch)
             return
+        committed_at = time.time()
+        self.stats.ingest_latency_ms.add_many(
+            (committed_at - p.received_at.timestamp()) * 1000 for p in batch
+        )
         self._committed(batch, result)
 
     def _committed(self, batch: Sequence[Passing], result: WriteResult) -> None:

@@ -44,6 +44,10 @@ async def database_answers(pool: Pool) -> str | None:
     return f"database did not answer within {DATABASE_CHECK_TIMEOUT:.0f} s"
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def status_document(sources: StatusSources, database_ok: bool) -> dict[str, Any]:
     stats = sources.stats
     now = time.time()
@@ -62,6 +66,11 @@ def status_document(sources: StatusSources, database_ok: bool) -> dict[str, Any]
         "ingest_backlog": stats.ingest_backlog,
         "journal_backlog": stats.journal_backlog,
         "display_subscribers": sources.hub.subscriber_count(),
+        "ingest_latency_ms": {
+            "p50": _rounded(stats.ingest_latency_ms.quantile(0.5)),
+            "p99": _rounded(stats.ingest_latency_ms.quantile(0.99)),
+            "samples": len(stats.ingest_latency_ms),
+        },
         "connections": [info.as_json(now) for info in stats.connections.values()],
     }
 
@@ -144,6 +153,15 @@ def metrics_text(sources: StatusSources) -> str:
             f"# TYPE {name} {kind}",
             f"{name} {value(sources):g}",
         ]
+    window = sources.stats.ingest_latency_ms
+    lines += [
+        "# HELP p88_ingest_latency_ms Socket read to commit of recent reads",
+        "# TYPE p88_ingest_latency_ms summary",
+    ]
+    for q in (0.5, 0.99):
+        if (value := window.quantile(q)) is not None:
+            lines.append(f'p88_ingest_latency_ms{{quantile="{q}"}} {value:g}')
+    lines.append(f"p88_ingest_latency_ms_count {len(window)}")
     return "\n".join(lines) + "\n"
 
 

@@ -103,6 +103,7 @@ class CollectorConnection:
         self.pending_locations: list[str] = []
         self.early: list[ctp.TagRead | ctp.GunTime] = []
         self.batch: list[Passing] = []
+        self.received_at = datetime.now(UTC)  # when the current chunk came off the socket
         self.streaming = False
         self.seed = new_seed()
         self.waiting_for: str | None = "greeting"
@@ -136,6 +137,7 @@ class CollectorConnection:
             if not data:
                 return
             self.last_received = trio.current_time()
+            self.received_at = datetime.now(UTC)
             for event in self.parser.feed(data):
                 await self._on_event(event)
             if self.batch:
@@ -324,7 +326,6 @@ class CollectorConnection:
             return
         session = self._session_for(when)
         local_time = to_local_datetime(when, session.day)
-        now = datetime.now(UTC)
         if isinstance(line, ctp.GunTime):
             tag, lap, gator, is_gun = "", 0, 0, True
         else:
@@ -340,7 +341,7 @@ class CollectorConnection:
                 lap=lap,
                 reader_id=line.reader_id,
                 gator=gator,
-                received_at=now,
+                received_at=self.received_at,
                 is_gun=is_gun,
             )
         )
@@ -409,9 +410,7 @@ async def serve_collector(
 ) -> None:
     """Listen on [collector] bind until cancelled; report the bound address to the starter."""
     bind = services.config.bind
-    listeners: list[trio.SocketListener] = await trio.open_tcp_listeners(
-        bind.port, host=bind.host
-    )
+    listeners: list[trio.SocketListener] = await trio.open_tcp_listeners(bind.port, host=bind.host)
     address = listeners[0].socket.getsockname()
     services.stats.collector_listening = True
     try:

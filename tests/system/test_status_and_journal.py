@@ -40,6 +40,9 @@ async def test_health_status_and_metrics_when_all_is_well(dsn: str, tmp_path: Pa
         assert metrics["p88_reads_stored_total"] == "5"
         assert metrics["p88_collector_connections"] == "1"
         assert metrics["p88_database_up"] == "1"
+        assert metrics["p88_ingest_latency_ms_count"] == "5"
+        assert float(metrics['p88_ingest_latency_ms{quantile="0.99"}']) >= 0
+        assert doc["ingest_latency_ms"]["samples"] == 5
         await witness.client.aclose()
 
         status, _, _ = await http_get(running.status_url + "/nothing-here")

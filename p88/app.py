@@ -25,7 +25,7 @@ from p88.db.database import Database, open_database
 from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.resume import ResumeTracker
-from p88.ingest.writer import IngestWriter
+from p88.ingest.shards import Ingest
 from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
@@ -146,17 +146,18 @@ async def _run_services(
     stats, hub, resume = Stats(), Hub(), ResumeTracker()
     journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
     resume.note(await trio.to_thread.run_sync(journal.all_passings))
-    writer = IngestWriter(
+    ingest = Ingest(
         database.pool,
         journal,
         hub,
         stats,
         resume,
+        shards=config.collector.ingest_writers,
         batch_size=config.collector.batch_size,
         batch_wait=config.collector.batch_wait,
     )
     async with trio.open_nursery() as nursery:
-        await nursery.start(writer.run)
+        await nursery.start(ingest.run)
         await nursery.start(hub.run, database.pool)
         collector_scope = trio.CancelScope()
         services = CollectorServices(
@@ -164,7 +165,7 @@ async def _run_services(
             config.event.timezone,
             database.pool,
             stats,
-            writer.send_channel,
+            ingest,
             resume,
         )
 
@@ -191,8 +192,8 @@ async def _run_services(
         await shutdown.wait()
         log.info("shutting down: closing the collector")
         collector_scope.cancel()
-        # The writer ends once every connection's channel clone and this one are closed,
+        # Ingest ends once every connection's channel clone and the originals are closed,
         # after it has stored or journaled all that they sent.
-        await writer.send_channel.aclose()
+        await ingest.close_inputs()
         hub.close()  # display sockets close with 1001; pages resume on the next start
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE

@@ -49,6 +49,7 @@ class CollectorConfig:
     max_connections: int = 500
     batch_size: int = 2000
     batch_wait: float = 0.005
+    ingest_writers: int = 2  # parallel database writers; a connection always uses the same one
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ def _validate(config: Config) -> None:
     for key, number in (
         ("collector.batch_size", config.collector.batch_size),
         ("collector.max_connections", config.collector.max_connections),
+        ("collector.ingest_writers", config.collector.ingest_writers),
         ("database.pool_size", config.database.pool_size),
     ):
         if number < 1:

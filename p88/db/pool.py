@@ -43,6 +43,7 @@ def is_database_down(exc: BaseException) -> bool:
 
 
 UniqueViolation = asyncpg.exceptions.UniqueViolationError
+DeadlockDetected = asyncpg.exceptions.DeadlockDetectedError
 ForeignKeyViolation = asyncpg.exceptions.ForeignKeyViolationError
 
 

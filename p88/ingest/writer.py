@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 import trio
 
-from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, ForeignKeyViolation, Pool
+from p88.db.pool import (
+    DATABASE_DOWN_ERRORS,
+    Connection,
+    DeadlockDetected,
+    ForeignKeyViolation,
+    Pool,
+)
 from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
@@ -88,21 +94,32 @@ async def _resolve_ids(
 ) -> None:
     """Find or create each session and location of the batch. New ids go to `fresh`, which
     joins the cache only after commit, so a rolled-back id is never reused."""
-    for p in batch:
-        key = p.session
+    for key, location in dict.fromkeys((p.session, p.location) for p in batch):
         session_id = cache.sessions.get(key) or fresh.sessions.get(key)
         if session_id is None:
             session_id = await conn.fetchval(
                 UPSERT_SESSION, key.partner_id, key.event, key.day, key.timezone
             )
             fresh.sessions[key] = session_id
-        loc_key = (session_id, p.location)
+        loc_key = (session_id, location)
         if loc_key not in cache.locations and loc_key not in fresh.locations:
-            location_id = await conn.fetchval(
-                UPSERT_LOCATION, key.partner_id, session_id, p.location
-            )
+            location_id = await conn.fetchval(UPSERT_LOCATION, key.partner_id, session_id, location)
             fresh.locations[loc_key] = location_id
-            fresh.location_names[location_id] = p.location
+            fresh.location_names[location_id] = location
+
+
+def _ids_by_point(
+    batch: Sequence[Passing], cache: IdCache, fresh: IdCache
+) -> dict[tuple[SessionKey, str], tuple[int, int]]:
+    """(session id, location id) of each distinct (session, point) in the batch."""
+    ids: dict[tuple[SessionKey, str], tuple[int, int]] = {}
+    for p in batch:
+        key = (p.session, p.location)
+        if key not in ids:
+            session_id = cache.sessions.get(p.session) or fresh.sessions[p.session]
+            loc_key = (session_id, p.location)
+            ids[key] = (session_id, cache.locations.get(loc_key) or fresh.locations[loc_key])
+    return ids
 
 
 def _max_sequences(batch: Sequence[Passing]) -> dict[tuple[int, str, str], int]:
@@ -114,41 +131,45 @@ def _max_sequences(batch: Sequence[Passing]) -> dict[tuple[int, str, str], int]:
     return best
 
 
-async def write_batch(pool: Pool, batch: Sequence[Passing], cache: IdCache) -> WriteResult:
+async def write_batch(
+    pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float] | None = None
+) -> WriteResult:
     """Store one batch in one transaction; return the reads that were new."""
+    touched = {} if touched is None else touched
     try:
-        return await _write_batch_once(pool, batch, cache)
+        return await _write_batch_once(pool, batch, cache, touched)
+    except DeadlockDetected:
+        # Two shards inserting the same reads in different orders (two clients on one point):
+        # PostgreSQL broke the tie by aborting this one; the retry finds the others' rows.
+        return await _write_batch_once(pool, batch, cache, touched)
     except ForeignKeyViolation:
         # A cached session id is gone: an operator merged that session into another (see
         # p88.db.session_ops). Forget every cached id and look them up (or create them) again.
         cache.sessions.clear()
         cache.locations.clear()
         cache.location_names.clear()
-        return await _write_batch_once(pool, batch, cache)
+        return await _write_batch_once(pool, batch, cache, touched)
 
 
-async def _write_batch_once(pool: Pool, batch: Sequence[Passing], cache: IdCache) -> WriteResult:
+async def _write_batch_once(
+    pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float]
+) -> WriteResult:
     fresh = IdCache()
     async with pool.acquire() as conn, conn.transaction():
         await _resolve_ids(conn, batch, cache, fresh)
 
-        def session_of(p: Passing) -> int:
-            return cache.sessions.get(p.session) or fresh.sessions[p.session]
-
-        def location_of(p: Passing, session_id: int) -> int:
-            key = (session_id, p.location)
-            return cache.locations.get(key) or fresh.locations[key]
+        ids = _ids_by_point(batch, cache, fresh)
 
         reads = [p for p in batch if not p.is_gun]
         guns = [p for p in batch if p.is_gun]
         rows = []
         if reads:
-            sessions = [session_of(p) for p in reads]
+            point_ids = [ids[(p.session, p.location)] for p in reads]
             rows = await conn.fetch(
                 INSERT_READS,
                 [p.session.partner_id for p in reads],
-                sessions,
-                [location_of(p, s) for p, s in zip(reads, sessions, strict=True)],
+                [point[0] for point in point_ids],
+                [point[1] for point in point_ids],
                 [p.tag for p in reads],
                 [p.local_time for p in reads],
                 [p.lap for p in reads],
@@ -160,12 +181,12 @@ async def _write_batch_once(pool: Pool, batch: Sequence[Passing], cache: IdCache
             )
         gun_rows = []
         if guns:
-            sessions = [session_of(p) for p in guns]
+            gun_ids = [ids[(p.session, p.location)] for p in guns]
             gun_rows = await conn.fetch(
                 INSERT_GUNS,
                 [p.session.partner_id for p in guns],
-                sessions,
-                [location_of(p, s) for p, s in zip(guns, sessions, strict=True)],
+                [point[0] for point in gun_ids],
+                [point[1] for point in gun_ids],
                 [p.local_time for p in guns],
                 [p.sequence for p in guns],
                 [p.reader_id for p in guns],
@@ -178,32 +199,29 @@ async def _write_batch_once(pool: Pool, batch: Sequence[Passing], cache: IdCache
             [k[2] for k in resume],
             list(resume.values()),
         )
-        await conn.execute(TOUCH_SESSIONS, list({session_of(p) for p in batch}))
+        # last_read_at is for people (the sessions page): once a second is plenty, and it
+        # keeps shards from queueing on the session's row lock.
+        now = time.monotonic()
+        stale = list({sid for sid, _ in ids.values() if now - touched.get(sid, -2.0) >= 1.0})
+        if stale:
+            await conn.execute(TOUCH_SESSIONS, stale)
+            touched.update(dict.fromkeys(stale, now))
     cache.sessions.update(fresh.sessions)
     cache.locations.update(fresh.locations)
     cache.location_names.update(fresh.location_names)
+    names = cache.location_names
+    # Positional access and arguments: this runs once per new read on the hot path. The
+    # order follows INSERT_READS' RETURNING clause.
     stored = [
-        StoredRead(
-            id=r["id"],
-            partner_id=r["partner_id"],
-            session_id=r["session_id"],
-            location_id=r["location_id"],
-            location=cache.location_names[r["location_id"]],
-            tag=r["tag"],
-            local_time=r["local_time"],
-            lap=r["lap"],
-            reader_id=r["reader_id"],
-            gator=r["gator"],
-            sequence=r["sequence"],
-            received_at=r["received_at"],
-        )
+        StoredRead(r[0], r[10], r[1], r[2], names[r[2]], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
         for r in rows
     ]
     return WriteResult(stored, len(reads) - len(rows), len(gun_rows))
 
 
 class IngestWriter:
-    """Owns the ingest channel: batches reads, writes them, journals them when the DB is down."""
+    """One ingest shard: batches the reads of its connections, writes them, and journals them
+    while the database is down. Shard 0 also replays the journal."""
 
     def __init__(
         self,
@@ -217,9 +235,16 @@ class IngestWriter:
         batch_wait: float = 0.005,
         channel_batches: int = 64,
         retry_interval: float = 0.5,
+        journal_lock: trio.Lock | None = None,
+        drains_journal: bool = True,
     ) -> None:
         self.pool = pool
         self.journal = journal
+        # Shards share one journal: appends and the replay of a segment take turns, so a
+        # segment is never deleted while another shard is appending to it.
+        self.journal_lock = journal_lock or trio.Lock()
+        self.drains_journal = drains_journal
+        self.touched: dict[int, float] = {}
         self.hub = hub
         self.stats = stats
         self.resume = resume
@@ -244,16 +269,17 @@ class IngestWriter:
                 if batch:
                     await self._store(batch)
                     self.stats.ingest_backlog -= len(batch)
-                if self.journal.backlog:
+                if self.journal.backlog and self.drains_journal:
                     await self._drain_journal()
-        if self.journal.backlog:
+        if self.journal.backlog and self.drains_journal:
             await self._drain_journal(force=True)
 
     async def _gather(self) -> list[Passing] | None:
         """Wait for reads, then take whatever else is queued (up to batch_size, batch_wait).
         Returns [] when it is time to retry the journal, None when the channel is closed."""
         try:
-            if self.journal.backlog:
+            if self.drains_journal:
+                # Wake up now and then: another shard may have journaled in the meantime.
                 with trio.move_on_after(self.retry_interval):
                     batch = list(await self._receive.receive())
                     return await self._fill(batch)
@@ -287,7 +313,7 @@ class IngestWriter:
             await self._journal(batch)
             return
         try:
-            result = await write_batch(self.pool, batch, self.cache)
+            result = await write_batch(self.pool, batch, self.cache, self.touched)
         except DATABASE_DOWN_ERRORS as exc:
             self._mark_down(exc)
             await self._journal(batch)
@@ -313,7 +339,8 @@ class IngestWriter:
         self._next_retry = trio.current_time() + self.retry_interval
 
     async def _journal(self, batch: list[Passing]) -> None:
-        await trio.to_thread.run_sync(self.journal.append, batch)
+        async with self.journal_lock:
+            await trio.to_thread.run_sync(self.journal.append, batch)
         self.resume.note(batch)
         self.stats.journal_backlog = self.journal.backlog
 
@@ -322,22 +349,23 @@ class IngestWriter:
         if not force and trio.current_time() < self._next_retry:
             return
         while self.journal.backlog:
-            oldest = await trio.to_thread.run_sync(self.journal.read_oldest)
-            if oldest is None:
-                break
-            path, batches = oldest
-            drained = 0
-            try:
-                for batch in batches:
-                    for start in range(0, len(batch), self.batch_size):
-                        chunk = batch[start : start + self.batch_size]
-                        result = await write_batch(self.pool, chunk, self.cache)
-                        self._committed(chunk, result)
-                    drained += len(batch)
-            except DATABASE_DOWN_ERRORS as exc:
-                self._mark_down(exc)
-                return
-            await trio.to_thread.run_sync(self.journal.remove, path, drained)
+            async with self.journal_lock:
+                oldest = await trio.to_thread.run_sync(self.journal.read_oldest)
+                if oldest is None:
+                    break
+                path, batches = oldest
+                drained = 0
+                try:
+                    for batch in batches:
+                        for start in range(0, len(batch), self.batch_size):
+                            chunk = batch[start : start + self.batch_size]
+                            result = await write_batch(self.pool, chunk, self.cache, self.touched)
+                            self._committed(chunk, result)
+                        drained += len(batch)
+                except DATABASE_DOWN_ERRORS as exc:
+                    self._mark_down(exc)
+                    return
+                await trio.to_thread.run_sync(self.journal.remove, path, drained)
             self.stats.journal_backlog = self.journal.backlog
         if not self.stats.database_up:
             log.warning("PostgreSQL is back; the journal is replayed")

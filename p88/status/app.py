@@ -159,8 +159,8 @@ def metrics_text(sources: StatusSources) -> str:
         "# TYPE p88_ingest_latency_ms summary",
     ]
     for q in (0.5, 0.99):
-        if (value := window.quantile(q)) is not None:
-            lines.append(f'p88_ingest_latency_ms{{quantile="{q}"}} {value:g}')
+        if (latency := window.quantile(q)) is not None:
+            lines.append(f'p88_ingest_latency_ms{{quantile="{q}"}} {latency:g}')
     lines.append(f"p88_ingest_latency_ms_count {len(window)}")
     return "\n".join(lines) + "\n"
 

@@ -24,6 +24,7 @@ from p88.config import CollectorConfig
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.ingest.records import Passing, SessionKey
 from p88.ingest.resume import ResumeTracker
+from p88.ingest.shards import Ingest
 from p88.stats import ConnectionInfo, Stats
 from p88.tcp import protocol as ctp
 from p88.tcp.auth import CHALLENGE_METHODS, Authenticated, anonymous_partner, authenticate, new_seed
@@ -47,7 +48,7 @@ class CollectorServices:
     timezone: str
     pool: Pool
     stats: Stats
-    ingest: trio.MemorySendChannel[list[Passing]]
+    ingest: Ingest
     resume: ResumeTracker
     connection_slots: trio.Semaphore = field(init=False)
 
@@ -84,12 +85,13 @@ class CollectorConnection:
         services: CollectorServices,
         stream: trio.SocketStream,
         info: ConnectionInfo,
-        ingest: trio.MemorySendChannel[list[Passing]],
     ) -> None:
         self.s = services
         self.stream = stream
         self.info = info
-        self.ingest = ingest
+        # This connection's clone of its ingest shard's channel, taken once its connection id
+        # is known (before that it sends nothing to ingest).
+        self.ingest: trio.MemorySendChannel[list[Passing]] | None = None
         self.parser = ctp.ServerParser()
         self.send_lock = trio.Lock()
         self.last_received = trio.current_time()
@@ -145,6 +147,8 @@ class CollectorConnection:
                 await self._hand_to_ingest(batch)
 
     async def _hand_to_ingest(self, batch: list[Passing]) -> None:
+        if self.ingest is None:
+            self.ingest = self.s.ingest.channel_for(self.connection_id).clone()
         self.s.stats.ingest_backlog += len(batch)
         # Blocks while ingest is full: this connection then stops reading its socket, and TCP
         # flow control slows the middleware. Nothing is dropped.
@@ -319,7 +323,7 @@ class CollectorConnection:
                 self.s.stats.malformed_lines += 1
             return
         try:
-            when = parse_wall_time(line.time)
+            when = line.when if line.when is not None else parse_wall_time(line.time)
         except ValueError as exc:
             self.s.stats.malformed_lines += 1
             self.bad_lines.warning("%s: bad time %r dropped: %s", self.info.peer, line.time, exc)
@@ -389,12 +393,15 @@ async def handle_connection(services: CollectorServices, stream: trio.SocketStre
         return
     async with services.connection_slots, stream:
         key, info = services.stats.open_connection(peer)
-        connection = CollectorConnection(services, stream, info, services.ingest.clone())
+        connection = CollectorConnection(services, stream, info)
         try:
             _enable_keepalive(stream)
             log.info("%s connected", peer)
-            async with connection.ingest:
+            try:
                 await connection.run()
+            finally:
+                if connection.ingest is not None:
+                    await connection.ingest.aclose()
             if "not CTP01" not in connection.close_reason:  # that one was logged, with its hint
                 log.info("%s closed: %s (%d reads)", peer, connection.close_reason, info.reads)
         except Exception:

@@ -1,0 +1,68 @@
+"""Ingest in parallel shards: each middleware connection always goes to the same shard.
+
+One serial writer leaves the CPU idle while PostgreSQL inserts a batch and PostgreSQL idle
+while the writer prepares the next. Several shards overlap the two. A connection's reads stay
+in one shard, in order, because resume points ("everything up to sequence N is stored") are
+only true if a connection's batches commit in the order they arrived.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import trio
+
+from p88.db.pool import Pool
+from p88.hub import Hub
+from p88.ingest.journal import Journal
+from p88.ingest.records import Passing
+from p88.ingest.resume import ResumeTracker
+from p88.ingest.writer import IngestWriter
+from p88.stats import Stats
+
+
+class Ingest:
+    def __init__(
+        self,
+        pool: Pool,
+        journal: Journal,
+        hub: Hub,
+        stats: Stats,
+        resume: ResumeTracker,
+        *,
+        shards: int = 2,
+        batch_size: int = 2000,
+        batch_wait: float = 0.005,
+    ) -> None:
+        journal_lock = trio.Lock()
+        self.writers = [
+            IngestWriter(
+                pool,
+                journal,
+                hub,
+                stats,
+                resume,
+                batch_size=batch_size,
+                batch_wait=batch_wait,
+                journal_lock=journal_lock,
+                drains_journal=index == 0,  # one replayer keeps the journal in order
+            )
+            for index in range(max(1, shards))
+        ]
+
+    def channel_for(self, connection_id: str) -> trio.MemorySendChannel[list[Passing]]:
+        """The shard channel of this middleware connection id (stable across reconnects)."""
+        index = zlib.crc32(connection_id.encode("utf-8")) % len(self.writers)
+        return self.writers[index].send_channel
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Runs until every shard has stored all it was sent and its inputs are closed."""
+        async with trio.open_nursery() as nursery:
+            for writer in self.writers:
+                await nursery.start(writer.run)
+            task_status.started()
+
+    async def close_inputs(self) -> None:
+        """Close the original channels; each shard ends once its connections' clones close."""
+        for writer in self.writers:
+            await writer.send_channel.aclose()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import trio
 
-from p88.db.pool import Pool
+from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.passwords import verify_secret
 
 log = logging.getLogger(__name__)
@@ -50,32 +50,72 @@ def expected_answer(method: str, password: str, seed: str) -> str:
     return hashlib.new(algorithm, (seed + password).encode()).hexdigest()
 
 
-async def authenticate(
-    pool: Pool, method: str, username: str, answer: str, seed: str
-) -> Authenticated | None:
-    """The partner whose live credential `username` matches `answer`, else None."""
-    row = await pool.fetchrow(SELECT_CREDENTIAL, username)
-    if row is None:
-        return None
-    if method == "plaintext":
-        # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
-        ok = await trio.to_thread.run_sync(verify_secret, row["secret_hash"], answer)
-    elif row["secret_plain"] is None:
-        log.warning(
-            "collector user %s was created without a stored secret, which %s needs; "
-            "rotate it with `p88 collector-user add --rotate`",
-            username,
-            method,
-        )
-        ok = False
-    else:
-        expected = expected_answer(method, row["secret_plain"], seed)
-        ok = hmac.compare_digest(expected.lower(), answer.strip().lower())
-    return Authenticated(row["partner_id"], row["slug"]) if ok else None
+@dataclass(frozen=True, slots=True)
+class _Credential:
+    partner: Authenticated
+    secret_hash: str
+    secret_plain: str | None
 
 
-async def anonymous_partner(pool: Pool, slug: str) -> Authenticated | None:
-    if not slug:
-        return None
-    partner_id = await pool.fetchval(SELECT_PARTNER, slug)
-    return None if partner_id is None else Authenticated(partner_id, slug)
+class CollectorCredentials:
+    """Who a connection belongs to. The last answer PostgreSQL gave for each user (and for the
+    anonymous partner) is remembered, so middleware can still reconnect while the database is
+    down and its reads reach the journal. A credential revoked meanwhile is refused from the
+    first lookup after the database is back."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self._credentials: dict[str, _Credential | None] = {}
+        self._partners: dict[str, Authenticated | None] = {}
+
+    async def _credential(self, username: str) -> _Credential | None:
+        try:
+            row = await self.pool.fetchrow(SELECT_CREDENTIAL, username)
+        except DATABASE_DOWN_ERRORS:
+            if username not in self._credentials:
+                raise
+            log.warning("PostgreSQL is down: collector user %s checked from memory", username)
+            return self._credentials[username]
+        found = None
+        if row is not None:
+            partner = Authenticated(row["partner_id"], row["slug"])
+            found = _Credential(partner, row["secret_hash"], row["secret_plain"])
+        self._credentials[username] = found
+        return found
+
+    async def authenticate(
+        self, method: str, username: str, answer: str, seed: str
+    ) -> Authenticated | None:
+        """The partner whose live credential `username` matches `answer`, else None."""
+        credential = await self._credential(username)
+        if credential is None:
+            return None
+        if method == "plaintext":
+            # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
+            ok = await trio.to_thread.run_sync(verify_secret, credential.secret_hash, answer)
+        elif credential.secret_plain is None:
+            log.warning(
+                "collector user %s was created without a stored secret, which %s needs; "
+                "give it a new one with `p88 collector-user add PARTNER %s`",
+                username,
+                method,
+                username,
+            )
+            ok = False
+        else:
+            expected = expected_answer(method, credential.secret_plain, seed)
+            ok = hmac.compare_digest(expected.lower(), answer.strip().lower())
+        return credential.partner if ok else None
+
+    async def anonymous(self, slug: str) -> Authenticated | None:
+        """The partner of unauthenticated connections (None: refuse them)."""
+        if not slug:
+            return None
+        try:
+            partner_id = await self.pool.fetchval(SELECT_PARTNER, slug)
+        except DATABASE_DOWN_ERRORS:
+            if slug not in self._partners:
+                raise
+            return self._partners[slug]
+        self._partners[slug] = None if partner_id is None else Authenticated(partner_id, slug)
+        return self._partners[slug]

@@ -12,6 +12,7 @@ import logging
 import secrets
 import socket
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -27,7 +28,7 @@ from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
 from p88.stats import ConnectionInfo, Stats
 from p88.tcp import protocol as ctp
-from p88.tcp.auth import CHALLENGE_METHODS, Authenticated, anonymous_partner, authenticate, new_seed
+from p88.tcp.auth import CHALLENGE_METHODS, Authenticated, CollectorCredentials, new_seed
 from p88.tcp.wallclock import parse_wall_time, to_local_datetime
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,11 @@ class CollectorServices:
     ingest: Ingest
     resume: ResumeTracker
     connection_slots: trio.Semaphore = field(init=False)
+    credentials: CollectorCredentials = field(init=False)
 
     def __post_init__(self) -> None:
         self.connection_slots = trio.Semaphore(self.config.max_connections)
+        self.credentials = CollectorCredentials(self.pool)
 
 
 class CloseConnection(Exception):
@@ -212,7 +215,9 @@ class CollectorConnection:
         requests = ctp.recommended_requests(method, seed)
         await self.send(ctp.server_hello(SERVER_NAME, p88.__version__, requests))
         if method == "none":
-            self.partner = await anonymous_partner(self.s.pool, self.s.config.anonymous_partner)
+            self.partner = await self._who(
+                self.s.credentials.anonymous(self.s.config.anonymous_partner)
+            )
             if self.partner is None:
                 raise CloseConnection(
                     f"anonymous connections belong to partner "
@@ -226,7 +231,9 @@ class CollectorConnection:
         if self.waiting_for != "authorize":
             return
         method = self.s.config.authentication
-        partner = await authenticate(self.s.pool, method, auth.user, auth.secret, self.seed)
+        partner = await self._who(
+            self.s.credentials.authenticate(method, auth.user, auth.secret, self.seed)
+        )
         if partner is None:
             self.s.stats.auth_failures += 1
             await self.send(ctp.command("err", "authorize", "unknown user or wrong password"))
@@ -234,6 +241,15 @@ class CollectorConnection:
         self.partner = partner
         await self.send(ctp.command("ack", "authorize"))
         await self._authenticated()
+
+    async def _who(self, lookup: Awaitable[Authenticated | None]) -> Authenticated | None:
+        try:
+            return await lookup
+        except DATABASE_DOWN_ERRORS as exc:
+            raise CloseConnection(
+                "PostgreSQL is unreachable and this connection's partner was never seen "
+                "before; the client retries by itself"
+            ) from exc
 
     async def _authenticated(self) -> None:
         assert self.partner is not None

@@ -19,4 +19,3 @@ class OwnPostgres:
     def start(self) -> None:
         self.server.start()
         self.server.started_here = True
-

@@ -88,8 +88,13 @@ async def test_replay_resume_rewind_and_database_restart_store_each_read_once(
         assert running.stats.reads_stored == stored
 
         # PostgreSQL stops in the middle of a replay and comes back.
+        received_before = running.stats.reads_received
+
         async def bounce_database() -> None:
-            await trio.sleep(0.3)
+            # Stop the database once reads are flowing, so it lands mid-stream however fast
+            # or slow this machine is.
+            while running.stats.reads_received < received_before + 2000:
+                await trio.sleep(0.01)
             await trio.to_thread.run_sync(own_postgres.stop)
             await trio.sleep(1.0)
             await trio.to_thread.run_sync(own_postgres.start)

@@ -74,17 +74,29 @@ async def test_postgres_stop_journals_reads_and_start_drains_them(
         await wait_for(lambda: running.stats.journal_backlog == 100)
         status, doc = await get_json(running.status_url + "/status")
         assert doc["database"] == "down" and doc["journal_backlog"] == 100
-        # The collector keeps accepting meanwhile: the client is still connected.
+        # The collector keeps accepting meanwhile: the client is still connected, and
+        # middleware that (re)connects now is still let in (its partner is remembered).
         await client.send(*reads(151, 160))
         await wait_for(lambda: running.stats.journal_backlog == 110)
+        late = await LineClient.connect(running.collector)
+        await handshake(late)
+        await late.send("CT01_33~1~FINISH~late~2021-05-08T11:00:00.00~1~B~8")
+        await wait_for(lambda: running.stats.journal_backlog == 111)
+        await late.aclose()
 
         await trio.to_thread.run_sync(own_postgres.start)
         await wait_for(lambda: running.stats.journal_backlog == 0, timeout=30)
         status, health = await get_json(running.status_url + "/health")
         assert status == 200
         await client.send(*reads(161, 170))
-        await wait_for(lambda: running.stats.reads_stored == 170)
+        await wait_for(lambda: running.stats.reads_stored == 171)
         await client.aclose()
-    rows = await fetch(own_postgres.dsn, "SELECT sequence FROM timing_reads ORDER BY sequence")
+    rows = await fetch(
+        own_postgres.dsn, "SELECT sequence FROM timing_reads WHERE tag <> 'late' ORDER BY sequence"
+    )
     assert [r[0] for r in rows] == list(range(1, 171))
+    late_rows = await fetch(
+        own_postgres.dsn, "SELECT count(*) FROM timing_reads WHERE tag = 'late'"
+    )
+    assert late_rows[0][0] == 1
     assert not list((tmp_path / "journal").glob("*.jsonl"))

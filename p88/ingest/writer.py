@@ -280,10 +280,14 @@ class IngestWriter:
         try:
             if self.drains_journal:
                 # Wake up now and then: another shard may have journaled in the meantime.
+                # Only the wait for the first reads is cut short (a cancelled receive loses
+                # nothing); once reads are in hand they are always kept.
+                first: list[Passing] | None = None
                 with trio.move_on_after(self.retry_interval):
-                    batch = list(await self._receive.receive())
-                    return await self._fill(batch)
-                return []
+                    first = await self._receive.receive()
+                if first is None:
+                    return []
+                return await self._fill(list(first))
             return await self._fill(list(await self._receive.receive()))
         except trio.EndOfChannel:
             return None

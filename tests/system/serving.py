@@ -63,3 +63,14 @@ class LineClient:
 
     async def aclose(self) -> None:
         await self.stream.aclose()
+
+
+def assert_same_reads(stored: list[tuple[object, ...]], expected: set[tuple[object, ...]]) -> None:
+    """Stored rows equal the expected set, with a short message (never a 50,000-line diff)."""
+    as_set = set(stored)
+    assert len(stored) == len(as_set), f"{len(stored) - len(as_set)} reads stored twice"
+    missing, extra = expected - as_set, as_set - expected
+    assert not missing and not extra, (
+        f"{len(missing)} missing (e.g. {sorted(missing, key=repr)[:3]}), "
+        f"{len(extra)} unexpected (e.g. {sorted(extra, key=repr)[:3]})"
+    )

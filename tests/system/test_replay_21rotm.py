@@ -18,7 +18,7 @@ from p88.tcp.race_sources import PointFeed, distinct_read_keys, load_21rotm, tot
 from p88.tcp.simulator import SimOptions, run_simulation
 from tests.conftest import make_config
 from tests.system.own_postgres import OwnPostgres
-from tests.system.serving import running_server
+from tests.system.serving import assert_same_reads, running_server
 from tests.system.test_collector_session import fetch
 
 pytestmark = pytest.mark.slow
@@ -53,9 +53,7 @@ async def settled(running: Running) -> None:
 
 
 async def assert_stored_exactly(dsn: str, race: list[PointFeed]) -> None:
-    rows = await stored_keys(dsn)
-    assert len(rows) == len(set(rows)), "a read was stored twice"
-    assert set(rows) == distinct_read_keys(race)
+    assert_same_reads(await stored_keys(dsn), distinct_read_keys(race))
 
 
 async def test_race_facts(race: list[PointFeed]) -> None:

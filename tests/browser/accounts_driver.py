@@ -10,17 +10,10 @@ import json
 import sys
 from pathlib import Path
 
+from tests.browser.chromium import launch
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ADMIN = ("root@install.example", "Robin Root", "root password 123")
 OWNER = ("owner@fast.example", "Olive Owner", "owner password 123")
 OPERATOR = ("op@fast.example", "Oscar Operator", "operator password 1")
@@ -60,7 +53,7 @@ def run(base: str, setup_path: str) -> dict:
     ARTIFACTS.mkdir(exist_ok=True)
     seen: dict = {"errors": []}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
 
             def new_page(viewport=DESKTOP):

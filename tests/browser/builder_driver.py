@@ -11,17 +11,10 @@ import json
 import sys
 from pathlib import Path
 
+from tests.browser.chromium import launch
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 NEW_ID = "custom-text-1"
 
 
@@ -53,7 +46,7 @@ def drive_builder(
     ARTIFACTS.mkdir(exist_ok=True)
     seen: dict = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 960})
             errors: list[str] = []

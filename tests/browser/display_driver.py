@@ -15,17 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from tests.browser.chromium import launch
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 # Records every athlete card the page puts on screen: event id -> [name, time, place text].
 WATCH_CARDS = """
@@ -95,7 +88,7 @@ def drive(finish_url: str, templated_url: str, announcer_url: str, mid: int, tot
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             pages = {}
             for name, url in (

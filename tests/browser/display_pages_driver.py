@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.browser.display_driver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import launch
+from tests.browser.display_driver import ARTIFACTS
 
 
 def drive(web_url: str, email: str, password: str) -> dict:
@@ -18,7 +19,7 @@ def drive(web_url: str, email: str, password: str) -> dict:
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 860})
             page.on("pageerror", lambda exc: errors.append(str(exc)))

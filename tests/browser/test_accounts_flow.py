@@ -14,18 +14,16 @@ import trio
 from p88.accounts_commands import first_run_setup_link
 from p88.db.pool import open_bridge, open_pool
 from tests.browser.accounts_driver import OPERATOR, OWNER
+from tests.browser.chromium import requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@requires_chromium
 async def test_accounts_flow_in_the_browser(dsn, tmp_path) -> None:
     pytest.importorskip("playwright")
     async with running_server(make_config(dsn, tmp_path)) as running:

@@ -19,19 +19,17 @@ from p88.db.templates import create_template, get_template
 from p88.db.tenancy import tenant_transaction
 from p88.layouts import sample_document, validate_document
 from tests.browser.builder_driver import NEW_ID
+from tests.browser.chromium import requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 from tests.web.support import create_partner_with_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@requires_chromium
 async def test_build_a_template_in_the_browser(dsn, tmp_path) -> None:
     pytest.importorskip("playwright")
     # The server's pool lives in the server's own asyncio bridge; the test uses its own.

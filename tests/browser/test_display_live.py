@@ -30,12 +30,12 @@ from p88.displays.options import DisplayOptions
 from p88.layouts.presets import sample_document
 from p88.tcp.race_sources import PointFeed, synthetic_race
 from p88.tcp.simulator import SimOptions, run_simulation
+from tests.browser.chromium import requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2021, 5, 8)
 EVENT = "HARBOUR 10K"
@@ -79,9 +79,7 @@ async def read_line(stream: trio.abc.ReceiveStream, buffer: bytearray, patience:
     return line.decode()
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@requires_chromium
 async def test_display_shows_live_crossings_and_survives_a_server_restart(
     dsn: str, tmp_path: Path
 ) -> None:

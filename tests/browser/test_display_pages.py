@@ -16,6 +16,7 @@ from p88.db.templates import create_template
 from p88.db.tenancy import tenant_transaction
 from p88.demo import ensure_session
 from p88.layouts.presets import sample_document
+from tests.browser.chromium import requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 from tests.system.wsclient import WsClient, http_get_page
@@ -23,13 +24,10 @@ from tests.web.support import create_partner_with_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@requires_chromium
 async def test_operator_creates_a_display_and_gets_its_link(dsn: str, tmp_path: Path) -> None:
     pytest.importorskip("playwright")
     async with open_bridge(), open_pool(dsn, max_size=1) as pool:

@@ -17,6 +17,7 @@ from p88.db.pool import open_bridge, open_pool
 from p88.db.tenancy import tenant_transaction
 from p88.participants.model import ParticipantFields
 from p88.participants.queries import upsert_participants
+from tests.browser.chromium import requires_chromium
 from tests.browser.sessions_driver import LIVE_TAG
 from tests.conftest import make_config
 from tests.db.test_participants_import import MIXED
@@ -26,7 +27,6 @@ from tests.web.support import create_partner_with_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,9 +41,7 @@ async def _read_until(stream, marker: bytes, patience: float = 60) -> bytes:
     return seen
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@requires_chromium
 async def test_sessions_page_live_preview_and_import_in_the_browser(dsn, tmp_path) -> None:
     pytest.importorskip("playwright")
     # Anonymous middleware belongs to the 'default' partner: the operator works there.

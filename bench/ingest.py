@@ -17,7 +17,6 @@ and the simulator in this process:
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,36 +38,20 @@ from p88.tcp.race_sources import (  # noqa: E402
 )
 from p88.tcp.simulator import SimOptions, run_simulation  # noqa: E402
 from tests.system.http import get_json  # noqa: E402
-from tests.system.process import free_port  # noqa: E402
+from tests.system.process import ServeProcess  # noqa: E402
 
 POINTS = [f"P{n:02d}" for n in range(1, 21)]
 
 
-class Server:
+class Server(ServeProcess):
     """`p88 serve` in a child process, with its peak RSS sampled."""
 
     def __init__(self, dsn: str, root: Path) -> None:
-        self.collector_port, self.status_port, web_port = free_port(), free_port(), free_port()
-        config = root / "p88.toml"
-        config.write_text(
-            f'[database]\ndsn = "{dsn}"\ndata_dir = "{root / "data"}"\n'
-            f'[collector]\nbind = "127.0.0.1:{self.collector_port}"\n'
-            f'[status]\nbind = "127.0.0.1:{self.status_port}"\n'
-            f'[web]\nbind = "127.0.0.1:{web_port}"\n'
-        )
-        self.log = open(root / "serve.log", "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "p88", "serve", "--config", str(config)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        super().__init__(dsn, root)
         self.peak_rss_mb = 0.0
 
-    @property
-    def status_url(self) -> str:
-        return f"http://127.0.0.1:{self.status_port}"
-
     def rss_mb(self) -> float:
+        assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -78,16 +61,6 @@ class Server:
         while True:
             self.peak_rss_mb = max(self.peak_rss_mb, self.rss_mb())
             await trio.sleep(0.1)
-
-    async def ready(self) -> None:
-        with trio.fail_after(60):
-            while True:
-                try:
-                    if (await get_json(self.status_url + "/health"))[0] == 200:
-                        return
-                except OSError:
-                    pass
-                await trio.sleep(0.1)
 
     async def status(self) -> dict[str, object]:
         return (await get_json(self.status_url + "/status"))[1]  # type: ignore[no-any-return]
@@ -100,11 +73,6 @@ class Server:
                 if status["reads_stored"] >= count:  # type: ignore[operator]
                     return time.time()
                 await trio.sleep(0.02)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(60)
-        self.log.close()
 
 
 def race_of(reads: int, event: str) -> list[PointFeed]:
@@ -189,7 +157,7 @@ async def main(args: argparse.Namespace) -> None:
     dsn = await trio.to_thread.run_sync(pg.start)
     server = Server(dsn, root)
     try:
-        await server.ready()
+        await server.start()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(server.sample_rss)
             latency = await latency_phase(server, args.rate, args.latency_seconds)

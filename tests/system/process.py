@@ -46,10 +46,12 @@ class ServeProcess:
 
     async def start(self) -> None:
         self.runs += 1
-        handle = open(self.log, "wb")
+        if self.process is not None:
+            self._log_handle.close()  # the log of the previous run, which has ended
+        self._log_handle = open(self.log, "wb")  # the child writes to it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "p88", "serve", "--config", str(self.config)],
-            stdout=handle,
+            stdout=self._log_handle,
             stderr=subprocess.STDOUT,
             cwd=self.root,
         )
@@ -71,6 +73,14 @@ class ServeProcess:
             while (code := self.process.poll()) is None:
                 await trio.sleep(0.05)
         return code
+
+    def stop(self) -> None:
+        """SIGTERM (a graceful shutdown) and wait for the exit."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(60)
+        if self.process is not None:
+            self._log_handle.close()
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

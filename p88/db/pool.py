@@ -35,6 +35,9 @@ DATABASE_DOWN_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.ConnectionDoesNotExistError,
     ConnectionError,
     TimeoutError,
+    # When the server goes away mid-transaction, the ROLLBACK on the dead connection fails
+    # with this client-state error, which then hides the connection error itself.
+    asyncpg.exceptions.InternalClientError,
 )
 
 

@@ -14,6 +14,20 @@ from p88.ingest.records import Passing
 
 log = logging.getLogger(__name__)
 
+PointKey = tuple[int, str, str]
+"""(partner id, middleware connection id, point name)."""
+
+
+def max_sequences(passings: Iterable[Passing]) -> dict[PointKey, int]:
+    """The highest sequence of each point among `passings`: what a batch moves resume to."""
+    best: dict[PointKey, int] = {}
+    for p in passings:
+        key = (p.session.partner_id, p.connection_id, p.location)
+        if p.sequence > best.get(key, -1):
+            best[key] = p.sequence
+    return best
+
+
 SELECT_RESUME = """
 SELECT location, last_sequence FROM collector_resume
 WHERE partner_id = $1 AND connection_id = $2
@@ -26,10 +40,14 @@ class ResumeTracker:
 
     def note(self, passings: Iterable[Passing]) -> None:
         """Record reads that are now durable (committed or journaled)."""
-        for p in passings:
-            points = self._known.setdefault((p.session.partner_id, p.connection_id), {})
-            if p.sequence > points.get(p.location, -1):
-                points[p.location] = p.sequence
+        self.note_points(max_sequences(passings))
+
+    def note_points(self, points: dict[PointKey, int]) -> None:
+        """Record durable highest sequences, as `max_sequences` gives them."""
+        for (partner_id, connection_id, location), sequence in points.items():
+            known = self._known.setdefault((partner_id, connection_id), {})
+            if sequence > known.get(location, -1):
+                known[location] = sequence
 
     async def lookup(self, pool: Pool, partner_id: int, connection_id: str) -> dict[str, int]:
         """Last durable sequence per point for this middleware connection id."""

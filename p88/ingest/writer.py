@@ -23,7 +23,7 @@ from p88.db.pool import (
 from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
-from p88.ingest.resume import ResumeTracker
+from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
 from p88.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class WriteResult:
     stored: list[StoredRead]
     duplicates: int
     guns: int
+    resume_points: dict[PointKey, int]  # committed in the same transaction as the reads
 
 
 async def _resolve_ids(
@@ -120,15 +121,6 @@ def _ids_by_point(
             loc_key = (session_id, p.location)
             ids[key] = (session_id, cache.locations.get(loc_key) or fresh.locations[loc_key])
     return ids
-
-
-def _max_sequences(batch: Sequence[Passing]) -> dict[tuple[int, str, str], int]:
-    best: dict[tuple[int, str, str], int] = {}
-    for p in batch:
-        key = (p.session.partner_id, p.connection_id, p.location)
-        if p.sequence > best.get(key, -1):
-            best[key] = p.sequence
-    return best
 
 
 async def write_batch(
@@ -191,7 +183,7 @@ async def _write_batch_once(
                 [p.sequence for p in guns],
                 [p.reader_id for p in guns],
             )
-        resume = _max_sequences(batch)
+        resume = max_sequences(batch)
         await conn.execute(
             UPSERT_RESUME,
             [k[0] for k in resume],
@@ -216,7 +208,7 @@ async def _write_batch_once(
         StoredRead(r[0], r[10], r[1], r[2], names[r[2]], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
         for r in rows
     ]
-    return WriteResult(stored, len(reads) - len(rows), len(gun_rows))
+    return WriteResult(stored, len(reads) - len(rows), len(gun_rows), resume)
 
 
 class IngestWriter:
@@ -326,10 +318,10 @@ class IngestWriter:
         self.stats.ingest_latency_ms.add_many(
             (committed_at - p.received_at.timestamp()) * 1000 for p in batch
         )
-        self._committed(batch, result)
+        self._committed(result)
 
-    def _committed(self, batch: Sequence[Passing], result: WriteResult) -> None:
-        self.resume.note(batch)
+    def _committed(self, result: WriteResult) -> None:
+        self.resume.note_points(result.resume_points)
         self.stats.reads_stored += len(result.stored)
         self.stats.duplicates_dropped += result.duplicates
         self.stats.gun_times_stored += result.guns
@@ -364,7 +356,7 @@ class IngestWriter:
                         for start in range(0, len(batch), self.batch_size):
                             chunk = batch[start : start + self.batch_size]
                             result = await write_batch(self.pool, chunk, self.cache, self.touched)
-                            self._committed(chunk, result)
+                            self._committed(result)
                         drained += len(batch)
                 except DATABASE_DOWN_ERRORS as exc:
                     self._mark_down(exc)

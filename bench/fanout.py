@@ -145,6 +145,10 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
         report["server_rss_peak_mb"] = round(peak[0], 1)
         report["server_cpu_share"] = round(cpu / wall, 2)
         report["hub_frames_sent"] = running.hub.frames_sent()
+        # The collector's own share of the latency: socket read -> reads committed.
+        window = running.stats.ingest_latency_ms
+        report["ingest_commit_ms_p50"] = round(window.quantile(0.5) or 0, 2)
+        report["ingest_commit_ms_p99"] = round(window.quantile(0.99) or 0, 2)
         running.shutdown()
     return report
 
@@ -241,6 +245,12 @@ async def ctp_pusher(
         raw, buffer = buffer.split(b"\n", 1)
         return raw.rstrip(b"\r").decode()
 
+    sending = trio.Lock()  # the ping answers and the reads share one socket
+
+    async def send(data: bytes) -> None:
+        async with sending:
+            await stream.send_all(data)
+
     await stream.send_all(b"SimpleClient~0.6.0~CTP01\r\n")
     for _ in range(HELLO_LINES):
         await line()
@@ -256,7 +266,7 @@ async def ctp_pusher(
     async def answer_pings() -> None:
         while True:
             if await line() == "ping":
-                await stream.send_all(b"ack~ping\r\n")
+                await send(b"ack~ping\r\n")
 
     # The gun, as a start mat would send it: finish times are then gun times.
     await stream.send_all(b"CT01_33~1~FINISH~guntime~2021-05-08T08:30:00.00~0~12000C~0\r\n")
@@ -272,9 +282,7 @@ async def ctp_pusher(
                 seconds=index // per_passing * 0.5, milliseconds=index % per_passing * 10
             )
             stamp = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 10000:02d}"
-            await stream.send_all(
-                f"CT01_33~{index + 1}~FINISH~{tag}~{stamp}~1~12000C~1\r\n".encode()
-            )
+            await send(f"CT01_33~{index + 1}~FINISH~{tag}~{stamp}~1~12000C~1\r\n".encode())
             if index % per_passing == 0:
                 sent[(session, tag)] = time.perf_counter()
             count += 1
@@ -315,6 +323,7 @@ async def run_clients(cfg: dict[str, Any]) -> dict[str, Any]:
         collector = (cfg["collector"][0], cfg["collector"][1])
         per_session = cfg["rate"] / len(tokens)
         load_began = time.perf_counter()
+        cpu_began = time.process_time()
         async with trio.open_nursery() as pushers:
             for k in range(len(tokens)):
                 pushers.start_soon(
@@ -327,6 +336,7 @@ async def run_clients(cfg: dict[str, Any]) -> dict[str, Any]:
                     sent,
                 )
         load_seconds = time.perf_counter() - load_began
+        client_cpu_share = (time.process_time() - cpu_began) / load_seconds
         await trio.sleep(2.0)  # the tail
         hold.set()
         nursery.cancel_scope.cancel()
@@ -367,6 +377,7 @@ async def run_clients(cfg: dict[str, Any]) -> dict[str, Any]:
         if per_client_p99
         else None,
         "resyncs": resyncs,
+        "client_cpu_share": round(client_cpu_share, 2),
         "connect_seconds": round(connect_seconds, 1),
     }
 

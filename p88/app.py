@@ -30,6 +30,7 @@ from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
 from p88.web.app import WebServices, create_app
+from p88.web.front import serve_web
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,19 @@ async def _serve_http(
     hc: HypercornConfig,
     shutdown: trio.Event,
     *,
+    front_door: bool = False,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `app` until `shutdown` is set (Hypercorn must stop by its trigger, never by
-    cancellation); report the first URL it bound."""
+    cancellation); report the first URL it bound. The web app goes through p88's front door
+    (p88.web.front), which serves display websockets itself."""
     async with trio.open_nursery() as nursery:
-        urls = await nursery.start(
-            partial(hypercorn_serve, app, hc, shutdown_trigger=shutdown.wait)
-        )
+        if front_door:
+            urls = await nursery.start(serve_web, app, hc, shutdown)
+        else:
+            urls = await nursery.start(
+                partial(hypercorn_serve, app, hc, shutdown_trigger=shutdown.wait)
+            )
         task_status.started(urls[0])
 
 
@@ -91,7 +97,9 @@ async def _supervise_web(
     while not shutdown.is_set():
         try:
             async with trio.open_nursery() as nursery:
-                url = await nursery.start(_serve_http, make_app(), hc, shutdown)
+                url = await nursery.start(
+                    partial(_serve_http, make_app(), hc, shutdown, front_door=True)
+                )
                 if first:
                     task_status.started(url)
                     first = False

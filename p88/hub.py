@@ -24,7 +24,7 @@ from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.tenancy import tenant_transaction
 from p88.ingest.records import StoredRead
 from p88.live.enrich import SessionContext
-from p88.live.feeds import RESYNC, Feed, FeedKey, Outbox
+from p88.live.feeds import RESYNC, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,9 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class Attached:
-    """What a display gets on attaching: its outbox and the events it needs to catch up."""
+    """What a display gets on attaching: its feed and the events it needs to catch up."""
 
-    outbox: Outbox
+    screen: Screen
     feed: Feed
     events: list[dict[str, Any]]
     missed: int
@@ -160,12 +160,12 @@ class Hub:
         """Server shutdown: every screen is told to come back later (1001), the task ends."""
         self._closing = True
         for feed in self._feeds.values():
-            for outbox in feed.subscribers:
-                outbox.close(1001, "server shutting down")
+            for screen in feed.subscribers:
+                screen.close(1001, "server shutting down")
         self._inbox_lot.unpark_all()
 
     async def attach(
-        self, display_id: int, partner_id: int, event_name: str, key: FeedKey, after: int | None
+        self, screen: Screen, partner_id: int, event_name: str, key: FeedKey, after: int | None
     ) -> Attached:
         """Subscribe a screen; waits while its feed loads the session's history."""
         feed = self._feeds.get(key)
@@ -177,22 +177,21 @@ class Hub:
             self._feeds_by_session.setdefault(key.session_id, set()).add(feed)
             self._context(feed)
             self._start_warm(feed)
-        outbox = Outbox(display_id)
-        feed.subscribers.add(outbox)  # counted at once, so an idle feed is not dropped meanwhile
+        feed.subscribers.add(screen)  # counted at once, so an idle feed is not dropped meanwhile
         try:
             await feed.warmed.wait()
         except BaseException:
-            self.detach(feed, outbox)
+            self.detach(feed, screen)
             raise
         if feed.failed:
-            feed.subscribers.discard(outbox)
+            feed.subscribers.discard(screen)
             raise FeedUnavailable(1011, "the server could not load this display; retrying")
         # No await between taking the state and returning: nothing can slip in between.
         events, missed = feed.resume_state(after)
-        return Attached(outbox, feed, events, missed)
+        return Attached(screen, feed, events, missed)
 
-    def detach(self, feed: Feed, outbox: Outbox) -> None:
-        feed.subscribers.discard(outbox)
+    def detach(self, feed: Feed, screen: Screen) -> None:
+        feed.subscribers.discard(screen)
         if not feed.subscribers and feed.warmed.is_set():
             self._drop_feed(feed)
 
@@ -200,9 +199,9 @@ class Hub:
         """Close every screen of one display (its URL was rotated or revoked)."""
         closed = 0
         for feed in self._feeds.values():
-            for outbox in feed.subscribers:
-                if outbox.display_id == display_id:
-                    outbox.close(code, reason)
+            for screen in feed.subscribers:
+                if screen.display_id == display_id:
+                    screen.close(code, reason)
                     closed += 1
         return closed
 
@@ -210,8 +209,8 @@ class Hub:
         """Connected screens per display id (the operator's list shows them)."""
         counts: dict[int, int] = {}
         for feed in self._feeds.values():
-            for outbox in feed.subscribers:
-                counts[outbox.display_id] = counts.get(outbox.display_id, 0) + 1
+            for screen in feed.subscribers:
+                counts[screen.display_id] = counts.get(screen.display_id, 0) + 1
         return counts
 
     def frames_sent(self) -> int:
@@ -250,8 +249,8 @@ class Hub:
         log.warning("the display hub fell behind; reloading feeds from the database")
         self._inbox.clear()
         for feed in list(self._feeds.values()):
-            for outbox in feed.subscribers:
-                outbox.close(RESYNC, "resync")
+            for screen in feed.subscribers:
+                screen.close(RESYNC, "resync")
             self._drop_feed(feed)
 
     async def _warm(self, feed: Feed) -> None:
@@ -265,8 +264,8 @@ class Hub:
             log.exception("loading the display feed of session %d failed", feed.key.session_id)
             feed.failed = True
             self._drop_feed(feed)
-            for outbox in feed.subscribers:
-                outbox.close(1011, "the server could not load this display; retrying")
+            for screen in feed.subscribers:
+                screen.close(1011, "the server could not load this display; retrying")
             feed.warmed.set()
 
     async def _warm_up(self, feed: Feed) -> None:

@@ -14,12 +14,13 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 
 from p88.ingest.records import StoredRead
 from p88.live.passings import PassingDetector, Rules
+from p88.live.wsframe import text_frame
 
 RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first paint
 OUTBOX_SIZE = 64  # messages a subscriber may fall behind before it is told to resync
@@ -55,6 +56,16 @@ class FeedKey:
         return self.locations is None or location in self.locations
 
 
+class Screen(Protocol):
+    """One subscriber of a feed: takes each broadcast as a message and as its websocket frame."""
+
+    display_id: int
+
+    def put(self, message: str, frame: bytes) -> bool: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
 @dataclass(eq=False, slots=True)
 class Outbox:
     """One screen's queue of encoded messages, filled by the hub, drained by its socket task."""
@@ -75,7 +86,8 @@ class Outbox:
         self.messages.clear()
         return merge_passings(messages)
 
-    def put(self, message: str) -> bool:
+    def put(self, message: str, frame: bytes = b"") -> bool:
+        del frame  # Quart encodes the frame itself
         if self.overflowed or self.close_code is not None:
             return False
         if len(self.messages) >= self.size:
@@ -103,7 +115,7 @@ class Feed:
     partner_id: int
     event_name: str
     detector: PassingDetector
-    subscribers: set[Outbox] = field(default_factory=set)
+    subscribers: set[Screen] = field(default_factory=set)
     ring: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RING_SIZE))
     passing_ids: list[int] = field(default_factory=list)  # every passing so far, for counts
     warmed: trio.Event = field(default_factory=trio.Event)
@@ -117,13 +129,15 @@ class Feed:
         self.passing_ids.extend(event["id"] for event in events)
 
     def broadcast(self, events: Sequence[dict[str, Any]]) -> None:
-        """Encode once; hand the same string to every subscriber."""
+        """Encode once; hand the same string and frame to every subscriber."""
         if not events or not self.subscribers:
             return
         message = encode_passings(events)
-        for outbox in self.subscribers:
-            if outbox.put(message):
-                self.frames_sent += 1
+        frame = text_frame(message)
+        sent = 0
+        for screen in self.subscribers:
+            sent += screen.put(message, frame)
+        self.frames_sent += sent
 
     def resume_state(self, after: int | None) -> tuple[list[dict[str, Any]], int]:
         """Events a screen needs to catch up: those after `after` still in the ring, plus how

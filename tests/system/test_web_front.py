@@ -1,0 +1,124 @@
+"""The web port's front door (p88.web.front): display websockets go to p88's own socket path,
+everything else to Hypercorn, and both serve a display the same way.
+
+The path a screen took is visible in the hub: a directly served screen is a SocketOutbox (frames
+written straight into its socket), a screen served by the Quart route an Outbox.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import Request
+
+from p88.app import Running
+from p88.live.feeds import Outbox
+from p88.live.socket_outbox import SocketOutbox
+from tests.conftest import make_config
+from tests.system.serving import running_server
+from tests.system.test_display_push import RUNNERS, make_partner, replay, seed
+from tests.system.wsclient import WsClient, http_get_page
+
+
+def screens(running: Running) -> list[object]:
+    return [screen for feed in running.hub._feeds.values() for screen in feed.subscribers]
+
+
+async def raw_request(web_url: str, parts: list[bytes], pause: float = 0.0) -> bytes:
+    """Send a request in pieces (with a pause between), return what the server answers first."""
+    host, port = web_url.split("://", 1)[1].rsplit(":", 1)
+    stream = await trio.open_tcp_stream(host, int(port))
+    async with stream:
+        for part in parts:
+            await stream.send_all(part)
+            await trio.sleep(pause)
+        with trio.fail_after(10):
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += await stream.receive_some(65536)
+        return answer
+
+
+async def test_a_display_socket_is_served_directly_and_gets_its_passings(
+    dsn: str, tmp_path: Path
+) -> None:
+    alpha = await make_partner(dsn, "alpha")
+    config = make_config(dsn, tmp_path, collector={"authentication": "plaintext"})
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    async with running_server(config) as running:
+        page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+        hello = await page.message()
+        assert hello["type"] == "hello" and hello["display"]["id"] == demo.display.id
+        assert [type(s) for s in screens(running)] == [SocketOutbox]
+        # Other pages keep working beside it (they go to Hypercorn).
+        status, body = await http_get_page(f"{running.web_url}/d/{demo.token}")
+        assert status == 200 and b"<html" in body.lower()
+        await replay(running, "alpha", "RIVER RUN", 1)
+        events: list[dict[str, object]] = []
+        while len(events) < RUNNERS:
+            message = await page.message(seconds=20)
+            assert message["type"] == "passings"
+            events.extend(message["events"])
+        assert len(events) == RUNNERS  # one per runner: no duplicate frame, nothing lost
+        await page.aclose()
+        with trio.fail_after(10):
+            while screens(running):  # the page left: the hub forgets the screen
+                await trio.sleep(0.05)
+
+
+async def test_an_upgrade_the_front_door_cannot_see_whole_goes_to_the_quart_route(
+    dsn: str, tmp_path: Path
+) -> None:
+    alpha = await make_partner(dsn, "alpha")
+    config = make_config(dsn, tmp_path)
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    async with running_server(config) as running:
+        host_port = running.web_url.split("://", 1)[1]
+        ws = WSConnection(ConnectionType.CLIENT)
+        request = ws.send(Request(host=host_port, target=f"/d/{demo.token}/ws"))
+        # The first line arrives in two pieces: the front door sees only "GET /d/".
+        answer = await raw_request(running.web_url, [request[:7], request[7:]], pause=0.2)
+        assert answer.startswith(b"HTTP/1.1 101")
+        with trio.fail_after(10):
+            while not screens(running):
+                await trio.sleep(0.05)
+        assert [type(s) for s in screens(running)] == [Outbox]
+
+
+async def test_a_plain_get_of_a_display_socket_gets_a_clear_400(dsn: str, tmp_path: Path) -> None:
+    alpha = await make_partner(dsn, "alpha")
+    config = make_config(dsn, tmp_path)
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    async with running_server(config) as running:
+        status, body = await http_get_page(f"{running.web_url}/d/{demo.token}/ws")
+        assert status == 400
+        assert b"Open the display link itself" in body
+        assert screens(running) == []
+
+
+async def test_unknown_and_revoked_links_are_refused_on_the_direct_path(
+    dsn: str, tmp_path: Path
+) -> None:
+    alpha = await make_partner(dsn, "alpha")
+    config = make_config(dsn, tmp_path)
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    async with running_server(config) as running:
+        unknown = await WsClient.connect(running.web_url, "/d/" + "x" * 32 + "/ws")
+        assert await unknown.close_code() == 4404
+        page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+        assert (await page.message())["type"] == "hello"
+        running.hub.close_display(demo.display.id, 4410, "revoked")
+        assert await page.close_code() == 4410
+
+
+async def test_shutdown_tells_direct_screens_to_come_back(dsn: str, tmp_path: Path) -> None:
+    alpha = await make_partner(dsn, "alpha")
+    config = make_config(dsn, tmp_path)
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    async with running_server(config) as running:
+        page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+        assert (await page.message())["type"] == "hello"
+        running.shutdown()
+        assert await page.close_code() == 1001

@@ -6,15 +6,17 @@
     python bench/fanout.py --hold 5000                            # connected screens -> RSS
     python bench/fanout.py --displays 1000 --reads-per-passing 1 --rate 2000   # frames/s push
 
-The server (`serve()`, embedded PostgreSQL in a temporary folder) runs in this process; the
-clients and the CTP01 load run in a child process so they do not share the server's CPU. Clients
-are raw sockets with a minimal websocket frame reader; they keep (arrival time, payload) and
-decode after the run, so the measurement costs the client almost nothing.
+The server (`serve()`, embedded PostgreSQL in a temporary folder) runs in this process. Two child
+processes are the outside world: the screens (one plain process, no event loop: raw sockets,
+epoll and os.read; each chunk is kept with its arrival time and decoded only after the run, so a
+screen costs the client one read per wakeup) and the CTP01 load (one middleware connection per
+session, paced).
 
 Latency: from the moment the last byte of a runner's first read was written to the collector
-socket to the moment the display frame carrying that passing was read off the websocket (one
-clock: both ends live in the child process). Every read of a new tag is a passing; repeats of
-the tag (`--reads-per-passing`) are stored but not pushed, as on race day.
+socket to the moment the chunk completing the display frame carrying that passing was read off
+the websocket (time.perf_counter is CLOCK_MONOTONIC, one clock for every process of the
+machine). Every read of a new tag is a passing; its repeats (`--reads-per-passing`) are stored
+but not pushed, as on race day.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ import argparse
 import json
 import os
 import re
+import select
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,10 +89,11 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
     from p88.config import config_from_mapping
 
     data_dir = Path(tempfile.mkdtemp(prefix="p88-bench-"))
+    batch_wait = {} if args.batch_wait is None else {"batch_wait": args.batch_wait}
     config = config_from_mapping(
         {
             "database": {"data_dir": str(data_dir), "pool_size": 8},
-            "collector": {"bind": "127.0.0.1:0"},
+            "collector": {"bind": "127.0.0.1:0", **batch_wait},
             "status": {"bind": "127.0.0.1:0"},
             "web": {"bind": "127.0.0.1:0"},
         },
@@ -110,18 +116,19 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
         await ready.wait()
         running = state["running"]
         rss_idle = rss_mb()
-        client_cfg = {
+        cfg = {
             "web": running.web_url.split("://", 1)[1],
             "collector": list(running.collector),
             "tokens": state["tokens"],
-            **{k: v for k, v in vars(args).items() if k != "client"},
+            "out": str(data_dir / "screens.json"),
+            **vars(args),
         }
         peak = [rss_idle]
 
         async def sample_rss() -> None:
             while True:
                 peak[0] = max(peak[0], rss_mb())
-                await trio.sleep(0.25)
+                await trio.sleep(0.1)
 
         sampler = trio.CancelScope()
 
@@ -130,101 +137,196 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
                 await sample_rss()
 
         nursery.start_soon(sampling)
-        cpu_before = time.process_time()
-        wall_before = time.perf_counter()
-        result = await trio.run_process(
-            [sys.executable, __file__, "--client", json.dumps(client_cfg)],
-            capture_stdout=True,
-            check=True,
-        )
-        cpu = time.process_time() - cpu_before
-        wall = time.perf_counter() - wall_before
+        report = await drive_clients(cfg, running)
         sampler.cancel()
-        report: dict[str, Any] = json.loads(result.stdout.decode().strip().splitlines()[-1])
         report["server_rss_idle_mb"] = round(rss_idle, 1)
         report["server_rss_peak_mb"] = round(peak[0], 1)
-        report["server_cpu_share"] = round(cpu / wall, 2)
-        report["hub_frames_sent"] = running.hub.frames_sent()
-        # The collector's own share of the latency: socket read -> reads committed.
-        window = running.stats.ingest_latency_ms
-        report["ingest_commit_ms_p50"] = round(window.quantile(0.5) or 0, 2)
-        report["ingest_commit_ms_p99"] = round(window.quantile(0.99) or 0, 2)
         running.shutdown()
     return report
 
 
-# ---------------------------------------------------------------------------------- client side
-class RawDisplay:
-    """One display websocket: raw socket, handshake, then frames as (arrival, payload)."""
-
-    def __init__(self, session: int) -> None:
-        self.session = session
-        self.frames: list[tuple[float, bytes]] = []
-        self.hello = trio.Event()
-        self.closed_code: int | None = None
-
-    async def run(self, host: str, port: int, token: str, connected: trio.Semaphore) -> None:
-        async with connected:
-            stream = await trio.open_tcp_stream(host, port)
-            key = "dGhlIHNhbXBsZSBub25jZQ=="
-            request = (
-                f"GET /d/{token}/ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                "Sec-WebSocket-Version: 13\r\n\r\n"
-            )
-            await stream.send_all(request.encode())
-            buffer = b""
-            while b"\r\n\r\n" not in buffer:
-                buffer += await stream.receive_some(65536)
-            head, _, buffer = buffer.partition(b"\r\n\r\n")
-            assert b" 101 " in head.split(b"\r\n")[0], head
-        first = True
-        while True:
-            # Parse every complete frame in the buffer (server frames are never masked).
-            while len(buffer) >= 2:
-                opcode, size = buffer[0] & 0x0F, buffer[1] & 0x7F
-                offset = 2
-                if size == 126:
-                    if len(buffer) < 4:
-                        break
-                    size, offset = int.from_bytes(buffer[2:4], "big"), 4
-                elif size == 127:
-                    if len(buffer) < 10:
-                        break
-                    size, offset = int.from_bytes(buffer[2:10], "big"), 10
-                if len(buffer) < offset + size:
-                    break
-                payload, buffer = buffer[offset : offset + size], buffer[offset + size :]
-                if opcode == 8:
-                    self.closed_code = int.from_bytes(payload[:2], "big") if payload else 1005
-                    await stream.aclose()
-                    return
-                if opcode == 1:
-                    if first:
-                        first = False
-                        self.hello.set()
-                    else:
-                        self.frames.append((time.perf_counter(), payload))
-            data = await stream.receive_some(65536)
-            if not data:
-                return
-            buffer += data
-
-
-async def stalled_display(host: str, port: int, token: str, hold: trio.Event) -> None:
-    """Connects, then never reads again: its socket buffers fill, the server must not care."""
-    stream = await trio.open_tcp_stream(host, port)
-    key = "dGhlIHNhbXBsZSBub25jZQ=="
-    await stream.send_all(
-        (
-            f"GET /d/{token}/ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
+async def drive_clients(cfg: dict[str, Any], running: Any) -> dict[str, Any]:
+    """Screens process connects and records; the load process sends CTP01; then the merge."""
+    screens = await trio.lowlevel.open_process(
+        [sys.executable, __file__, "--screens", json.dumps(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
-    await hold.wait()
-    await stream.aclose()
+    assert screens.stdin is not None and screens.stdout is not None
+    said = b""
+    while b"\n" not in said:
+        chunk = await screens.stdout.receive_some(4096)
+        assert chunk, "the screens process ended before connecting all screens"
+        said += chunk
+    connect_seconds = float(said.split()[1])
+    report: dict[str, Any] = {"connect_seconds": round(connect_seconds, 1)}
+    if cfg["hold"]:
+        await trio.sleep(3)  # the server settles; its RSS is sampled meanwhile
+    else:
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        load = await trio.run_process(
+            [sys.executable, __file__, "--load", json.dumps(cfg)], capture_stdout=True, check=True
+        )
+        report["server_cpu_share"] = round(
+            (time.process_time() - cpu_before) / (time.perf_counter() - wall_before), 2
+        )
+        await trio.sleep(2.0)  # the tail
+    await screens.stdin.send_all(b"stop\n")
+    await screens.wait()
+    assert screens.returncode == 0, "the screens process failed"
+    recorded = json.loads(await trio.Path(cfg["out"]).read_text())
+    if cfg["hold"]:
+        return {"held": recorded["connected"], **report}
+    report.update(summarise(cfg, recorded, json.loads(load.stdout.decode())))
+    report["hub_frames_sent"] = running.hub.frames_sent()
+    # The collector's own share of the latency: socket read -> reads committed.
+    window = running.stats.ingest_latency_ms
+    report["ingest_commit_ms_p50"] = round(window.quantile(0.5) or 0, 2)
+    report["ingest_commit_ms_p99"] = round(window.quantile(0.99) or 0, 2)
+    return report
 
 
+def summarise(
+    cfg: dict[str, Any], recorded: dict[str, Any], load: dict[str, Any]
+) -> dict[str, Any]:
+    sent = {(session, tag): at for session, tag, at in load["sent"]}
+    latencies: list[float] = []
+    per_client_p99: list[float] = []
+    frames = 0
+    for screen in recorded["screens"]:
+        mine = []
+        for arrived, tags in screen["frames"]:
+            frames += 1
+            for tag in tags:
+                sent_at = sent.get((screen["session"], tag))
+                if sent_at is not None:
+                    mine.append((arrived - sent_at) * 1000)
+        latencies.extend(mine)
+        per_client_p99.append(percentile(mine, 99))
+    screens = len(recorded["screens"])
+    expected = len(sent) * (screens // len(cfg["tokens"]))
+    seconds = load["seconds"]
+    return {
+        "displays": screens,
+        "sessions": len(cfg["tokens"]),
+        "stalled_clients": cfg["stall"],
+        "reads_per_second": round(cfg["rate"] * cfg["seconds"] / seconds),
+        "passings_sent": len(sent),
+        "deliveries_expected": expected,
+        "deliveries": len(latencies),
+        "frames": frames,
+        "frames_per_second": round(frames / seconds),
+        "deliveries_per_second": round(len(latencies) / seconds),
+        "latency_ms_p50": round(percentile(latencies, 50), 2),
+        "latency_ms_p99": round(percentile(latencies, 99), 2),
+        "latency_ms_max": round(max(latencies, default=float("nan")), 2),
+        "worst_client_p99_ms": round(max(per_client_p99, default=float("nan")), 2),
+        "median_client_p99_ms": round(statistics.median(per_client_p99), 2)
+        if per_client_p99
+        else None,
+        "resyncs": sum(screen["close"] == 4000 for screen in recorded["screens"]),
+        "screens_cpu_share": recorded["cpu_share"],
+        "load_cpu_share": load["cpu_share"],
+    }
+
+
+# ---------------------------------------------------------------------------------- screens
+# One plain process, no event loop: epoll and os.read, each chunk kept with its arrival time and
+# parsed only after the run, so a screen costs the client one read per wakeup and nothing more.
+def handshake(token: str, host: str, port: int) -> bytes:
+    return (
+        f"GET /d/{token}/ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def frames_in(buffer: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
+    """Complete frames (opcode, payload) at the front of `buffer`, and what is left."""
+    found = []
+    while len(buffer) >= 2:
+        opcode, size, offset = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+        if size == 126:
+            size, offset = int.from_bytes(buffer[2:4], "big"), 4
+        elif size == 127:
+            size, offset = int.from_bytes(buffer[2:10], "big"), 10
+        if len(buffer) < offset + size:
+            break
+        found.append((opcode, buffer[offset : offset + size]))
+        buffer = buffer[offset + size :]
+    return found, buffer
+
+
+def run_screens(cfg: dict[str, Any]) -> None:
+    host, port = cfg["web"].rsplit(":", 1)
+    tokens = cfg["tokens"]
+    count = cfg["hold"] or cfg["displays"]
+    poll = select.epoll()
+    sockets: dict[int, socket.socket] = {}
+    session_of: dict[int, int] = {}
+    buffers: dict[int, bytes] = {}
+    began = time.perf_counter()
+    for wave in range(0, count, 100):  # the listen backlog is 100
+        waiting = set()
+        for index in range(wave, min(count, wave + 100)):
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(handshake(tokens[index % len(tokens)], host, int(port)))
+            sock.setblocking(False)
+            fd = sock.fileno()
+            sockets[fd], session_of[fd], buffers[fd] = sock, index % len(tokens), b""
+            poll.register(fd, select.EPOLLIN)
+            waiting.add(fd)
+        while waiting:  # until each has its 101 and its hello
+            for fd, _ in poll.poll(30):
+                buffers[fd] += os.read(fd, 1 << 16)
+                head, sep, rest = buffers[fd].partition(b"\r\n\r\n")
+                if sep:
+                    assert b" 101 " in head.split(b"\r\n")[0], head
+                    found, _ = frames_in(rest)
+                    if found and fd in waiting:
+                        waiting.discard(fd)
+    for fd, buffer in buffers.items():
+        _, _, rest = buffer.partition(b"\r\n\r\n")
+        _, buffers[fd] = frames_in(rest)  # the hello is not measured
+    stalled = [socket.create_connection((host, int(port))) for _ in range(cfg["stall"])]
+    for index, sock in enumerate(stalled):  # connected, never read again
+        sock.sendall(handshake(tokens[index % len(tokens)], host, int(port)))
+    print(f"ready {time.perf_counter() - began:.2f}", flush=True)
+    stdin = sys.stdin.fileno()
+    poll.register(stdin, select.EPOLLIN)
+    chunks: dict[int, list[tuple[float, bytes]]] = {fd: [] for fd in sockets}
+    cpu_began, wall_began = time.process_time(), time.perf_counter()
+    running = True
+    while running:
+        for fd, _ in poll.poll():
+            if fd == stdin:
+                running = False
+                continue
+            data = os.read(fd, 1 << 16)
+            if data:
+                chunks[fd].append((time.perf_counter(), data))
+            else:
+                poll.unregister(fd)
+    cpu_share = (time.process_time() - cpu_began) / (time.perf_counter() - wall_began)
+    screens = []
+    for fd, received in chunks.items():
+        frames, close, buffer = [], None, buffers[fd]
+        for arrived, data in received:
+            found, buffer = frames_in(buffer + data)
+            for opcode, payload in found:
+                if opcode == 8:
+                    close = int.from_bytes(payload[:2], "big") if payload else 1005
+                elif opcode == 1:
+                    message = json.loads(payload)
+                    if message.get("type") == "passings":
+                        frames.append((arrived, [event["tag"] for event in message["events"]]))
+        screens.append({"session": session_of[fd], "frames": frames, "close": close})
+    Path(cfg["out"]).write_text(
+        json.dumps({"connected": len(sockets), "screens": screens, "cpu_share": round(cpu_share, 3)})
+    )
+
+
+# ---------------------------------------------------------------------------------- CTP01 load
 async def ctp_pusher(
     host: str,
     port: int,
@@ -291,95 +393,37 @@ async def ctp_pusher(
     return count
 
 
+async def run_load(cfg: dict[str, Any]) -> dict[str, Any]:
+    """One middleware connection per session, paced; returns when every read was sent."""
+    host, port = cfg["collector"]
+    sent: dict[tuple[int, str], float] = {}
+    per_session = cfg["rate"] / len(cfg["tokens"])
+    cpu_began, began = time.process_time(), time.perf_counter()
+    async with trio.open_nursery() as pushers:
+        for k in range(len(cfg["tokens"])):
+            pushers.start_soon(
+                ctp_pusher,
+                host,
+                port,
+                k,
+                per_session,
+                cfg["seconds"],
+                cfg["reads_per_passing"],
+                sent,
+            )
+    seconds = time.perf_counter() - began
+    return {
+        "sent": [[session, tag, at] for (session, tag), at in sent.items()],
+        "seconds": seconds,
+        "cpu_share": round((time.process_time() - cpu_began) / seconds, 2),
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-async def run_clients(cfg: dict[str, Any]) -> dict[str, Any]:
-    host, port = cfg["web"].rsplit(":", 1)
-    tokens = cfg["tokens"]
-    count = cfg["hold"] or cfg["displays"]
-    displays = [RawDisplay(i % len(tokens)) for i in range(count)]
-    connected = trio.Semaphore(64)  # Hypercorn's accept backlog is 100
-    hold = trio.Event()
-    sent: dict[tuple[int, str], float] = {}
-    async with trio.open_nursery() as nursery:
-        began = time.perf_counter()
-        for display in displays:
-            nursery.start_soon(display.run, host, int(port), tokens[display.session], connected)
-        for _ in range(cfg["stall"]):
-            nursery.start_soon(stalled_display, host, int(port), tokens[0], hold)
-        with trio.fail_after(300):
-            for display in displays:
-                await display.hello.wait()
-        connect_seconds = time.perf_counter() - began
-        if cfg["hold"]:
-            await trio.sleep(3)  # let the server settle; the parent samples its RSS meanwhile
-            nursery.cancel_scope.cancel()
-            return {"held": count, "connect_seconds": round(connect_seconds, 1)}
-        collector = (cfg["collector"][0], cfg["collector"][1])
-        per_session = cfg["rate"] / len(tokens)
-        load_began = time.perf_counter()
-        cpu_began = time.process_time()
-        async with trio.open_nursery() as pushers:
-            for k in range(len(tokens)):
-                pushers.start_soon(
-                    ctp_pusher,
-                    *collector,
-                    k,
-                    per_session,
-                    cfg["seconds"],
-                    cfg["reads_per_passing"],
-                    sent,
-                )
-        load_seconds = time.perf_counter() - load_began
-        client_cpu_share = (time.process_time() - cpu_began) / load_seconds
-        await trio.sleep(2.0)  # the tail
-        hold.set()
-        nursery.cancel_scope.cancel()
-    latencies: list[float] = []
-    per_client_p99: list[float] = []
-    frames = 0
-    resyncs = 0
-    for display in displays:
-        mine = []
-        for arrived, payload in display.frames:
-            message = json.loads(payload)
-            if message.get("type") != "passings":
-                continue
-            frames += 1
-            for event in message["events"]:
-                sent_at = sent.get((display.session, event["tag"]))
-                if sent_at is not None:
-                    mine.append((arrived - sent_at) * 1000)
-        latencies.extend(mine)
-        per_client_p99.append(percentile(mine, 99))
-        resyncs += display.closed_code == 4000
-    expected = len(sent) * (count // len(tokens))
-    return {
-        "displays": count,
-        "sessions": len(tokens),
-        "stalled_clients": cfg["stall"],
-        "reads_per_second": round(cfg["rate"] * cfg["seconds"] / load_seconds),
-        "passings_sent": len(sent),
-        "deliveries_expected": expected,
-        "deliveries": len(latencies),
-        "frames": frames,
-        "frames_per_second": round(frames / load_seconds),
-        "latency_ms_p50": round(percentile(latencies, 50), 2),
-        "latency_ms_p99": round(percentile(latencies, 99), 2),
-        "latency_ms_max": round(max(latencies, default=float("nan")), 2),
-        "worst_client_p99_ms": round(max(per_client_p99, default=float("nan")), 2),
-        "median_client_p99_ms": round(statistics.median(per_client_p99), 2)
-        if per_client_p99
-        else None,
-        "resyncs": resyncs,
-        "client_cpu_share": round(client_cpu_share, 2),
-        "connect_seconds": round(connect_seconds, 1),
-    }
 
 
 def main() -> None:
@@ -393,10 +437,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--stall", type=int, default=0, help="clients that never read")
     parser.add_argument("--hold", type=int, default=0, help="only connect this many; report RSS")
-    parser.add_argument("--client", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--batch-wait", type=float, default=None, help="collector.batch_wait (default: p88's)"
+    )
+    parser.add_argument("--screens", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--load", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.client:
-        print(json.dumps(trio.run(run_clients, json.loads(args.client))))
+    if args.screens:
+        run_screens(json.loads(args.screens))
+        return
+    if args.load:
+        print(json.dumps(trio.run(run_load, json.loads(args.load))))
         return
     import logging
 

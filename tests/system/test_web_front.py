@@ -14,12 +14,21 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import Request
 
 from p88.app import Running
+from p88.config import Config
+from p88.demo import DemoDisplay
 from p88.live.feeds import Outbox
 from p88.live.socket_outbox import SocketOutbox
 from tests.conftest import make_config
 from tests.system.serving import running_server
 from tests.system.test_display_push import RUNNERS, make_partner, replay, seed
 from tests.system.wsclient import WsClient, http_get_page
+
+
+async def one_display(dsn: str, tmp_path: Path) -> tuple[Config, DemoDisplay]:
+    """A partner with one display of a seeded race, and the config of a server for it."""
+    alpha = await make_partner(dsn, "alpha")
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    return make_config(dsn, tmp_path, collector={"authentication": "plaintext"}), demo
 
 
 def screens(running: Running) -> list[object]:
@@ -44,9 +53,7 @@ async def raw_request(web_url: str, parts: list[bytes], pause: float = 0.0) -> b
 async def test_a_display_socket_is_served_directly_and_gets_its_passings(
     dsn: str, tmp_path: Path
 ) -> None:
-    alpha = await make_partner(dsn, "alpha")
-    config = make_config(dsn, tmp_path, collector={"authentication": "plaintext"})
-    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    config, demo = await one_display(dsn, tmp_path)
     async with running_server(config) as running:
         page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
         hello = await page.message()
@@ -71,9 +78,7 @@ async def test_a_display_socket_is_served_directly_and_gets_its_passings(
 async def test_an_upgrade_the_front_door_cannot_see_whole_goes_to_the_quart_route(
     dsn: str, tmp_path: Path
 ) -> None:
-    alpha = await make_partner(dsn, "alpha")
-    config = make_config(dsn, tmp_path)
-    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    config, demo = await one_display(dsn, tmp_path)
     async with running_server(config) as running:
         host_port = running.web_url.split("://", 1)[1]
         ws = WSConnection(ConnectionType.CLIENT)
@@ -88,9 +93,7 @@ async def test_an_upgrade_the_front_door_cannot_see_whole_goes_to_the_quart_rout
 
 
 async def test_a_plain_get_of_a_display_socket_gets_a_clear_400(dsn: str, tmp_path: Path) -> None:
-    alpha = await make_partner(dsn, "alpha")
-    config = make_config(dsn, tmp_path)
-    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    config, demo = await one_display(dsn, tmp_path)
     async with running_server(config) as running:
         status, body = await http_get_page(f"{running.web_url}/d/{demo.token}/ws")
         assert status == 400
@@ -101,9 +104,7 @@ async def test_a_plain_get_of_a_display_socket_gets_a_clear_400(dsn: str, tmp_pa
 async def test_unknown_and_revoked_links_are_refused_on_the_direct_path(
     dsn: str, tmp_path: Path
 ) -> None:
-    alpha = await make_partner(dsn, "alpha")
-    config = make_config(dsn, tmp_path)
-    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    config, demo = await one_display(dsn, tmp_path)
     async with running_server(config) as running:
         unknown = await WsClient.connect(running.web_url, "/d/" + "x" * 32 + "/ws")
         assert await unknown.close_code() == 4404
@@ -114,9 +115,7 @@ async def test_unknown_and_revoked_links_are_refused_on_the_direct_path(
 
 
 async def test_shutdown_tells_direct_screens_to_come_back(dsn: str, tmp_path: Path) -> None:
-    alpha = await make_partner(dsn, "alpha")
-    config = make_config(dsn, tmp_path)
-    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    config, demo = await one_display(dsn, tmp_path)
     async with running_server(config) as running:
         page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
         assert (await page.message())["type"] == "hello"

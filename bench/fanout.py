@@ -322,7 +322,9 @@ def run_screens(cfg: dict[str, Any]) -> None:
                         frames.append((arrived, [event["tag"] for event in message["events"]]))
         screens.append({"session": session_of[fd], "frames": frames, "close": close})
     Path(cfg["out"]).write_text(
-        json.dumps({"connected": len(sockets), "screens": screens, "cpu_share": round(cpu_share, 3)})
+        json.dumps(
+            {"connected": len(sockets), "screens": screens, "cpu_share": round(cpu_share, 3)}
+        )
     )
 
 

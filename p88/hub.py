@@ -26,6 +26,7 @@ from p88.ingest.records import StoredRead
 from p88.live.enrich import SessionContext
 from p88.live.feeds import RESYNC, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
+from p88.live.starts import load_start_reads
 
 log = logging.getLogger(__name__)
 
@@ -295,15 +296,22 @@ class Hub:
     async def _load_history(self, feed: Feed) -> None:
         assert self._pool is not None
         locations = None if feed.key.locations is None else sorted(feed.key.locations)
+        ctx = self._context(feed)
+        starts = None
         async with tenant_transaction(self._pool, feed.partner_id) as conn:
             rows = await conn.fetch(WARM_READS, feed.key.session_id, feed.partner_id, locations)
+            if not ctx.starts.loaded:
+                # The start mat's history, whatever this feed shows: chip time counts from it.
+                starts = await load_start_reads(conn, feed.partner_id, feed.key.session_id)
+        if starts is not None:
+            ctx.starts.add_many(starts)  # may overlap live batches noted meanwhile: harmless
+            ctx.starts.loaded = True
         feed.detector = PassingDetector(feed.key.rules)
         passings = feed.detector.feed_many(
             (row["id"], row["location"], row["tag"], row["local_time"]) for row in rows
         )
         feed.high_water = rows[-1]["id"] if rows else 0
         feed.passing_ids = [p.read_id for p in passings]
-        ctx = self._context(feed)
         recent = passings[-feed.ring.maxlen :] if feed.ring.maxlen else passings
         # Loads the session's whole field now, so the first live passing needs no lookup.
         await ctx.refresh(self._pool, {p.tag for p in recent})
@@ -336,6 +344,9 @@ class Hub:
         for read in batch:
             by_session.setdefault(read.session_id, []).append(read)
         for session_id, reads in by_session.items():
+            ctx = self._contexts.get(session_id)
+            if ctx is not None:
+                ctx.note_reads(reads)  # start crossings first: a finish may share the batch
             found: list[tuple[Feed, list[Passing]]] = []
             for feed in list(self._feeds_by_session.get(session_id, ())):
                 if not feed.warmed.is_set():
@@ -344,10 +355,7 @@ class Hub:
                 passings = self._detect(feed, reads)
                 if passings:
                     found.append((feed, passings))
-            if not found:
-                continue
-            ctx = self._contexts.get(session_id)
-            if ctx is None:
+            if not found or ctx is None:
                 continue
             await self._enrich(ctx, [p for _, passings in found for p in passings])
             for feed, passings in found:

@@ -17,7 +17,9 @@ import trio
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, Pool
 from p88.db.tenancy import tenant_transaction
+from p88.ingest.records import StoredRead
 from p88.live.passings import Passing
+from p88.live.starts import StartReads
 from p88.participants.model import Participant
 from p88.participants.queries import COLUMNS as PARTICIPANT_COLUMNS
 from p88.participants.queries import participant_from_row, participants_for_tags
@@ -78,12 +80,22 @@ def participant_json(p: Participant) -> dict[str, Any]:
 
 
 def passing_event(
-    passing: Passing, who: Participant | None, gun: datetime | None
+    passing: Passing,
+    who: Participant | None,
+    gun: datetime | None,
+    start: datetime | None = None,
 ) -> dict[str, Any]:
-    """One event as screens receive it. `id` is the read's id: it orders and resumes feeds."""
+    """One event as screens receive it. `id` is the read's id: it orders and resumes feeds.
+
+    `gun_ms` counts from the runner's wave gun, `chip_ms` from their own start crossing; a
+    runner with no start read gets `chip_ms` null and pages show the gun time in its place
+    (as results count from the gun when there is no start)."""
     gun_ms = None
     if gun is not None and passing.time >= gun:
         gun_ms = (passing.time - gun) // _MS
+    chip_ms = None
+    if start is not None and passing.time > start:
+        chip_ms = (passing.time - start) // _MS
     return {
         "id": passing.read_id,
         "loc": passing.location,
@@ -91,6 +103,7 @@ def passing_event(
         "lap": passing.lap,
         "t": local_iso(passing.time),
         "gun_ms": gun_ms,
+        "chip_ms": chip_ms,
         "p": None if who is None else participant_json(who),
     }
 
@@ -100,7 +113,7 @@ _MS = datetime(2000, 1, 1, 0, 0, 0, 1000) - datetime(2000, 1, 1)
 
 @dataclass(slots=True)
 class SessionContext:
-    """Participants and gun times of one session, cached for its feeds."""
+    """Participants, gun times and start-mat reads of one session, cached for its feeds."""
 
     partner_id: int
     session_id: int
@@ -109,6 +122,7 @@ class SessionContext:
     _missed_at: dict[str, float] = field(default_factory=dict)
     guns: list[Gun] = field(default_factory=list)
     _guns_at: float = float("-inf")
+    starts: StartReads = field(default_factory=StartReads)  # for chip time, in memory
     _preloaded: bool = False
     _refreshing: bool = False
 
@@ -178,10 +192,20 @@ class SessionContext:
         finally:
             self._refreshing = False
 
+    def note_reads(self, reads: Iterable[StoredRead]) -> None:
+        """Every read of the session, before its feeds detect passings: the start point's are
+        kept, so a finish in the same batch as its runner's start crossing is timed from it."""
+        starts = self.starts
+        for read in reads:
+            starts.note(read.location, read.tag, read.local_time)
+
     def event(self, passing: Passing) -> dict[str, Any]:
         who = self.participants.get(passing.tag)
         gun = gun_for(who.wave if who else "", self.guns)
-        return passing_event(passing, who, gun)
+        start = None
+        if not self.starts.is_start(passing.location):  # a start passing has no net time yet
+            start = self.starts.crossing(passing.tag, gun, passing.time)
+        return passing_event(passing, who, gun, start)
 
 
 async def lookup_participants(

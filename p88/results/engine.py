@@ -24,6 +24,7 @@ from p88.results.model import (
 )
 from p88.results.passings import group_reads
 from p88.results.records import world_record
+from p88.results.start import start_crossing
 
 HUNDREDTH = timedelta(milliseconds=10)
 DEFAULT_WAVE = ""
@@ -38,12 +39,8 @@ def _start_read(reads: Sequence[Read], gun: datetime | None, course: Course) -> 
     """The last start-mat read; with a gun, only reads before the earliest plausible finish
     count (a runner walking back over the start mat later has not started again), and a start
     never precedes the gun."""
-    if gun is not None:
-        reads = [r for r in reads if r.time < gun + course.min_finish]
-    if not reads:
-        return None
-    last = reads[-1].time
-    return max(last, gun) if gun is not None else last
+    before = gun + course.min_finish if gun is not None else None
+    return start_crossing([r.time for r in reads], gun, before)
 
 
 def _first_after(reads: Sequence[Read], earliest: datetime | None) -> datetime | None:

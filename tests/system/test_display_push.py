@@ -7,7 +7,7 @@ named from A's participant list, and nothing else.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ from p88.demo import DemoDisplay, seed_race_display
 from p88.displays import store
 from p88.displays.options import DisplayOptions
 from p88.displays.tokens import new_token
-from p88.tcp.race_sources import synthetic_race
+from p88.live.enrich import GUN_RETRY_SECONDS
+from p88.tcp.race_sources import PointFeed, synthetic_race
 from p88.tcp.simulator import SimOptions, run_simulation
 from tests.conftest import make_config
 from tests.system.serving import running_server
@@ -257,3 +258,71 @@ async def test_a_burst_of_40_crossings_in_2_seconds_reaches_the_display_in_full(
     assert [int(e["tag"]) for e in events] == list(range(1, 41))
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
     assert {e["p"]["bib"] for e in events if e["p"]["vip"]} == {"7", "33"}
+
+
+async def expected_chip_ms(
+    conn: Any, session_id: int, events: list[dict[str, Any]]
+) -> dict[int, int]:
+    """Chip time of each finish passing from what PostgreSQL holds: the finish read minus the
+    runner's last START read before it, never earlier than the gun (p88.results.start)."""
+    rows = await conn.fetch(
+        "SELECT f.id, f.local_time - greatest(g.local_time, ("
+        "   SELECT max(s.local_time) FROM timing_reads s JOIN timing_locations l"
+        "   ON l.id = s.location_id WHERE s.session_id = f.session_id AND l.name = 'START'"
+        "   AND s.tag = f.tag AND s.local_time < f.local_time)) AS chip"
+        " FROM timing_reads f, gun_times g"
+        " WHERE f.id = ANY($1::bigint[]) AND g.session_id = $2",
+        [e["id"] for e in events],
+        session_id,
+    )
+    return {row["id"]: row["chip"] // timedelta(milliseconds=1) for row in rows}
+
+
+async def start_mat_first(running: Running, start: PointFeed, opts: SimOptions) -> None:
+    """Replay the start mat (with the gun) and wait until the hub has all of it, as on race day,
+    where finishes come long after: ingest shards would otherwise let a finish overtake its
+    runner's start crossing, and the hub looks again for a gun it lacks at most every
+    GUN_RETRY_SECONDS (a screen opened before the gun learns it on the next finish after that)."""
+    report = await run_simulation(*running.collector, [start], opts)
+    assert not report.problems, report.problems
+    observations = start.streams[0].observations
+    reads = {(o.tag, o.time, o.reader_id, o.gator) for o in observations if o.is_read}
+    with trio.fail_after(30):
+        while running.hub.published < len(reads) or running.stats.gun_times_stored < 1:
+            await trio.sleep(0.05)
+    await trio.sleep(GUN_RETRY_SECONDS)
+
+
+async def test_finish_displays_get_chip_time_from_each_runners_start_read(
+    dsn: str, tmp_path: Path
+) -> None:
+    """The display shows FINISH only, yet each passing's chip_ms counts from that runner's own
+    START crossing: live, and again from the history a restarted server loads."""
+    alpha = await make_partner(dsn, "alpha")
+    config = make_config(dsn, tmp_path, collector={"authentication": "plaintext"})
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    start, finish = synthetic_race(RUNNERS, POINTS, 1, 5, "RIVER RUN", DAY)
+    opts = SimOptions(
+        user="alpha-mat", password="pw-alpha", client_id="alpha-chip", linger=0.2, retry_seconds=0.1
+    )
+    async with running_server(config) as running:
+        page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+        assert (await page.message())["type"] == "hello"
+        await start_mat_first(running, start, opts)
+        report = await run_simulation(*running.collector, [finish], opts)
+        assert not report.problems, report.problems
+        live: list[dict[str, Any]] = []
+        await collect(page, RUNNERS, live)
+        await page.aclose()
+    async with open_bridge(), connect(dsn) as conn:
+        expected = await expected_chip_ms(conn, demo.session_id, live)
+    assert len(live) == RUNNERS and all(e["loc"] == "FINISH" for e in live)
+    assert {e["id"]: e["chip_ms"] for e in live} == expected
+    assert all(e["chip_ms"] <= e["gun_ms"] for e in live)
+    assert any(e["chip_ms"] < e["gun_ms"] - 1000 for e in live)  # started behind the line
+    # A restarted server rebuilds the feed (and the start crossings) from the database.
+    async with running_server(config) as running:
+        again = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+        hello = await again.message()
+        await again.aclose()
+    assert {e["id"]: e["chip_ms"] for e in hello["events"]} == expected

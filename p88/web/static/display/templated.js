@@ -2,12 +2,15 @@
 // uses the same one), fed from the burst policy's current card and the arrivals so far.
 import { renderLayout } from "../layout/render.js";
 
+// The server sends chip_ms null when it saw no start-mat read for the runner: a chip-time
+// element then shows the gun time, as results count from the gun when there is no start.
 export function toAthlete(event) {
   const p = event.p;
+  const gun = event.gun_ms ?? null;
   return {
     bib: p.bib, first_name: p.first, last_name: p.last, name: p.name, gender: p.gender || "",
     age_group: p.age_group, city: p.city, country: p.country || p.state, team: p.team,
-    message: p.message, vip: p.vip, gun_time_ms: event.gun_ms ?? null, chip_time_ms: null,
+    message: p.message, vip: p.vip, gun_time_ms: gun, chip_time_ms: event.chip_ms ?? gun,
     place: null,
   };
 }

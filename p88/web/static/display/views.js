@@ -1,6 +1,15 @@
 // The three display modes, drawn with DOM nodes and text only.
 import { ageText, el, formatElapsed, place, timeOfDay } from "./format.js";
 
+// The built-in views lead with gun time (the race clock, and what places are decided on by
+// default); the runner's own chip time follows when the server knows their start crossing and
+// it says something the gun time does not.
+export function chipText(event) {
+  if (event.chip_ms === null || event.chip_ms === undefined) return "";
+  const chip = formatElapsed(event.chip_ms);
+  return chip === formatElapsed(event.gun_ms) ? "" : `chip ${chip}`;
+}
+
 function athleteCard(event, size) {
   const p = event.p;
   const card = el("article", `athlete${p.vip ? " vip" : ""}${size > 1 ? " compact" : ""}`);
@@ -15,6 +24,8 @@ function athleteCard(event, size) {
   if (where) card.append(el("div", "a-place", where));
   const time = el("div", "a-time");
   time.append(el("span", "a-elapsed", formatElapsed(event.gun_ms) || timeOfDay(event)));
+  const chip = chipText(event);
+  if (chip) time.append(el("span", "a-chip", chip));
   time.append(el("span", "a-loc", event.lap > 1 ? `${event.loc} · lap ${event.lap}` : event.loc));
   card.append(time);
   if (p.message && size === 1) card.append(el("p", "a-message", p.message));
@@ -65,6 +76,8 @@ export function renderAnnouncer(stage, events, { search, starred, point }) {
     li.append(who);
     const right = el("div", "an-right");
     right.append(el("span", "an-time", formatElapsed(event.gun_ms) || timeOfDay(event)));
+    const chip = chipText(event);
+    if (chip) right.append(el("span", "an-chip", chip));
     right.append(el("span", "an-loc", `${event.loc} ${timeOfDay(event)}`));
     li.append(right);
     list.append(li);

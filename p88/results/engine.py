@@ -35,11 +35,16 @@ def gun_for(runner: Runner, guns: Mapping[str, datetime]) -> datetime | None:
     return guns.get(runner.wave) or guns.get(DEFAULT_WAVE)
 
 
-def _start_read(reads: Sequence[Read], gun: datetime | None, course: Course) -> datetime | None:
-    """The last start-mat read; with a gun, only reads before the earliest plausible finish
-    count (a runner walking back over the start mat later has not started again), and a start
+def _start_read(
+    reads: Sequence[Read], finishes: Sequence[Read], gun: datetime | None, course: Course
+) -> datetime | None:
+    """The last start-mat read before the runner could have started the run that ends at their
+    first plausible finish: a runner at the back of a mass start crosses minutes after the gun,
+    and one walking back over the start mat after finishing has not started again. A start
     never precedes the gun."""
-    before = gun + course.min_finish if gun is not None else None
+    earliest_finish = gun + course.min_finish if gun is not None else None
+    finish = _first_after(finishes, earliest_finish)
+    before = finish - course.min_finish if finish is not None else None
     return start_crossing([r.time for r in reads], gun, before)
 
 
@@ -59,7 +64,12 @@ def _runner_result(
     gun = gun_for(runner, guns)
     start = None
     if course.start is not None:
-        start = _start_read(grouped.get((runner.tag, course.start), []), gun, course)
+        start = _start_read(
+            grouped.get((runner.tag, course.start), []),
+            grouped.get((runner.tag, course.finish), []),
+            gun,
+            course,
+        )
     origin = start or gun  # what chip-style elapsed times count from
     earliest_finish = None
     if origin is not None:

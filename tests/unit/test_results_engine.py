@@ -55,6 +55,19 @@ def test_start_is_the_last_start_read_and_finish_the_first_plausible_finish_read
     assert result.flags == ()
 
 
+def test_a_runner_crossing_the_start_minutes_after_the_gun_gets_their_own_chip_time() -> None:
+    runner = Runner("1", "T1")
+    reads = [
+        read("T1", "START", 240),  # the back of a mass start: four minutes to reach the line
+        read("T1", "FINISH", 5240),
+        read("T1", "START", 5400),  # walked back over the start mat after finishing
+    ]
+    result = one(compute_results(reads, [runner], {"": GUN}, COURSE), "1")
+    assert result.start == at(240)
+    assert result.chip_time == timedelta(seconds=5000)
+    assert result.gun_time == timedelta(seconds=5240)
+
+
 def test_each_runner_is_timed_from_their_own_wave_gun() -> None:
     guns = {"A": GUN, "B": at(600)}
     runners = [Runner("1", "T1", wave="A"), Runner("2", "T2", wave="B")]

@@ -46,6 +46,10 @@ def create_app(services: WebServices) -> QuartTrio:
 
     app.register_blueprint(layouts.blueprint)
 
+    from p88.web.views import builder_preview  # the builder's live-session preview
+
+    app.register_blueprint(builder_preview.bp)
+
     from p88.web.views import display_public, displays  # public /d/<token> and operator pages
 
     app.register_blueprint(display_public.bp)

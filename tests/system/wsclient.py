@@ -34,11 +34,16 @@ class WsClient:
         self.closed: WsClosed | None = None
 
     @classmethod
-    async def connect(cls, web_url: str, path: str, seconds: float = 10.0) -> WsClient:
+    async def connect(
+        cls, web_url: str, path: str, seconds: float = 10.0, cookie: str | None = None
+    ) -> WsClient:
+        """`cookie`: a Cookie header value, for the signed-in operators' sockets."""
         host_port = web_url.split("://", 1)[1]
         host, port = host_port.rsplit(":", 1)
         client = cls(await trio.open_tcp_stream(host, int(port)))
-        await client.stream.send_all(client.ws.send(Request(host=host_port, target=path)))
+        headers = [(b"cookie", cookie.encode())] if cookie else []
+        request = Request(host=host_port, target=path, extra_headers=headers)
+        await client.stream.send_all(client.ws.send(request))
         with trio.fail_after(seconds):
             while True:
                 for event in await client._events():

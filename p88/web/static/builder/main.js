@@ -124,10 +124,20 @@ async function start() {
     sourceSelect.replaceChildren(...allSources().map((s) => el("option", { value: s.key, text: s.label })));
     sourceSelect.value = allSources().some((s) => s.key === chosen) ? chosen : "sample";
   }
+  // What the chosen source shows now; read with the menu (aria-describedby), not announced on
+  // its own: a live source rewrites it with every passing.
+  const sourceNote = $("#bd-source-note");
+  function note(text, kind = "") {
+    sourceNote.textContent = text || "";
+    sourceNote.dataset.kind = kind;
+    sourceNote.hidden = !text;
+  }
   function usePreview(key) {
     stopPreview();
+    note("");
     const source = allSources().find((s) => s.key === key) || allSources()[0];
-    stopPreview = source.start((data) => { previewData = data || {}; canvas.render(); }) || (() => {});
+    const push = (data) => { previewData = data || {}; canvas.render(); };
+    stopPreview = source.start(push, { sample, note }) || (() => {});
   }
   fillSources();
   onSourcesChanged(fillSources);

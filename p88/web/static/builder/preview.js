@@ -5,13 +5,17 @@
 // displays code feeding the latest passings of a chosen timing session:
 //
 //   import { registerPreviewSource } from "/static/builder/preview.js";
-//   registerPreviewSource("live", "Live: City Marathon", (push) => {
+//   registerPreviewSource("live", "Live: City Marathon", (push, { sample, note }) => {
 //     const socket = openSomething();
 //     socket.onmessage = (m) => push(toRenderData(m));   // data shape: see layout/render.js
 //     return () => socket.close();                        // called when the operator switches away
 //   });
 //
 // `push(data)` may be called any number of times; the canvas re-renders with each payload.
+// The second argument: `sample` is the built-in sample record (for a source that has nothing
+// to show yet), `note(text, kind)` shows a short line next to the menu (what the preview shows
+// now; kind "warn" or "bad" colours it; "" hides it). The line is cleared when the operator switches sources.
+// builder/live.js registers the partner's live timing sessions this way.
 
 const sources = new Map();
 const listeners = new Set();

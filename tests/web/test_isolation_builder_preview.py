@@ -6,6 +6,8 @@ with 404 before any feed is attached; signed-out visitors get 401. A viewer may 
 
 from __future__ import annotations
 
+from quart.testing.connections import WebsocketDisconnectError
+
 from tests.web.isolation import two_partners
 from tests.web.support import add_user, signed_in_client
 from tests.web.test_isolation_sessions import refused_status
@@ -51,3 +53,21 @@ async def test_signed_out_visitors_are_refused(web) -> None:
     assert (await anonymous.get("/templates/preview/sessions")).status_code in (302, 401)
     mine = pair.a_ids["timing_session_id"]
     assert await refused_status(anonymous, f"/templates/preview/sessions/{mine}/ws") == 401
+
+
+async def test_a_page_of_another_site_cannot_use_the_operators_cookies(web) -> None:
+    pair = await two_partners(web)
+    client = await signed_in_client(web.app, pair.a)
+    mine = pair.a_ids["timing_session_id"]
+    path = f"/templates/preview/sessions/{mine}/ws"
+    evil = {"Origin": "https://evil.example"}
+    assert await refused_status(client, path, headers=evil) == 401
+    # The operator's own page (same origin as the host it talks to) is let in: the socket is
+    # accepted, and (no hub runs in this app-only fixture) told to come back later (1001).
+    codes: list[int] = []
+    try:
+        async with client.websocket(path, headers={"Origin": "http://localhost"}) as ws:
+            await ws.receive()
+    except* WebsocketDisconnectError as group:
+        codes = [e.args[0] for e in group.exceptions]
+    assert codes == [1001]

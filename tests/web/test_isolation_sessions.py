@@ -33,12 +33,12 @@ POST_ROUTES = [
 ]
 
 
-async def refused_status(client, path: str) -> int:
+async def refused_status(client, path: str, headers: dict[str, str] | None = None) -> int:
     """The HTTP status a websocket upgrade was refused with (quart-trio's test client wraps
     the refusal in an exception group)."""
     statuses: list[int] = []
     try:
-        async with client.websocket(path) as ws:
+        async with client.websocket(path, headers=headers) as ws:
             await ws.receive()
     except* WebsocketResponseError as group:
         statuses = [e.response.status_code for e in group.exceptions]

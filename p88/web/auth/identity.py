@@ -10,9 +10,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from quart import g, has_websocket_context, jsonify, redirect, render_template, request, websocket
+from quart import (
+    current_app,
+    g,
+    has_websocket_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    websocket,
+)
 
 from p88.db.accounts import ROLES, membership, memberships_of, role_rank
 from p88.db.login_sessions import LoginSession, live_session, set_session_partner
@@ -76,6 +85,23 @@ async def _partner_for(
     return CurrentPartner(first.partner_id, first.slug, first.name, first.role)
 
 
+def _cross_site_websocket() -> bool:
+    """A websocket opened by a page of another site. Browsers send their cookies with the
+    handshake and websockets have no CORS, so without this check any site a signed-in operator
+    visits could read their live sessions (cross-site websocket hijacking)."""
+    origin = websocket.headers.get("Origin")
+    if not origin:
+        return False  # not a browser: it has no operator's cookies to borrow
+    site = urlsplit(origin).netloc.lower()
+    own = {websocket.headers.get("Host", "").lower()}
+    from p88.web.app import services_of  # here: p88.web.app imports this package
+
+    public_url = services_of(current_app).config.web.public_url
+    if public_url:
+        own.add(urlsplit(public_url).netloc.lower())
+    return site not in own
+
+
 async def load_identity() -> None:
     """Before each request: resolve the session cookie into g.p88_user / g.p88_partner."""
     g.p88_user = None
@@ -85,6 +111,8 @@ async def load_identity() -> None:
     source = websocket if has_websocket_context() else request
     if source.path.startswith("/static/"):
         return
+    if has_websocket_context() and _cross_site_websocket():
+        return  # treated as signed out: the socket is refused with 401
     token = source.cookies.get(SESSION_COOKIE)
     if not token or len(token) > 200:
         return

@@ -24,8 +24,9 @@ from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.tenancy import tenant_transaction
 from p88.ingest.records import StoredRead
 from p88.live.enrich import SessionContext
-from p88.live.feeds import RESYNC, Feed, FeedKey, Screen
+from p88.live.feeds import RESYNC, RING_SIZE, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
+from p88.live.standings import LEADERS_KEPT
 from p88.live.starts import load_start_reads
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,14 @@ class Attached:
     feed: Feed
     events: list[dict[str, Any]]
     missed: int
+    leaders: list[dict[str, Any]]  # the feed's best finishers, fastest first (p88.live.standings)
 
 
 @dataclass(slots=True)
 class Hub:
     buffer_size: int = 256
+    ring_size: int = RING_SIZE  # per new feed; tests make it small to outgrow it cheaply
+    leaders_kept: int = LEADERS_KEPT  # per new feed, likewise
     _by_session: dict[int, set[Subscription]] = field(default_factory=dict)
     published: int = 0
     overflows: int = 0
@@ -173,7 +177,14 @@ class Hub:
         if feed is None:
             if self._nursery is None or self._closing:
                 raise FeedUnavailable(1001, "the server is starting or stopping; retrying")
-            feed = Feed(key, partner_id, event_name, PassingDetector(key.rules))
+            feed = Feed(
+                key,
+                partner_id,
+                event_name,
+                PassingDetector(key.rules),
+                ring=deque(maxlen=self.ring_size),
+                leaders_kept=self.leaders_kept,
+            )
             self._feeds[key] = feed
             self._feeds_by_session.setdefault(key.session_id, set()).add(feed)
             self._context(feed)
@@ -189,7 +200,7 @@ class Hub:
             raise FeedUnavailable(1011, "the server could not load this display; retrying")
         # No await between taking the state and returning: nothing can slip in between.
         events, missed = feed.resume_state(after)
-        return Attached(screen, feed, events, missed)
+        return Attached(screen, feed, events, missed, feed.standings.leaders())
 
     def detach(self, feed: Feed, screen: Screen) -> None:
         feed.subscribers.discard(screen)
@@ -313,10 +324,17 @@ class Hub:
         feed.high_water = rows[-1]["id"] if rows else 0
         feed.passing_ids = [p.read_id for p in passings]
         recent = passings[-feed.ring.maxlen :] if feed.ring.maxlen else passings
+        standings = feed.new_standings()
+        # Passings at the ranking point, whatever their age: the standings rank every finisher.
+        ranking = [p for p in passings if standings.at_point(p.location)]
         # Loads the session's whole field now, so the first live passing needs no lookup.
-        await ctx.refresh(self._pool, {p.tag for p in recent})
+        await ctx.refresh(self._pool, {p.tag for p in recent} | {p.tag for p in ranking})
+        ring = [ctx.event(p) for p in recent]
+        built = {event["id"]: event for event in ring}
+        standings.offer_passings(ranking, lambda p: built.get(p.read_id) or ctx.event(p))
+        feed.standings = standings
         feed.ring.clear()
-        feed.ring.extend(ctx.event(p) for p in recent)
+        feed.ring.extend(ring)
 
     def _detect(self, feed: Feed, reads: Iterable[StoredRead]) -> list[Passing]:
         found = []

@@ -20,6 +20,7 @@ import trio
 
 from p88.ingest.records import StoredRead
 from p88.live.passings import PassingDetector, Rules
+from p88.live.standings import LEADERS_KEPT, Standings, ranking_point
 from p88.live.wsframe import text_frame
 
 RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first paint
@@ -123,10 +124,21 @@ class Feed:
     pending: list[StoredRead] = field(default_factory=list)  # arrived while warming up
     frames_sent: int = 0
     failed: bool = False  # loading its history failed; screens are sent away to retry
+    leaders_kept: int = LEADERS_KEPT
+    # Every finisher so far, ranked (the best `leaders_kept` kept): sent in each hello, so a page
+    # that opened late ranks runners who fell out of the ring (p88.live.standings).
+    standings: Standings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.standings = self.new_standings()
+
+    def new_standings(self) -> Standings:
+        return Standings(ranking_point(self.key.locations), self.leaders_kept)
 
     def record(self, events: Sequence[dict[str, Any]]) -> None:
         self.ring.extend(events)
         self.passing_ids.extend(event["id"] for event in events)
+        self.standings.offer_many(events)
 
     def broadcast(self, events: Sequence[dict[str, Any]]) -> None:
         """Encode once; hand the same string and frame to every subscriber."""

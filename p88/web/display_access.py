@@ -110,6 +110,7 @@ async def hello_message(app: Any, display: Display, attached: Attached, resumed:
             "template": document,
             "events": attached.events,
             "missed": attached.missed,
+            "leaders": attached.leaders,
             "resumed": resumed,
             "server_time": datetime.now(UTC).isoformat(),
         },

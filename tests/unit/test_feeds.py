@@ -15,7 +15,9 @@ def make_feed(ring: int = 500) -> Feed:
 
 
 def events(*ids: int) -> list[dict[str, object]]:
-    return [{"id": i, "tag": str(i)} for i in ids]
+    return [
+        {"id": i, "loc": "FINISH", "tag": str(i), "lap": 1, "gun_ms": None, "p": None} for i in ids
+    ]
 
 
 async def test_one_encoded_string_goes_to_every_subscriber() -> None:

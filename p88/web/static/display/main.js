@@ -2,6 +2,7 @@
 import { LiveConnection } from "./connection.js";
 import { el } from "./format.js";
 import { ArrivalQueue, optionsFrom } from "./policy.js";
+import { PageStandings } from "./standings.js";
 import { TemplatedView } from "./templated.js";
 import {
   badgeText, renderAnnouncer, renderCard, renderIdle, renderLeaderboard, renderRecent,
@@ -25,6 +26,7 @@ const state = {
   starred: new Set(),
   clockOffset: 0,
   templated: null, // a TemplatedView when the display is bound to a template document
+  standings: new PageStandings(), // every finisher ranked: the server's leaders + live passings
 };
 const token = root.dataset.socket.split("/")[2];
 const moreBadge = el("div", "t-more");
@@ -36,6 +38,11 @@ function remember(events) {
   const known = new Set(state.history.slice(0, 50).map((e) => e.id));
   const fresh = events.filter((e) => !known.has(e.id));
   state.history = [...fresh.reverse(), ...state.history].slice(0, HISTORY);
+}
+
+// The overall place a passing earned, when certain (the same ranking as the leaderboard).
+function placeOf(event) {
+  return state.standings.placeOf(event);
 }
 
 function newestId() {
@@ -59,6 +66,7 @@ function onHello(hello) {
     state.templated = new TemplatedView(stage, hello.template, { token, clockOffsetMs: state.clockOffset });
     state.queue.options.maxGroup = 1; // a template shows one athlete at a time, in full
   }
+  state.standings.hello(hello);
   if (first && !hello.resumed) {
     // A fresh page: what came before is history (lists), not something to call out now.
     remember(hello.events);
@@ -77,6 +85,7 @@ function onEvents(events) {
   const fresh = events.filter((e) => state.queue.lastId === null || e.id > state.queue.lastId);
   state.queue.add(events);
   remember(fresh);
+  state.standings.add(fresh);
   if (mode !== "finish") renderNow();
 }
 
@@ -94,10 +103,10 @@ function renderCounts() {
 
 function renderNow() {
   if (mode === "announcer") {
-    renderAnnouncer(stage.querySelector(".an-body") || setUpAnnouncer(), state.history, state);
+    renderAnnouncer(stage.querySelector(".an-body") || setUpAnnouncer(), state.history, { ...state, placeOf });
   } else if (mode === "leaderboard") {
-    if (state.templated) state.templated.update(null, state.history);
-    else renderLeaderboard(stage, state.history);
+    if (state.templated) state.templated.update(null, state.standings.forTemplate(state.history));
+    else renderLeaderboard(stage, state.standings.ranked());
   } else {
     renderFinish(true);
   }
@@ -114,7 +123,7 @@ function renderFinish(force = false) {
     state.card = card;
     state.lastMore = card.more;
     const main = stage.querySelector(".f-main") || setUpFinish();
-    renderCard(main, card);
+    renderCard(main, card, placeOf);
   } else if (!card && !stage.querySelector(".idle-card")) {
     setUpFinish();
     renderIdle(stage.querySelector(".f-main"), state.config && state.config.name);
@@ -127,7 +136,7 @@ function renderTemplated(force) {
   const card = state.queue.tick(performance.now());
   if (card !== state.card || force) {
     state.card = card;
-    state.templated.update(card, state.history);
+    state.templated.update(card, state.standings.forTemplate(state.history));
     root.dataset.showing = card ? card.athletes.map((e) => e.id).join(",") : "";
   }
   const more = card ? card.more : 0;

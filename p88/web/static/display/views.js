@@ -10,7 +10,7 @@ export function chipText(event) {
   return chip === formatElapsed(event.gun_ms) ? "" : `chip ${chip}`;
 }
 
-function athleteCard(event, size) {
+function athleteCard(event, size, rank) {
   const p = event.p;
   const card = el("article", `athlete${p.vip ? " vip" : ""}${size > 1 ? " compact" : ""}`);
   card.dataset.eventId = String(event.id);
@@ -18,6 +18,7 @@ function athleteCard(event, size) {
   top.append(el("span", "a-bib", p.bib));
   if (p.vip) top.append(el("span", "a-vip", "VIP"));
   if (p.age_group) top.append(el("span", "a-group", p.age_group));
+  if (rank) top.append(el("span", "a-rank", `Place ${rank}`));
   card.append(top);
   card.append(el("h2", "a-name", p.name || `Bib ${p.bib}`));
   const where = [place(event), p.team].filter(Boolean).join(" · ");
@@ -32,9 +33,10 @@ function athleteCard(event, size) {
   return card;
 }
 
-export function renderCard(stage, card) {
+// `placeOf(event)`: the overall place the passing earned, or null (PageStandings.placeOf).
+export function renderCard(stage, card, placeOf = () => null) {
   const wrap = el("div", `card-group n${card.athletes.length}`);
-  for (const event of card.athletes) wrap.append(athleteCard(event, card.athletes.length));
+  for (const event of card.athletes) wrap.append(athleteCard(event, card.athletes.length, placeOf(event)));
   stage.replaceChildren(wrap);
   if (card.more > 0) stage.append(el("div", "more", `+${card.more} more`));
 }
@@ -55,7 +57,7 @@ export function renderRecent(list, events) {
   list.replaceChildren(...items);
 }
 
-export function renderAnnouncer(stage, events, { search, starred, point }) {
+export function renderAnnouncer(stage, events, { search, starred, point, placeOf = () => null }) {
   const list = el("ol", "announcer-list");
   const wanted = search.trim();
   let shown = 0;
@@ -70,7 +72,8 @@ export function renderAnnouncer(stage, events, { search, starred, point }) {
     const who = el("div", "an-who");
     who.append(el("span", "an-name", p ? p.name : "unknown tag"));
     if (p && p.pronunciation) who.append(el("span", "an-say", `say: ${p.pronunciation}`));
-    const details = p ? [p.age_group, place(event), p.team].filter(Boolean).join(" · ") : "";
+    const rank = p ? placeOf(event) : null;
+    const details = p ? [p.age_group, rank ? `Place ${rank}` : "", place(event), p.team].filter(Boolean).join(" · ") : "";
     if (details) who.append(el("span", "an-details", details));
     if (p && p.message) who.append(el("span", "an-message", p.message));
     li.append(who);
@@ -88,23 +91,19 @@ export function renderAnnouncer(stage, events, { search, starred, point }) {
   stage.replaceChildren(list);
 }
 
-export function renderLeaderboard(stage, events, size = 10) {
-  const best = new Map();
-  for (const event of events) {
-    if (!event.p || event.gun_ms === null) continue;
-    const known = best.get(event.p.bib);
-    if (!known || event.gun_ms < known.gun_ms) best.set(event.p.bib, event);
-  }
-  const top = [...best.values()].sort((a, b) => a.gun_ms - b.gun_ms).slice(0, size);
+// `ranked`: [{event, place}] fastest first (PageStandings.ranked()); a place not certain is blank.
+export function renderLeaderboard(stage, ranked, size = 10) {
+  const top = ranked.slice(0, size);
   const table = el("ol", "leaderboard");
-  top.forEach((event, index) => {
+  for (const { event, place: rank } of top) {
     const li = el("li", event.p.vip ? "vip" : "");
-    li.append(el("span", "lb-place", index + 1));
+    li.dataset.eventId = String(event.id);
+    li.append(el("span", "lb-place", rank ?? ""));
     li.append(el("span", "lb-name", event.p.name));
     li.append(el("span", "lb-group", event.p.age_group || ""));
     li.append(el("span", "lb-time", formatElapsed(event.gun_ms)));
     table.append(li);
-  });
+  }
   if (!top.length) table.append(el("li", "an-empty", "No finish times yet"));
   stage.replaceChildren(table);
 }

@@ -25,7 +25,8 @@ export function leadersOf(history) {
     const known = best.get(event.p.bib);
     if (!known || event.gun_ms < known.gun_ms) best.set(event.p.bib, event);
   }
-  const sorted = [...best.values()].sort((a, b) => a.gun_ms - b.gun_ms);
+  // Ties to the millisecond go to the earlier read, as on the server (p88/live/standings.py).
+  const sorted = [...best.values()].sort((a, b) => a.gun_ms - b.gun_ms || a.id - b.id);
   const byGender = new Map();
   const byGroup = new Map();
   return sorted.map((event, index) => {

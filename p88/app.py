@@ -153,7 +153,7 @@ async def _run_services(
 ) -> None:
     stats, hub, resume = Stats(), Hub(), ResumeTracker()
     journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
-    resume.note(await trio.to_thread.run_sync(journal.all_passings))
+    resume.note_points(journal.resume_points)
     ingest = Ingest(
         database.pool,
         journal,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from p88.ingest.records import Passing, SessionKey
+from p88.ingest.resume import PointKey, max_sequences
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,16 @@ class Journal:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._backlog = sum(self._count_lines(p) for p in self.segments())
+        # One pass over what an earlier run left: its size, and how far each point got (a
+        # journaled read counts as stored, so a reconnecting client resumes after it).
+        self._backlog = 0
+        self.resume_points: dict[PointKey, int] = {}
+        for path in self.segments():
+            for batch in self._read_segment(path):
+                self._backlog += len(batch)
+                for key, sequence in max_sequences(batch).items():
+                    if sequence > self.resume_points.get(key, -1):
+                        self.resume_points[key] = sequence
 
     @property
     def backlog(self) -> int:
@@ -129,9 +139,3 @@ class Journal:
                     )
         return batches
 
-    def all_passings(self) -> list[Passing]:
-        """Everything journaled, oldest first (to restore resume points after a restart)."""
-        return [p for path in self.segments() for batch in self._read_segment(path) for p in batch]
-
-    def _count_lines(self, path: Path) -> int:
-        return sum(len(batch) for batch in self._read_segment(path))

@@ -17,10 +17,13 @@ and the simulator in this process:
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -36,7 +39,7 @@ from p88.tcp.race_sources import (  # noqa: E402
     synthetic_race,
     total_reads,
 )
-from p88.tcp.simulator import SimOptions, run_simulation  # noqa: E402
+from p88.tcp.simulator import LineCache, SimOptions, run_simulation  # noqa: E402
 from tests.system.http import get_json  # noqa: E402
 from tests.system.process import ServeProcess  # noqa: E402
 
@@ -46,9 +49,14 @@ POINTS = [f"P{n:02d}" for n in range(1, 21)]
 class Server(ServeProcess):
     """`p88 serve` in a child process, with its peak RSS sampled."""
 
-    def __init__(self, dsn: str, root: Path) -> None:
+    def __init__(self, dsn: str, root: Path, collector: dict[str, int]) -> None:
         super().__init__(dsn, root)
         self.peak_rss_mb = 0.0
+        # [collector] settings to try (--ingest-writers, --batch-size); none: p88's defaults.
+        extra = "".join(f"{key} = {value}\n" for key, value in collector.items())
+        self.config.write_text(
+            self.config.read_text().replace("[collector]\n", "[collector]\n" + extra)
+        )
 
     def rss_mb(self) -> float:
         assert self.process is not None
@@ -75,6 +83,53 @@ class Server(ServeProcess):
                 await trio.sleep(0.02)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids(pgdata: Path) -> list[int]:
+    """The postmaster of `pgdata` and its children (backends, WAL writer, checkpointer ...)."""
+    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used by p88 serve and by PostgreSQL between start() and stop(). Unlike
+    wall-clock rates these hardly change when other work shares the machine."""
+
+    def __init__(self, serve_pid: int, pgdata: Path) -> None:
+        self.serve_pid, self.pgdata = serve_pid, pgdata
+        self.serve = self.postgres = 0.0
+
+    def _postgres_total(self) -> float:
+        total = 0.0
+        for pid in postgres_pids(self.pgdata):
+            try:
+                total += cpu_seconds(pid)
+            except OSError:
+                pass  # a backend that just ended; its share is lost, not double-counted
+        return total
+
+    def start(self) -> None:
+        self.serve = -cpu_seconds(self.serve_pid)
+        self.postgres = -self._postgres_total()
+
+    def stop(self) -> None:
+        self.serve += cpu_seconds(self.serve_pid)
+        self.postgres += self._postgres_total()
+
+
 def race_of(reads: int, event: str) -> list[PointFeed]:
     runners = max(1, reads // (len(POINTS) * 4))
     while True:
@@ -94,15 +149,29 @@ async def latency_phase(server: Server, rate: int, seconds: float) -> dict[str, 
     return status["ingest_latency_ms"]  # type: ignore[return-value]
 
 
-async def throughput_phase(server: Server, reads: int) -> tuple[int, int, float]:
+async def throughput_phase(server: Server, reads: int, cpu: CpuMeter) -> tuple[int, int, float]:
     feeds = race_of(reads, "THROUGHPUT")
     sent = total_reads(feeds)
     distinct = len(distinct_read_keys(feeds))
     before = (await server.status())["reads_stored"]
-    options = SimOptions(speed=0, linger=0.2, client_id="throughput")
-    started = time.time()
-    await run_simulation("127.0.0.1", server.collector_port, feeds, options)
-    finished = await server.wait_stored(before + distinct)  # type: ignore[operator]
+    # The clients stay connected until everything is stored, as middleware does. With a short
+    # linger a client closed while its last lines still waited in the server's socket buffer
+    # (ingest pushes back); the server's next ping then met a closed socket, the reset threw
+    # those lines away, and the run waited for reads that were never going to arrive.
+    options = SimOptions(speed=0, linger=600, client_id="throughput")
+    # Format every line before the clock starts: middleware runs on other machines, so the
+    # simulator's formatting must not take CPU from the server being measured.
+    lines = LineCache()
+    lines.prepare(feeds)
+    async with trio.open_nursery() as nursery:
+        cpu.start()
+        started = time.time()
+        nursery.start_soon(
+            partial(run_simulation, "127.0.0.1", server.collector_port, feeds, options, lines=lines)
+        )
+        finished = await server.wait_stored(before + distinct)  # type: ignore[operator]
+        cpu.stop()
+        nursery.cancel_scope.cancel()
     return sent, distinct, finished - started
 
 
@@ -155,19 +224,29 @@ async def main(args: argparse.Namespace) -> None:
     root = Path(tempfile.mkdtemp(prefix="p88-bench-ingest-"))
     pg = EmbeddedPostgres(root / "pg")
     dsn = await trio.to_thread.run_sync(pg.start)
-    server = Server(dsn, root)
+    collector = {
+        key: value
+        for key, value in (("ingest_writers", args.ingest_writers), ("batch_size", args.batch_size))
+        if value is not None
+    }
+    server = Server(dsn, root, collector)
     try:
         await server.start()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(server.sample_rss)
             latency = await latency_phase(server, args.rate, args.latency_seconds)
-            sent, distinct, seconds = await throughput_phase(server, args.reads)
+            assert server.process is not None
+            cpu = CpuMeter(server.process.pid, pg.pgdata)
+            sent, distinct, seconds = await throughput_phase(server, args.reads, cpu)
             nursery.cancel_scope.cancel()
         copy_rate = await raw_copy_rate(dsn, distinct)
     finally:
         server.stop()
         pg.started_here = True
         await trio.to_thread.run_sync(pg.stop)
+        # Only once PostgreSQL has stopped: a 500,000-read run leaves ~300 MB behind, and
+        # repeated runs filled the disk.
+        shutil.rmtree(root, ignore_errors=True)
     sustained = distinct / seconds
     print(
         f"latency at {args.rate} reads/s for {args.latency_seconds:g} s "
@@ -181,7 +260,13 @@ async def main(args: argparse.Namespace) -> None:
     print(f"  sustained stored reads/s: {sustained:,.0f}")
     print(f"  raw COPY rows/s (same rows, timing_reads shape with indexes): {copy_rate:,.0f}")
     print(f"  ratio sustained / raw COPY: {sustained / copy_rate:.2f}")
+    print(
+        f"  CPU per distinct read stored: p88 serve {cpu.serve / distinct * 1e6:.1f} µs, "
+        f"PostgreSQL {cpu.postgres / distinct * 1e6:.1f} µs"
+    )
     print(f"peak RSS of p88 serve: {server.peak_rss_mb:.0f} MB")
+    if collector:
+        print(f"[collector] settings: {collector}")
 
 
 if __name__ == "__main__":
@@ -189,4 +274,6 @@ if __name__ == "__main__":
     parser.add_argument("--reads", type=int, default=500_000)
     parser.add_argument("--rate", type=int, default=2000, help="reads/s in the latency phase")
     parser.add_argument("--latency-seconds", type=float, default=15.0)
+    parser.add_argument("--ingest-writers", type=int, help="[collector] ingest_writers to use")
+    parser.add_argument("--batch-size", type=int, help="[collector] batch_size to use")
     trio.run(main, parser.parse_args())

@@ -138,4 +138,3 @@ class Journal:
                         "journal %s line %d unreadable (%s), skipped", path.name, number, exc
                     )
         return batches
-

@@ -21,10 +21,27 @@ PointKey = tuple[int, str, str]
 def max_sequences(passings: Iterable[Passing]) -> dict[PointKey, int]:
     """The highest sequence of each point among `passings`: what a batch moves resume to."""
     best: dict[PointKey, int] = {}
+    # A batch is made of runs of one connection's passings at one point, which share their
+    # session, connection id and point name objects: the dict is touched once per run.
+    last: Passing | None = None
+    key: PointKey = (0, "", "")
+    high = -1
     for p in passings:
-        key = (p.session.partner_id, p.connection_id, p.location)
-        if p.sequence > best.get(key, -1):
-            best[key] = p.sequence
+        if (
+            last is None
+            or p.location is not last.location
+            or p.connection_id is not last.connection_id
+            or p.session is not last.session
+        ):
+            if last is not None and high > best.get(key, -1):
+                best[key] = high
+            key = (p.session.partner_id, p.connection_id, p.location)
+            high = -1
+        if p.sequence > high:
+            high = p.sequence
+        last = p
+    if last is not None and high > best.get(key, -1):
+        best[key] = high
     return best
 
 

@@ -20,6 +20,9 @@ from p88.ingest.resume import ResumeTracker
 from p88.ingest.writer import IngestWriter
 from p88.stats import Stats
 
+CHANNEL_BATCHES_TOTAL = 128
+"""Chunks (one socket read's lines each) queued for the database across all shards."""
+
 
 class Ingest:
     def __init__(
@@ -35,6 +38,7 @@ class Ingest:
         batch_wait: float = 0.005,
     ) -> None:
         journal_lock = trio.Lock()
+        shards = max(1, shards)
         self.writers = [
             IngestWriter(
                 pool,
@@ -44,10 +48,12 @@ class Ingest:
                 resume,
                 batch_size=batch_size,
                 batch_wait=batch_wait,
+                # The reads held in memory stay bounded by the total, whatever the shard count.
+                channel_batches=max(8, CHANNEL_BATCHES_TOTAL // shards),
                 journal_lock=journal_lock,
                 drains_journal=index == 0,  # one replayer keeps the journal in order
             )
-            for index in range(max(1, shards))
+            for index in range(shards)
         ]
 
     def channel_for(self, connection_id: str) -> trio.MemorySendChannel[list[Passing]]:

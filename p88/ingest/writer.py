@@ -24,6 +24,7 @@ from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
+from p88.ingest.staging import insert_reads, point_ids_of
 from p88.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -41,19 +42,6 @@ ON CONFLICT (session_id, name) DO UPDATE SET name = EXCLUDED.name
 RETURNING id
 """
 
-# One statement for the whole batch; the unique dedup index turns repeats into no-ops, and
-# RETURNING tells which reads are new (only those go to the screens).
-INSERT_READS = """
-INSERT INTO timing_reads (partner_id, session_id, location_id, tag, local_time, lap,
-                          reader_id, gator, sequence, connection_id, received_at)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamp[],
-                     $6::integer[], $7::text[], $8::integer[], $9::bigint[], $10::text[],
-                     $11::timestamptz[])
-ON CONFLICT DO NOTHING
-RETURNING id, session_id, location_id, tag, local_time, lap, reader_id, gator, sequence,
-          received_at, partner_id
-"""
-
 INSERT_GUNS = """
 INSERT INTO gun_times (partner_id, session_id, location_id, local_time, sequence, reader_id)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamp[], $5::bigint[],
@@ -62,12 +50,24 @@ ON CONFLICT DO NOTHING
 RETURNING id
 """
 
-UPSERT_RESUME = """
-INSERT INTO collector_resume (partner_id, connection_id, location, last_sequence)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
-ON CONFLICT (partner_id, connection_id, location) DO UPDATE
-SET last_sequence = GREATEST(collector_resume.last_sequence, EXCLUDED.last_sequence),
-    updated_at = now()
+# The batch's last statement, so a small batch costs no extra round trip for it:
+# - moves the resume points, in the same transaction as the reads;
+# - locks the batch's points and their sessions until commit. timing_reads has no foreign keys
+#   (sql/0040); this takes, once a batch, the locks their two row-level checks took per read.
+#   A point or session deleted or moved (a merge) before this statement shows up as a missing
+#   or different row (StalePoint: the batch rolls back and is retried); one deleted or moved
+#   after it waits for this batch's commit.
+FINISH_BATCH = """
+WITH resume AS (
+    INSERT INTO collector_resume (partner_id, connection_id, location, last_sequence)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+    ON CONFLICT (partner_id, connection_id, location) DO UPDATE
+    SET last_sequence = GREATEST(collector_resume.last_sequence, EXCLUDED.last_sequence),
+        updated_at = now()
+)
+SELECT l.id, l.session_id FROM timing_locations l JOIN timing_sessions s ON s.id = l.session_id
+WHERE l.id = ANY($5::bigint[])
+FOR KEY SHARE
 """
 
 TOUCH_SESSIONS = "UPDATE timing_sessions SET last_read_at = now() WHERE id = ANY($1::bigint[])"
@@ -82,6 +82,10 @@ class IdCache:
     location_names: dict[int, str] = field(default_factory=dict)
 
 
+class StalePoint(Exception):
+    """A cached session or location id no longer names the point it was cached for."""
+
+
 @dataclass(slots=True)
 class WriteResult:
     stored: list[StoredRead]
@@ -91,11 +95,11 @@ class WriteResult:
 
 
 async def _resolve_ids(
-    conn: Connection, batch: Sequence[Passing], cache: IdCache, fresh: IdCache
+    conn: Connection, points: Sequence[tuple[SessionKey, str]], cache: IdCache, fresh: IdCache
 ) -> None:
     """Find or create each session and location of the batch. New ids go to `fresh`, which
     joins the cache only after commit, so a rolled-back id is never reused."""
-    for key, location in dict.fromkeys((p.session, p.location) for p in batch):
+    for key, location in points:
         session_id = cache.sessions.get(key) or fresh.sessions.get(key)
         if session_id is None:
             session_id = await conn.fetchval(
@@ -109,18 +113,52 @@ async def _resolve_ids(
             fresh.location_names[location_id] = location
 
 
+def distinct_points(batch: Sequence[Passing]) -> list[tuple[SessionKey, str]]:
+    """Each distinct (session, point) of the batch, in order of appearance. Consecutive
+    passings of one connection share their objects: only changes are hashed."""
+    seen: dict[tuple[SessionKey, str], None] = {}
+    last_session: SessionKey | None = None
+    last_location: str | None = None
+    for p in batch:
+        if p.session is not last_session or p.location is not last_location:
+            last_session, last_location = p.session, p.location
+            seen[(p.session, p.location)] = None
+    return list(seen)
+
+
 def _ids_by_point(
-    batch: Sequence[Passing], cache: IdCache, fresh: IdCache
+    points: Sequence[tuple[SessionKey, str]], cache: IdCache, fresh: IdCache
 ) -> dict[tuple[SessionKey, str], tuple[int, int]]:
     """(session id, location id) of each distinct (session, point) in the batch."""
     ids: dict[tuple[SessionKey, str], tuple[int, int]] = {}
-    for p in batch:
-        key = (p.session, p.location)
-        if key not in ids:
-            session_id = cache.sessions.get(p.session) or fresh.sessions[p.session]
-            loc_key = (session_id, p.location)
-            ids[key] = (session_id, cache.locations.get(loc_key) or fresh.locations[loc_key])
+    for session, location in points:
+        session_id = cache.sessions.get(session) or fresh.sessions[session]
+        loc_key = (session_id, location)
+        ids[(session, location)] = (
+            session_id,
+            cache.locations.get(loc_key) or fresh.locations[loc_key],
+        )
     return ids
+
+
+async def _finish(
+    conn: Connection, batch: Sequence[Passing], ids: dict[tuple[SessionKey, str], tuple[int, int]]
+) -> dict[PointKey, int]:
+    """Move the resume points and lock the points (FINISH_BATCH); return the resume points.
+    StalePoint if a point is gone or now belongs to another session."""
+    resume = max_sequences(batch)
+    expected = {location_id: session_id for session_id, location_id in ids.values()}
+    rows = await conn.fetch(
+        FINISH_BATCH,
+        [k[0] for k in resume],
+        [k[1] for k in resume],
+        [k[2] for k in resume],
+        list(resume.values()),
+        list(expected),
+    )
+    if len(rows) != len(expected) or any(expected.get(r[0]) != r[1] for r in rows):
+        raise StalePoint(f"points {sorted(expected)} changed under the cache")
+    return resume
 
 
 async def write_batch(
@@ -134,9 +172,10 @@ async def write_batch(
         # Two shards inserting the same reads in different orders (two clients on one point):
         # PostgreSQL broke the tie by aborting this one; the retry finds the others' rows.
         return await _write_batch_once(pool, batch, cache, touched)
-    except ForeignKeyViolation:
+    except (StalePoint, ForeignKeyViolation):
         # A cached session id is gone: an operator merged that session into another (see
         # p88.db.session_ops). Forget every cached id and look them up (or create them) again.
+        # (gun_times still has foreign keys, hence ForeignKeyViolation.)
         cache.sessions.clear()
         cache.locations.clear()
         cache.location_names.clear()
@@ -148,32 +187,17 @@ async def _write_batch_once(
 ) -> WriteResult:
     fresh = IdCache()
     async with pool.acquire() as conn, conn.transaction():
-        await _resolve_ids(conn, batch, cache, fresh)
-
-        ids = _ids_by_point(batch, cache, fresh)
+        points = distinct_points(batch)
+        await _resolve_ids(conn, points, cache, fresh)
+        ids = _ids_by_point(points, cache, fresh)
 
         reads = [p for p in batch if not p.is_gun]
         guns = [p for p in batch if p.is_gun]
-        rows = []
-        if reads:
-            point_ids = [ids[(p.session, p.location)] for p in reads]
-            rows = await conn.fetch(
-                INSERT_READS,
-                [p.session.partner_id for p in reads],
-                [point[0] for point in point_ids],
-                [point[1] for point in point_ids],
-                [p.tag for p in reads],
-                [p.local_time for p in reads],
-                [p.lap for p in reads],
-                [p.reader_id for p in reads],
-                [p.gator for p in reads],
-                [p.sequence for p in reads],
-                [p.connection_id for p in reads],
-                [p.received_at for p in reads],
-            )
+        names = {**cache.location_names, **fresh.location_names}
+        stored = await insert_reads(conn, reads, ids, names) if reads else []
         gun_rows = []
         if guns:
-            gun_ids = [ids[(p.session, p.location)] for p in guns]
+            gun_ids = point_ids_of(guns, ids)
             gun_rows = await conn.fetch(
                 INSERT_GUNS,
                 [p.session.partner_id for p in guns],
@@ -183,14 +207,7 @@ async def _write_batch_once(
                 [p.sequence for p in guns],
                 [p.reader_id for p in guns],
             )
-        resume = max_sequences(batch)
-        await conn.execute(
-            UPSERT_RESUME,
-            [k[0] for k in resume],
-            [k[1] for k in resume],
-            [k[2] for k in resume],
-            list(resume.values()),
-        )
+        resume = await _finish(conn, batch, ids)
         # last_read_at is for people (the sessions page): once a second is plenty, and it
         # keeps shards from queueing on the session's row lock.
         now = time.monotonic()
@@ -201,14 +218,21 @@ async def _write_batch_once(
     cache.sessions.update(fresh.sessions)
     cache.locations.update(fresh.locations)
     cache.location_names.update(fresh.location_names)
-    names = cache.location_names
-    # Positional access and arguments: this runs once per new read on the hot path. The
-    # order follows INSERT_READS' RETURNING clause.
-    stored = [
-        StoredRead(r[0], r[10], r[1], r[2], names[r[2]], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
-        for r in rows
-    ]
-    return WriteResult(stored, len(reads) - len(rows), len(gun_rows), resume)
+    return WriteResult(stored, len(reads) - len(stored), len(gun_rows), resume)
+
+
+def latencies_ms(batch: Sequence[Passing], committed_at: float) -> list[float]:
+    """Socket read -> commit of each passing. The passings of one socket read share their
+    received_at object, so its timestamp is computed once per read chunk, not per passing."""
+    result: list[float] = []
+    received = None
+    latency = 0.0
+    for p in batch:
+        if p.received_at is not received:
+            received = p.received_at
+            latency = (committed_at - received.timestamp()) * 1000
+        result.append(latency)
+    return result
 
 
 class IngestWriter:
@@ -314,10 +338,7 @@ class IngestWriter:
             self._mark_down(exc)
             await self._journal(batch)
             return
-        committed_at = time.time()
-        self.stats.ingest_latency_ms.add_many(
-            (committed_at - p.received_at.timestamp()) * 1000 for p in batch
-        )
+        self.stats.ingest_latency_ms.add_many(latencies_ms(batch, time.time()))
         self._committed(result)
 
     def _committed(self, result: WriteResult) -> None:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from p88.tcp.wallclock import WallTime, parse_wall_time
+from p88.tcp.wallclock import WallTime, parse_wall_time, plain_iso
 
 MAX_LINE_BYTES = 1024
 """Longest line kept; longer lines are dropped and reported (the spec's longest is ~100 bytes)."""
@@ -464,11 +464,13 @@ def _plain_tag_read(line: bytes) -> TagRead | None:
     if not tag_text or tag_text.lower() in ("guntime", "newlocation"):
         return None
     time_str = time_text.decode("ascii")
-    try:
-        when = parse_wall_time(time_str)
-    except ValueError:
-        return None
-    return TagRead(
+    when: WallTime | None = plain_iso(time_str)
+    if when is None:
+        try:
+            when = parse_wall_time(time_str)
+        except ValueError:
+            return None
+    return _tag_read(
         int(seq),
         location.decode("ascii"),
         tag_text,
@@ -478,6 +480,45 @@ def _plain_tag_read(line: bytes) -> TagRead | None:
         int(gator),
         when,
     )
+
+
+# TagRead stays frozen, but its generated __init__ sets every field through
+# object.__setattr__, a large share of the fast path. Setting the slots through their
+# descriptors builds the identical frozen object in about half the time.
+_new_object = object.__new__
+(
+    _set_sequence,
+    _set_location,
+    _set_tag,
+    _set_time,
+    _set_lap,
+    _set_reader_id,
+    _set_gator,
+    _set_when,
+) = (getattr(TagRead, f.name).__set__ for f in dataclasses.fields(TagRead))
+
+
+def _tag_read(
+    sequence: int,
+    location: str,
+    tag: str,
+    time: str,
+    lap: int,
+    reader_id: str,
+    gator: int,
+    when: WallTime,
+) -> TagRead:
+    """TagRead(...) for the fast path: same arguments, same object, cheaper."""
+    read: TagRead = _new_object(TagRead)
+    _set_sequence(read, sequence)
+    _set_location(read, location)
+    _set_tag(read, tag)
+    _set_time(read, time)
+    _set_lap(read, lap)
+    _set_reader_id(read, reader_id)
+    _set_gator(read, gator)
+    _set_when(read, when)
+    return read
 
 
 # ---------------------------------------------------------------- server-side parser

@@ -105,6 +105,7 @@ class CollectorConnection:
         self.session: SessionKey | None = None
         self.resume_points: dict[str, int] = {}
         self.started: set[str] = set()
+        self.point_names: dict[str, str] = {}
         self.pending_locations: list[str] = []
         self.early: list[ctp.TagRead | ctp.GunTime] = []
         self.batch: list[Passing] = []
@@ -143,11 +144,47 @@ class CollectorConnection:
                 return
             self.last_received = trio.current_time()
             self.received_at = datetime.now(UTC)
-            for event in self.parser.feed(data):
-                await self._on_event(event)
+            await self._on_events(self.parser.feed(data))
             if self.batch:
                 batch, self.batch = self.batch, []
+                # Counted per chunk, not per read: every line stamped goes into the batch.
+                self.s.stats.reads_received += len(batch)
+                self.info.reads += len(batch)
+                self.info.last_read_at = time.time()
                 await self._hand_to_ingest(batch)
+
+    async def _on_events(self, events: list[ctp.Event]) -> None:
+        """Handle one chunk's events in order. The hot path, a plain read with a date once the
+        session is known, is stamped right here: what _on_tag_line does for it, minus the
+        calls, checks and conversions that cannot apply."""
+        session = self.session
+        append = self.batch.append
+        names = self.point_names
+        for event in events:
+            if type(event) is ctp.TagRead and session is not None and type(event.when) is datetime:
+                location = names.setdefault(event.location, event.location)
+                append(
+                    Passing(
+                        session,
+                        self.connection_id,
+                        location,
+                        event.sequence,
+                        event.tag,
+                        event.when,  # a date and time: already the local datetime
+                        event.lap,
+                        event.reader_id,
+                        event.gator,
+                        self.received_at,
+                        False,
+                    )
+                )
+                self.info.locations[location] = event.sequence
+            elif type(event) is ctp.TagRead:
+                self._on_tag_line(event)
+                session = self.session
+            else:
+                await self._on_event(event)
+                session = self.session
 
     async def _hand_to_ingest(self, batch: list[Passing]) -> None:
         if self.ingest is None:
@@ -350,25 +387,26 @@ class CollectorConnection:
             tag, lap, gator, is_gun = "", 0, 0, True
         else:
             tag, lap, gator, is_gun = line.tag, line.lap, line.gator, False
+        # One string object per point name: ingest recognises a run of one point's passings by
+        # identity instead of hashing every one, and memory holds each name once.
+        location = self.point_names.setdefault(line.location, line.location)
+        # Positional arguments (Passing's field order): this runs once per read.
         self.batch.append(
             Passing(
-                session=session,
-                connection_id=self.connection_id,
-                location=line.location,
-                sequence=line.sequence,
-                tag=tag,
-                local_time=local_time,
-                lap=lap,
-                reader_id=line.reader_id,
-                gator=gator,
-                received_at=self.received_at,
-                is_gun=is_gun,
+                session,
+                self.connection_id,
+                location,
+                line.sequence,
+                tag,
+                local_time,
+                lap,
+                line.reader_id,
+                gator,
+                self.received_at,
+                is_gun,
             )
         )
-        self.s.stats.reads_received += 1
-        self.info.reads += 1
-        self.info.last_read_at = time.time()
-        self.info.locations[line.location] = line.sequence
+        self.info.locations[location] = line.sequence
 
     def _session_for(self, when: datetime | timedelta) -> SessionKey:
         """The session is fixed by the first line: its date when the time carries one (iso,

@@ -266,16 +266,39 @@ def usable_tag_format(fmt: str) -> str:
     return fmt
 
 
-class _LineCache:
+class LineCache:
+    """Encoded streams, per stream object and format. One per feed by default; a caller that
+    measures the server (bench/ingest.py) shares one and fills it with `prepare` first, so the
+    simulator's own formatting stays out of the measured time (real middleware runs elsewhere).
+    """
+
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str, str, bool], _Encoded] = {}
+        # Keyed by id(stream): two streams may share a source name. The stream is kept in the
+        # value so its id cannot be reused while the entry lives.
+        self._cache: dict[tuple[int, str, str, bool], tuple[Stream, _Encoded]] = {}
 
     def get(self, stream: Stream, config: SessionConfig) -> _Encoded:
         tag_format = usable_tag_format(config.tag_format)
-        key = (stream.source, config.time_format, tag_format, config.guntimes)
+        return self._get(stream, config.time_format, tag_format, config.guntimes)
+
+    def _get(self, stream: Stream, time_format: str, tag_format: str, guntimes: bool) -> _Encoded:
+        key = (id(stream), time_format, tag_format, guntimes)
         if key not in self._cache:
-            self._cache[key] = encode_stream(stream, *key[1:])
-        return self._cache[key]
+            self._cache[key] = (stream, encode_stream(stream, time_format, tag_format, guntimes))
+        return self._cache[key][1]
+
+    def prepare(
+        self,
+        feeds: Sequence[PointFeed],
+        time_format: str = "iso",
+        tag_format: str = "CT01_33",
+        guntimes: bool = True,
+    ) -> None:
+        """Encode every stream of `feeds` now, in the format the server will ask for (the
+        defaults are what p88 requests)."""
+        for feed in feeds:
+            for stream in feed.streams:
+                self._get(stream, time_format, usable_tag_format(tag_format), guntimes)
 
 
 # ------------------------------------------------------------------ one TCP session
@@ -313,7 +336,7 @@ class _Session:
         state: _StreamState,
         opts: SimOptions,
         result: FeedResult,
-        cache: _LineCache,
+        cache: LineCache,
         progress: Progress | None,
     ) -> None:
         self._sock = sock
@@ -680,7 +703,7 @@ async def _run_stream(
     state: _StreamState,
     opts: SimOptions,
     result: FeedResult,
-    cache: _LineCache,
+    cache: LineCache,
     progress: Progress | None,
     notice: Notice | None,
 ) -> None:
@@ -740,10 +763,12 @@ async def run_feed(
     opts: SimOptions,
     progress: Progress | None = None,
     notice: Notice | None = None,
+    lines: LineCache | None = None,
 ) -> FeedResult:
-    """One middleware instance: its streams one after another, one connection session each."""
+    """One middleware instance: its streams one after another, one connection session each.
+    `lines`: already encoded streams (see LineCache.prepare); by default encoded on demand."""
     result = FeedResult(feed.name, started_at=trio.current_time())
-    cache = _LineCache()
+    cache = lines if lines is not None else LineCache()
     with trio.move_on_after(opts.deadline if opts.deadline is not None else float("inf")) as scope:
         for stream in feed.streams:
             state = _StreamState(
@@ -768,13 +793,15 @@ async def run_simulation(
     opts: SimOptions,
     progress: Progress | None = None,
     notice: Notice | None = None,
+    lines: LineCache | None = None,
 ) -> SimReport:
-    """All feeds at once, one connection each, like one middleware instance per point."""
+    """All feeds at once, one connection each, like one middleware instance per point.
+    `lines`: already encoded streams, shared by all feeds (see LineCache.prepare)."""
     results: list[FeedResult | None] = [None] * len(feeds)
     started = trio.current_time()
 
     async def one(index: int, feed: PointFeed) -> None:
-        results[index] = await run_feed(host, port, feed, opts, progress, notice)
+        results[index] = await run_feed(host, port, feed, opts, progress, notice, lines)
 
     async with trio.open_nursery() as nursery:
         for index, feed in enumerate(feeds):

@@ -1,0 +1,166 @@
+"""Insert a batch of reads into timing_reads with one deduplicating INSERT … ON CONFLICT DO
+NOTHING: the dedup index stays the only judge of what is new.
+
+Two ways to hand PostgreSQL the rows, by batch size:
+- a large batch (a backlog, a replay) is COPY'd into a per-connection staging table first:
+  COPY's binary encoder costs about half the client CPU of eleven arrays;
+- a small batch (a live race trickling in) goes as arrays to `unnest` in the INSERT itself:
+  the staging table would cost three more round trips, which is most of a small batch's time.
+
+RETURNING gives only the row id and what identifies the read within its batch (connection id,
+point, sequence); everything else the caller sent, so decoding it back is wasted work. When
+that key is not unique within a batch (a client resending inside one batch) or a time has more
+than hundredths (PostgreSQL rounds it), the batch takes the full RETURNING instead, so a
+StoredRead always holds exactly what was committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from p88.db.pool import Connection
+from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read
+
+STAGING = "ingest_reads_staging"
+
+COLUMNS = (
+    "partner_id",
+    "session_id",
+    "location_id",
+    "tag",
+    "local_time",
+    "lap",
+    "reader_id",
+    "gator",
+    "sequence",
+    "connection_id",
+    "received_at",
+)
+
+# Temporary: each pool connection has its own, it never reaches the WAL, and ON COMMIT DELETE
+# ROWS empties it when the batch's transaction ends (a rollback empties it as well).
+CREATE_STAGING = f"""
+CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
+    partner_id bigint, session_id bigint, location_id bigint, tag text,
+    local_time timestamp(2), lap integer, reader_id text, gator integer, sequence bigint,
+    connection_id text, received_at timestamptz
+) ON COMMIT DELETE ROWS
+"""
+
+COPY_FROM_READS = 500
+"""Batches of at least this many reads go through the staging table."""
+
+_FROM_STAGING = f"SELECT {', '.join(COLUMNS)} FROM {STAGING}"
+_FROM_ARRAYS = """SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
+    $5::timestamp[], $6::integer[], $7::text[], $8::integer[], $9::bigint[], $10::text[],
+    $11::timestamptz[])"""
+_NARROW = "RETURNING id, connection_id, location_id, sequence"
+_FULL = (
+    "RETURNING id, session_id, location_id, tag, local_time, lap, reader_id, gator, sequence, "
+    "received_at, partner_id"
+)
+
+
+def _insert(source: str, returning: str) -> str:
+    return (
+        f"INSERT INTO timing_reads ({', '.join(COLUMNS)})\n{source}\n"
+        f"ON CONFLICT DO NOTHING\n{returning}"
+    )
+
+
+# (staged, narrow) -> statement
+INSERTS = {
+    (staged, narrow): _insert(
+        _FROM_STAGING if staged else _FROM_ARRAYS, _NARROW if narrow else _FULL
+    )
+    for staged in (True, False)
+    for narrow in (True, False)
+}
+
+_HUNDREDTH_US = 10_000
+
+PointIds = Mapping[tuple[SessionKey, str], tuple[int, int]]
+"""(session key, point name) -> (session id, location id)."""
+
+
+def point_ids_of(passings: Sequence[Passing], ids: PointIds) -> list[tuple[int, int]]:
+    """(session id, location id) of each passing, in order. A connection's passings share one
+    SessionKey object and one point name, so the lookup (and SessionKey's hash, written in
+    Python) runs only where consecutive passings differ."""
+    result = []
+    last_session: SessionKey | None = None
+    last_location: str | None = None
+    point = (0, 0)
+    for p in passings:
+        if p.session is not last_session or p.location is not last_location:
+            last_session, last_location = p.session, p.location
+            point = ids[(p.session, p.location)]
+        result.append(point)
+    return result
+
+
+async def insert_reads(
+    conn: Connection, reads: Sequence[Passing], ids: PointIds, names: Mapping[int, str]
+) -> list[StoredRead]:
+    """Insert `reads` (no guns) in the caller's transaction; return the ones that were new,
+    as committed. `names` maps each location id to its point name."""
+    records: list[tuple[object, ...]] = []
+    by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
+    narrow = True
+    for p, (session_id, location_id) in zip(reads, point_ids_of(reads, ids), strict=True):
+        records.append(
+            (
+                p.session.partner_id,
+                session_id,
+                location_id,
+                p.tag,
+                p.local_time,
+                p.lap,
+                p.reader_id,
+                p.gator,
+                p.sequence,
+                p.connection_id,
+                p.received_at,
+            )
+        )
+        key = (p.connection_id, location_id, p.sequence)
+        if key in by_key or p.local_time.microsecond % _HUNDREDTH_US:
+            narrow = False
+        by_key[key] = (p, session_id)
+    if len(records) >= COPY_FROM_READS:
+        await conn.execute(CREATE_STAGING)
+        await conn.copy_records_to_table(STAGING, records=records, columns=COLUMNS)
+        rows = await conn.fetch(INSERTS[(True, narrow)])
+    else:
+        rows = await conn.fetch(INSERTS[(False, narrow)], *map(list, zip(*records, strict=True)))
+    if not narrow:
+        return _full_rows(rows, names)
+    stored = []
+    for row in rows:
+        p, session_id = by_key[(row[1], row[2], row[3])]
+        stored.append(
+            stored_read(
+                row[0],
+                p.session.partner_id,
+                session_id,
+                row[2],
+                p.location,
+                p.tag,
+                p.local_time,
+                p.lap,
+                p.reader_id,
+                p.gator,
+                p.sequence,
+                p.received_at,
+            )
+        )
+    return stored
+
+
+def _full_rows(rows: Sequence[Any], names: Mapping[int, str]) -> list[StoredRead]:
+    # Positional access and arguments: the order follows INSERT_FULL's RETURNING clause.
+    return [
+        stored_read(r[0], r[10], r[1], r[2], names[r[2]], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+        for r in rows
+    ]

@@ -1,0 +1,186 @@
+"""How a batch lands in timing_reads (sql/0040, p88.ingest.staging): dedup, the reads returned
+to the screens, and the integrity the dropped foreign keys used to give. Every test runs twice:
+rows sent as arrays (small batches) and COPY'd through the staging table (large ones)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from p88.db.database import open_database
+from p88.db.partners import create_partner
+from p88.db.tenancy import tenant_transaction
+from p88.ingest import staging
+from p88.ingest.records import Passing, SessionKey, StoredRead
+from p88.ingest.writer import FINISH_BATCH, IdCache, write_batch
+from tests.conftest import make_config
+
+START = datetime(2021, 5, 8, 8, 0)
+NOW = datetime(2021, 5, 8, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["arrays", "staging"], autouse=True)
+def rows_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staging, "COPY_FROM_READS", 1 if request.param == "staging" else 10**9)
+
+
+@pytest.fixture
+async def db(dsn, tmp_path):
+    async with open_database(make_config(dsn, tmp_path)) as database:
+        yield database
+
+
+def key(event: str = "RACE", partner_id: int = 1) -> SessionKey:
+    return SessionKey(partner_id, event, date(2021, 5, 8), "UTC")
+
+
+def read(
+    session: SessionKey,
+    sequence: int,
+    tag: str,
+    *,
+    location: str = "FINISH",
+    connection: str = "conn",
+    at: datetime | None = None,
+) -> Passing:
+    when = at if at is not None else START + timedelta(seconds=sequence)
+    return Passing(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
+
+
+async def rows_by_id(db, stored: list[StoredRead]) -> dict[int, StoredRead]:
+    """The committed rows of `stored`, as StoredReads built from what PostgreSQL holds."""
+    async with db.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT r.*, l.name FROM timing_reads r JOIN timing_locations l "
+            "ON l.id = r.location_id WHERE r.id = ANY($1::bigint[])",
+            [s.id for s in stored],
+        )
+    return {
+        r["id"]: StoredRead(
+            r["id"],
+            r["partner_id"],
+            r["session_id"],
+            r["location_id"],
+            r["name"],
+            r["tag"],
+            r["local_time"],
+            r["lap"],
+            r["reader_id"],
+            r["gator"],
+            r["sequence"],
+            r["received_at"],
+        )
+        for r in rows
+    }
+
+
+async def count(db, sql: str = "SELECT count(*) FROM timing_reads", *args: object) -> int:
+    async with db.pool.acquire() as conn:
+        return int(await conn.fetchval(sql, *args))
+
+
+async def test_new_reads_come_back_exactly_as_committed_and_repeats_are_dropped(db) -> None:
+    race = key()
+    cache = IdCache()
+    first = [read(race, n, f"T{n}", location="FINISH" if n % 2 else "START") for n in range(50)]
+    result = await write_batch(db.pool, first, cache)
+    assert (len(result.stored), result.duplicates) == (50, 0)
+    assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
+
+    # A resume resends the tail, a second client on START sends the same reads.
+    again = first[40:] + [read(race, n, f"T{n}", location="START") for n in range(0, 50, 2)]
+    again += [read(race, n, f"T{n}") for n in range(50, 60)]
+    result = await write_batch(db.pool, again, cache)
+    assert (len(result.stored), result.duplicates) == (10, 35)
+    assert sorted(s.sequence for s in result.stored) == list(range(50, 60))
+    assert await count(db) == 60
+
+
+async def test_a_batch_the_short_returning_cannot_match_takes_the_full_one(db) -> None:
+    race = key()
+    batch = [
+        # One connection sending sequence 7 twice at one point with different reads: both are
+        # new, and (connection, point, sequence) cannot tell them apart.
+        read(race, 7, "A"),
+        read(race, 7, "B"),
+        # More than hundredths: PostgreSQL rounds, and the screens must get the stored time.
+        read(race, 8, "C", at=START + timedelta(microseconds=123_456)),
+    ]
+    result = await write_batch(db.pool, batch, IdCache())
+    assert sorted(s.tag for s in result.stored) == ["A", "B", "C"]
+    assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
+    (rounded,) = [s for s in result.stored if s.tag == "C"]
+    assert rounded.local_time == START + timedelta(microseconds=120_000)
+
+
+async def test_reads_go_with_their_point_session_and_partner(db) -> None:
+    async with db.pool.acquire() as conn:
+        partner = await create_partner(conn, "club", "Club")
+    mine, other = key("RACE", partner.id), key("OTHER", partner.id)
+    batch = [read(mine, n, f"T{n}", location="START" if n < 5 else "FINISH") for n in range(10)]
+    batch += [read(other, n, f"T{n}") for n in range(3)]
+    result = await write_batch(db.pool, batch, IdCache())
+    start_id = next(s.location_id for s in result.stored if s.location == "START")
+    mine_id = next(s.session_id for s in result.stored if s.tag == "T9")
+
+    async with db.pool.acquire() as conn:
+        await conn.execute("DELETE FROM timing_locations WHERE id = $1", start_id)
+    assert await count(db) == 8
+    # A tenant (row-level security, not the owner) deletes a session: its reads go too.
+    async with tenant_transaction(db.pool, partner.id) as conn:
+        await conn.execute("DELETE FROM timing_sessions WHERE id = $1", mine_id)
+    assert await count(db) == 3
+    async with db.pool.acquire() as conn:
+        await conn.execute("DELETE FROM partners WHERE id = $1", partner.id)
+    assert await count(db) == 0
+
+
+async def test_a_point_deleted_under_the_cache_is_found_again(db) -> None:
+    race = key()
+    cache = IdCache()
+    first = await write_batch(db.pool, [read(race, 1, "T1")], cache)
+    async with db.pool.acquire() as conn:
+        await conn.execute(
+            "DELETE FROM timing_locations WHERE id = $1", first.stored[0].location_id
+        )
+    second = await write_batch(db.pool, [read(race, 2, "T2")], cache)
+    assert len(second.stored) == 1
+    assert second.stored[0].location_id != first.stored[0].location_id
+    same_point = "SELECT count(*) FROM timing_reads WHERE location_id = $1"
+    assert await count(db, same_point, second.stored[0].location_id) == 1
+
+
+async def test_a_batch_holds_its_point_and_session_until_it_commits(db) -> None:
+    """What the foreign keys guaranteed: nothing can delete a point or its session while a
+    batch that stores reads there is open (a merge waits, then finds the reads)."""
+    result = await write_batch(db.pool, [read(key(), 1, "T1")], IdCache())
+    location_id, session_id = result.stored[0].location_id, result.stored[0].session_id
+    async with db.pool.acquire() as batch, batch.transaction():
+        assert len(await batch.fetch(FINISH_BATCH, [], [], [], [], [location_id])) == 1
+        async with db.pool.acquire() as other:
+            await other.execute("SET lock_timeout = '50ms'")
+            for statement, target in (
+                ("DELETE FROM timing_locations WHERE id = $1", location_id),
+                ("DELETE FROM timing_sessions WHERE id = $1", session_id),
+                ("SELECT 1 FROM timing_sessions WHERE id = $1 FOR UPDATE", session_id),
+            ):
+                with pytest.raises(asyncpg.exceptions.LockNotAvailableError):
+                    await other.execute(statement, target)
+            await other.execute("RESET lock_timeout")
+    assert await count(db) == 1
+
+
+async def test_the_staging_table_is_empty_after_each_batch(db) -> None:
+    race = key()
+    cache = IdCache()
+    for first in (0, 100):
+        await write_batch(
+            db.pool, [read(race, n, f"T{n}") for n in range(first, first + 100)], cache
+        )
+    async with db.pool.acquire() as conn:
+        exists = await conn.fetchval("SELECT to_regclass('pg_temp.ingest_reads_staging')")
+        if exists is not None:
+            assert await conn.fetchval("SELECT count(*) FROM pg_temp.ingest_reads_staging") == 0
+    assert await count(db) == 200

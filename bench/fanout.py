@@ -26,6 +26,7 @@ import json
 import os
 import re
 import select
+import shutil
 import socket
 import statistics
 import subprocess
@@ -142,6 +143,8 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
         report["server_rss_idle_mb"] = round(rss_idle, 1)
         report["server_rss_peak_mb"] = round(peak[0], 1)
         running.shutdown()
+    # The embedded PostgreSQL has stopped: its folder goes (runs add up to gigabytes).
+    shutil.rmtree(data_dir, ignore_errors=True)
     return report
 
 

@@ -48,7 +48,7 @@ class CollectorConfig:
     idle_timeout: float = 30.0
     max_connections: int = 500
     batch_size: int = 2000
-    batch_wait: float = 0.005
+    batch_wait: float = 0.001
     ingest_writers: int = 2  # parallel database writers; a connection always uses the same one
 
 

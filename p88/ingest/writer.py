@@ -21,6 +21,7 @@ from p88.db.pool import (
     Pool,
 )
 from p88.hub import Hub
+from p88.ingest.held import HeldConnection
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
@@ -164,7 +165,8 @@ async def _finish(
 async def write_batch(
     pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float] | None = None
 ) -> WriteResult:
-    """Store one batch in one transaction; return the reads that were new."""
+    """Store one batch in one transaction; return the reads that were new. `pool` is anything
+    with the pool's `acquire()`: the pool itself, or a writer's HeldConnection."""
     touched = {} if touched is None else touched
     try:
         return await _write_batch_once(pool, batch, cache, touched)
@@ -248,7 +250,7 @@ class IngestWriter:
         resume: ResumeTracker,
         *,
         batch_size: int = 2000,
-        batch_wait: float = 0.005,
+        batch_wait: float = 0.001,
         channel_batches: int = 64,
         retry_interval: float = 0.5,
         journal_lock: trio.Lock | None = None,
@@ -268,6 +270,7 @@ class IngestWriter:
         self.batch_wait = batch_wait
         self.retry_interval = retry_interval
         self.cache = IdCache()
+        self.connection = HeldConnection(pool)  # kept between batches (p88.ingest.held)
         # Bounded: when the database is slow, handlers block here and stop reading their
         # sockets, so backpressure reaches the hardware instead of memory.
         self.send_channel, self._receive = trio.open_memory_channel[list[Passing]](channel_batches)
@@ -277,18 +280,21 @@ class IngestWriter:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Runs until every clone of send_channel is closed and all it held is stored."""
         task_status.started()
-        async with self._receive:
-            while True:
-                batch = await self._gather()
-                if batch is None:
-                    break
-                if batch:
-                    await self._store(batch)
-                    self.stats.ingest_backlog -= len(batch)
-                if self.journal.backlog and self.drains_journal:
-                    await self._drain_journal()
-        if self.journal.backlog and self.drains_journal:
-            await self._drain_journal(force=True)
+        try:
+            async with self._receive:
+                while True:
+                    batch = await self._gather()
+                    if batch is None:
+                        break
+                    if batch:
+                        await self._store(batch)
+                        self.stats.ingest_backlog -= len(batch)
+                    if self.journal.backlog and self.drains_journal:
+                        await self._drain_journal()
+            if self.journal.backlog and self.drains_journal:
+                await self._drain_journal(force=True)
+        finally:
+            await self.connection.release()  # the pool cannot close while a writer holds one
 
     async def _gather(self) -> list[Passing] | None:
         """Wait for reads, then take whatever else is queued (up to batch_size, batch_wait).
@@ -333,7 +339,7 @@ class IngestWriter:
             await self._journal(batch)
             return
         try:
-            result = await write_batch(self.pool, batch, self.cache, self.touched)
+            result = await write_batch(self.connection, batch, self.cache, self.touched)
         except DATABASE_DOWN_ERRORS as exc:
             self._mark_down(exc)
             await self._journal(batch)
@@ -376,7 +382,9 @@ class IngestWriter:
                     for batch in batches:
                         for start in range(0, len(batch), self.batch_size):
                             chunk = batch[start : start + self.batch_size]
-                            result = await write_batch(self.pool, chunk, self.cache, self.touched)
+                            result = await write_batch(
+                                self.connection, chunk, self.cache, self.touched
+                            )
                             self._committed(result)
                         drained += len(batch)
                 except DATABASE_DOWN_ERRORS as exc:

@@ -137,6 +137,14 @@ class Hub:
                 self._inbox.append(wanted)
                 self._inbox_lot.unpark_all()
 
+    def guns_stored(self, session_ids: Iterable[int]) -> None:
+        """The collector stored gun times: passings from now on are timed from them, not after
+        the half-second wait a session without a known gun otherwise gets between lookups."""
+        for session_id in session_ids:
+            ctx = self._contexts.get(session_id)
+            if ctx is not None:
+                ctx.forget_guns()
+
     # ------------------------------------------------------------------ display feeds
     async def run(
         self, pool: Pool, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

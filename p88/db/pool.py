@@ -45,6 +45,7 @@ def is_database_down(exc: BaseException) -> bool:
     return isinstance(exc, DATABASE_DOWN_ERRORS)
 
 
+PostgresError = asyncpg.exceptions.PostgresError
 UniqueViolation = asyncpg.exceptions.UniqueViolationError
 DeadlockDetected = asyncpg.exceptions.DeadlockDetectedError
 ForeignKeyViolation = asyncpg.exceptions.ForeignKeyViolationError

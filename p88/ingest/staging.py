@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from p88.db.pool import Connection
+from p88.ingest.finish import Finish, finish_ctes
 from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read
 
 STAGING = "ingest_reads_staging"
@@ -51,6 +52,14 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
 COPY_FROM_READS = 500
 """Batches of at least this many reads go through the staging table."""
 
+
+def finishes_itself(reads: int) -> bool:
+    """Whether insert_reads writes a batch of this many reads in one statement that also
+    finishes it (atomic without a transaction), rather than through the staging table (which
+    needs the caller's transaction: it empties on commit)."""
+    return reads < COPY_FROM_READS
+
+
 _FROM_STAGING = f"SELECT {', '.join(COLUMNS)} FROM {STAGING}"
 _FROM_ARRAYS = """SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
     $5::timestamp[], $6::integer[], $7::text[], $8::integer[], $9::bigint[], $10::text[],
@@ -78,6 +87,24 @@ INSERTS = {
     for narrow in (True, False)
 }
 
+
+def _with_finish(insert: str, narrow: bool) -> str:
+    """A small batch's insert that also finishes it (p88.ingest.finish) in the same statement,
+    saving round trips: the new reads' rows, then the check's row, marked true (the UNION runs
+    every branch, so the check runs even when every read was a repeat)."""
+    nulls = ", NULL" * ((4 if narrow else 11) - 1)
+    return (
+        f"WITH new AS ({insert}),\n{finish_ctes(12)}\n"
+        "SELECT false AS is_check, * FROM new\n"
+        f"UNION ALL SELECT true, NULL{nulls} FROM checked"
+    )
+
+
+# narrow -> statement: arrays insert + finish, for batches below COPY_FROM_READS
+INSERTS_FINISHING = {
+    narrow: _with_finish(INSERTS[(False, narrow)], narrow) for narrow in (True, False)
+}
+
 _HUNDREDTH_US = 10_000
 
 PointIds = Mapping[tuple[SessionKey, str], tuple[int, int]]
@@ -101,10 +128,17 @@ def point_ids_of(passings: Sequence[Passing], ids: PointIds) -> list[tuple[int, 
 
 
 async def insert_reads(
-    conn: Connection, reads: Sequence[Passing], ids: PointIds, names: Mapping[int, str]
-) -> list[StoredRead]:
-    """Insert `reads` (no guns) in the caller's transaction; return the ones that were new,
-    as committed. `names` maps each location id to its point name."""
+    conn: Connection,
+    reads: Sequence[Passing],
+    ids: PointIds,
+    names: Mapping[int, str],
+    finish: Finish,
+) -> tuple[list[StoredRead], bool]:
+    """Insert `reads` (no guns); return the ones that were new, as committed, and whether the
+    insert also finished the batch (a small one does: one statement, atomic by itself; a
+    large one needs the caller's transaction and FINISH_BATCH after it)."""
+    if not reads:
+        return [], False
     records: list[tuple[object, ...]] = []
     by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
     narrow = True
@@ -128,14 +162,17 @@ async def insert_reads(
         if key in by_key or p.local_time.microsecond % _HUNDREDTH_US:
             narrow = False
         by_key[key] = (p, session_id)
-    if len(records) >= COPY_FROM_READS:
+    finished = finishes_itself(len(records))
+    if not finished:
         await conn.execute(CREATE_STAGING)
         await conn.copy_records_to_table(STAGING, records=records, columns=COLUMNS)
         rows = await conn.fetch(INSERTS[(True, narrow)])
     else:
-        rows = await conn.fetch(INSERTS[(False, narrow)], *map(list, zip(*records, strict=True)))
+        arrays = [*map(list, zip(*records, strict=True)), *finish.args()]
+        marked = await conn.fetch(INSERTS_FINISHING[narrow], *arrays)
+        rows = [r[1:] for r in marked if not r[0]]
     if not narrow:
-        return _full_rows(rows, names)
+        return _full_rows(rows, names), finished
     stored = []
     for row in rows:
         p, session_id = by_key[(row[1], row[2], row[3])]
@@ -155,7 +192,7 @@ async def insert_reads(
                 p.received_at,
             )
         )
-    return stored
+    return stored, finished
 
 
 def _full_rows(rows: Sequence[Any], names: Mapping[int, str]) -> list[StoredRead]:

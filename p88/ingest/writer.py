@@ -19,13 +19,15 @@ from p88.db.pool import (
     DeadlockDetected,
     ForeignKeyViolation,
     Pool,
+    PostgresError,
 )
 from p88.hub import Hub
+from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
 from p88.ingest.held import HeldConnection
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
-from p88.ingest.staging import insert_reads, point_ids_of
+from p88.ingest.staging import finishes_itself, insert_reads, point_ids_of
 from p88.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -51,26 +53,6 @@ ON CONFLICT DO NOTHING
 RETURNING id
 """
 
-# The batch's last statement, so a small batch costs no extra round trip for it:
-# - moves the resume points, in the same transaction as the reads;
-# - locks the batch's points and their sessions until commit. timing_reads has no foreign keys
-#   (sql/0040); this takes, once a batch, the locks their two row-level checks took per read.
-#   A point or session deleted or moved (a merge) before this statement shows up as a missing
-#   or different row (StalePoint: the batch rolls back and is retried); one deleted or moved
-#   after it waits for this batch's commit.
-FINISH_BATCH = """
-WITH resume AS (
-    INSERT INTO collector_resume (partner_id, connection_id, location, last_sequence)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
-    ON CONFLICT (partner_id, connection_id, location) DO UPDATE
-    SET last_sequence = GREATEST(collector_resume.last_sequence, EXCLUDED.last_sequence),
-        updated_at = now()
-)
-SELECT l.id, l.session_id FROM timing_locations l JOIN timing_sessions s ON s.id = l.session_id
-WHERE l.id = ANY($5::bigint[])
-FOR KEY SHARE
-"""
-
 TOUCH_SESSIONS = "UPDATE timing_sessions SET last_read_at = now() WHERE id = ANY($1::bigint[])"
 
 
@@ -83,16 +65,13 @@ class IdCache:
     location_names: dict[int, str] = field(default_factory=dict)
 
 
-class StalePoint(Exception):
-    """A cached session or location id no longer names the point it was cached for."""
-
-
 @dataclass(slots=True)
 class WriteResult:
     stored: list[StoredRead]
     duplicates: int
     guns: int
     resume_points: dict[PointKey, int]  # committed in the same transaction as the reads
+    gun_sessions: frozenset[int] = frozenset()  # sessions that got a new gun time
 
 
 async def _resolve_ids(
@@ -142,26 +121,6 @@ def _ids_by_point(
     return ids
 
 
-async def _finish(
-    conn: Connection, batch: Sequence[Passing], ids: dict[tuple[SessionKey, str], tuple[int, int]]
-) -> dict[PointKey, int]:
-    """Move the resume points and lock the points (FINISH_BATCH); return the resume points.
-    StalePoint if a point is gone or now belongs to another session."""
-    resume = max_sequences(batch)
-    expected = {location_id: session_id for session_id, location_id in ids.values()}
-    rows = await conn.fetch(
-        FINISH_BATCH,
-        [k[0] for k in resume],
-        [k[1] for k in resume],
-        [k[2] for k in resume],
-        list(resume.values()),
-        list(expected),
-    )
-    if len(rows) != len(expected) or any(expected.get(r[0]) != r[1] for r in rows):
-        raise StalePoint(f"points {sorted(expected)} changed under the cache")
-    return resume
-
-
 async def write_batch(
     pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float] | None = None
 ) -> WriteResult:
@@ -174,7 +133,9 @@ async def write_batch(
         # Two shards inserting the same reads in different orders (two clients on one point):
         # PostgreSQL broke the tie by aborting this one; the retry finds the others' rows.
         return await _write_batch_once(pool, batch, cache, touched)
-    except (StalePoint, ForeignKeyViolation):
+    except (PostgresError, ForeignKeyViolation) as exc:
+        if isinstance(exc, PostgresError) and exc.sqlstate != STALE_POINT:
+            raise
         # A cached session id is gone: an operator merged that session into another (see
         # p88.db.session_ops). Forget every cached id and look them up (or create them) again.
         # (gun_times still has foreign keys, hence ForeignKeyViolation.)
@@ -187,40 +148,65 @@ async def write_batch(
 async def _write_batch_once(
     pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float]
 ) -> WriteResult:
-    fresh = IdCache()
-    async with pool.acquire() as conn, conn.transaction():
-        points = distinct_points(batch)
-        await _resolve_ids(conn, points, cache, fresh)
-        ids = _ids_by_point(points, cache, fresh)
-
-        reads = [p for p in batch if not p.is_gun]
-        guns = [p for p in batch if p.is_gun]
-        names = {**cache.location_names, **fresh.location_names}
-        stored = await insert_reads(conn, reads, ids, names) if reads else []
-        gun_rows = []
-        if guns:
+    points = distinct_points(batch)
+    reads = [p for p in batch if not p.is_gun]
+    guns = [p for p in batch if p.is_gun]
+    resume = max_sequences(batch)
+    async with pool.acquire() as conn:
+        if not guns and _all_cached(points, cache) and finishes_itself(len(reads)):
+            # The live race's usual batch: one statement, atomic by itself (no BEGIN, COMMIT).
+            ids = _ids_by_point(points, cache, IdCache())
+            finish = Finish(resume, {loc: sess for sess, loc in ids.values()})
+            stored, _ = await insert_reads(conn, reads, ids, cache.location_names, finish)
+            await _touch(conn, ids, touched)
+            return WriteResult(stored, len(reads) - len(stored), 0, resume)
+        fresh = IdCache()
+        async with conn.transaction():
+            await _resolve_ids(conn, points, cache, fresh)
+            ids = _ids_by_point(points, cache, fresh)
+            names = {**cache.location_names, **fresh.location_names}
+            finish = Finish(resume, {loc: sess for sess, loc in ids.values()})
+            stored, finished = await insert_reads(conn, reads, ids, names, finish)
+            gun_rows = []
             gun_ids = point_ids_of(guns, ids)
-            gun_rows = await conn.fetch(
-                INSERT_GUNS,
-                [p.session.partner_id for p in guns],
-                [point[0] for point in gun_ids],
-                [point[1] for point in gun_ids],
-                [p.local_time for p in guns],
-                [p.sequence for p in guns],
-                [p.reader_id for p in guns],
-            )
-        resume = await _finish(conn, batch, ids)
-        # last_read_at is for people (the sessions page): once a second is plenty, and it
-        # keeps shards from queueing on the session's row lock.
-        now = time.monotonic()
-        stale = list({sid for sid, _ in ids.values() if now - touched.get(sid, -2.0) >= 1.0})
-        if stale:
-            await conn.execute(TOUCH_SESSIONS, stale)
-            touched.update(dict.fromkeys(stale, now))
+            if guns:
+                gun_rows = await conn.fetch(
+                    INSERT_GUNS,
+                    [p.session.partner_id for p in guns],
+                    [point[0] for point in gun_ids],
+                    [point[1] for point in gun_ids],
+                    [p.local_time for p in guns],
+                    [p.sequence for p in guns],
+                    [p.reader_id for p in guns],
+                )
+            if not finished:
+                await conn.fetch(FINISH_BATCH, *finish.args())
+            await _touch(conn, ids, touched)
     cache.sessions.update(fresh.sessions)
     cache.locations.update(fresh.locations)
     cache.location_names.update(fresh.location_names)
-    return WriteResult(stored, len(reads) - len(stored), len(gun_rows), resume)
+    gun_sessions = frozenset(session_id for session_id, _ in gun_ids) if gun_rows else frozenset()
+    return WriteResult(stored, len(reads) - len(stored), len(gun_rows), resume, gun_sessions)
+
+
+def _all_cached(points: Sequence[tuple[SessionKey, str]], cache: IdCache) -> bool:
+    for session, location in points:
+        session_id = cache.sessions.get(session)
+        if session_id is None or (session_id, location) not in cache.locations:
+            return False
+    return True
+
+
+async def _touch(
+    conn: Connection, ids: dict[tuple[SessionKey, str], tuple[int, int]], touched: dict[int, float]
+) -> None:
+    """last_read_at is for people (the sessions page): once a second is plenty, and it keeps
+    shards from queueing on the session's row lock."""
+    now = time.monotonic()
+    stale = list({sid for sid, _ in ids.values() if now - touched.get(sid, -2.0) >= 1.0})
+    if stale:
+        await conn.execute(TOUCH_SESSIONS, stale)
+        touched.update(dict.fromkeys(stale, now))
 
 
 def latencies_ms(batch: Sequence[Passing], committed_at: float) -> list[float]:
@@ -352,6 +338,8 @@ class IngestWriter:
         self.stats.reads_stored += len(result.stored)
         self.stats.duplicates_dropped += result.duplicates
         self.stats.gun_times_stored += result.guns
+        if result.gun_sessions:
+            self.hub.guns_stored(result.gun_sessions)  # before any passing timed from them
         if result.stored:
             self.hub.publish(result.stored)
 

@@ -177,6 +177,10 @@ class SessionContext:
                 return True
         return False
 
+    def forget_guns(self) -> None:
+        """A gun time was just stored: the next passing missing one looks it up at once."""
+        self._guns_at = float("-inf")
+
     def guns_stale(self) -> bool:
         """Time to look for corrected gun times (done beside the hot path, not in it)."""
         return not self._refreshing and trio.current_time() - self._guns_at >= GUN_REFRESH_SECONDS

@@ -13,8 +13,9 @@ from p88.db.database import open_database
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
 from p88.ingest import staging
+from p88.ingest.finish import FINISH_BATCH
 from p88.ingest.records import Passing, SessionKey, StoredRead
-from p88.ingest.writer import FINISH_BATCH, IdCache, write_batch
+from p88.ingest.writer import IdCache, write_batch
 from tests.conftest import make_config
 
 START = datetime(2021, 5, 8, 8, 0)
@@ -158,7 +159,8 @@ async def test_a_batch_holds_its_point_and_session_until_it_commits(db) -> None:
     result = await write_batch(db.pool, [read(key(), 1, "T1")], IdCache())
     location_id, session_id = result.stored[0].location_id, result.stored[0].session_id
     async with db.pool.acquire() as batch, batch.transaction():
-        assert len(await batch.fetch(FINISH_BATCH, [], [], [], [], [location_id])) == 1
+        finish = [[], [], [], [], [location_id], [session_id]]
+        assert len(await batch.fetch(FINISH_BATCH, *finish)) == 1
         async with db.pool.acquire() as other:
             await other.execute("SET lock_timeout = '50ms'")
             for statement, target in (

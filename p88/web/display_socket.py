@@ -23,6 +23,7 @@ from wsproto.connection import ConnectionState
 from wsproto.events import AcceptConnection, CloseConnection, Ping, Request
 from wsproto.utilities import ProtocolError
 
+from p88.db.pool import DATABASE_DOWN_ERRORS
 from p88.hub import FeedUnavailable
 from p88.live.feeds import RESYNC
 from p88.live.socket_outbox import SocketOutbox
@@ -49,6 +50,7 @@ MAX_HEAD = 16 * 1024  # a browser's upgrade request is well under 2 KiB
 HEAD_TIMEOUT = 10.0
 CLOSE_WAIT = 2.0  # how long a closing screen gets to take our last frames and answer the close
 HEARTBEAT_FRAME = text_frame(HEARTBEAT)
+DATABASE_DOWN = 1011  # "server error": pages retry with backoff
 
 NOT_A_WEBSOCKET = (
     b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -70,6 +72,19 @@ async def serve_display_socket(app: Any, stream: trio.SocketStream) -> None:
     token = path.removeprefix("/d/").removesuffix("/ws")
     after = after_of(parse_qs(query).get("after", [""])[0])
     await stream.send_all(ws.send(AcceptConnection()))
+    try:
+        await _serve_accepted(app, ws, stream, token, after)
+    except DATABASE_DOWN_ERRORS as exc:
+        # Nothing was written after the handshake (the screen is held until its hello), and
+        # the screen is off the hub: the page is told to retry, with backoff, as on 1011.
+        log.warning("a display socket could not load its display: %s", exc)
+        if ws.state is ConnectionState.OPEN:
+            await _close_now(ws, stream, DATABASE_DOWN, "the database is not answering; retrying")
+
+
+async def _serve_accepted(
+    app: Any, ws: WSConnection, stream: trio.SocketStream, token: str, after: int | None
+) -> None:
     admitted = await admit(app, token, _peer(stream))
     if isinstance(admitted, Refusal):
         await _close_now(ws, stream, admitted.code, admitted.reason)

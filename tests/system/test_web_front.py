@@ -15,13 +15,16 @@ from wsproto.events import Request
 
 from p88.app import Running
 from p88.config import Config
+from p88.db.migrate import migrate
+from p88.db.pool import connect, open_bridge
 from p88.demo import DemoDisplay
 from p88.live.feeds import Outbox
 from p88.live.socket_outbox import SocketOutbox
 from tests.conftest import make_config
+from tests.system.own_postgres import OwnPostgres
 from tests.system.serving import running_server
 from tests.system.test_display_push import RUNNERS, make_partner, replay, seed
-from tests.system.wsclient import WsClient, http_get_page
+from tests.system.wsclient import WsClient, WsClosed, http_get_page
 
 
 async def one_display(dsn: str, tmp_path: Path) -> tuple[Config, DemoDisplay]:
@@ -121,3 +124,28 @@ async def test_shutdown_tells_direct_screens_to_come_back(dsn: str, tmp_path: Pa
         assert (await page.message())["type"] == "hello"
         running.shutdown()
         assert await page.close_code() == 1001
+
+
+async def test_a_screen_opening_while_the_database_is_down_is_told_to_retry(
+    own_postgres: OwnPostgres, tmp_path: Path
+) -> None:
+    async with open_bridge(), connect(own_postgres.dsn) as conn:
+        await migrate(conn)  # a server of the test's own starts empty
+    config, demo = await one_display(own_postgres.dsn, tmp_path)
+    async with running_server(config) as running:
+        own_postgres.stop()
+        try:
+            page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+            assert await page.close_code() == 1011  # the page retries with backoff
+            assert screens(running) == []
+        finally:
+            own_postgres.start()
+        # Back up: the same link works again.
+        with trio.fail_after(30):
+            while True:
+                page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+                try:
+                    if (await page.message())["type"] == "hello":
+                        break
+                except WsClosed:
+                    await trio.sleep(0.5)

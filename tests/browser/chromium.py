@@ -5,10 +5,17 @@ Never `playwright install`: it downloads a browser of its own, which this projec
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trio
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Root needs --no-sandbox; the rest keep chromium from calling out to a network it cannot reach.
@@ -29,3 +36,46 @@ requires_chromium = pytest.mark.skipif(
 def launch(playwright: Any) -> Any:
     """A headless Debian chromium, driven by Playwright's sync API."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+class Driver:
+    """A Playwright driver script running in its own process (Playwright's sync API cannot run
+    inside trio), which reports to the test one line at a time on its stdout."""
+
+    def __init__(self, process: trio.Process) -> None:
+        assert process.stdout is not None
+        self.process = process
+        self._stdout = process.stdout
+        self._buffer = bytearray()
+
+    async def line(self, patience: float) -> str:
+        """The driver's next line; fails the test if it takes longer or the driver ends."""
+        with trio.fail_after(patience):
+            while b"\n" not in self._buffer:
+                chunk = await self._stdout.receive_some(65536)
+                if not chunk:
+                    raise AssertionError(f"the browser driver ended early: {self._buffer.decode()}")
+                self._buffer.extend(chunk)
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer[:] = rest
+        return line.decode()
+
+    async def finished(self) -> None:
+        """Wait for the driver to end by itself, and fail unless it succeeded."""
+        await self.process.wait()
+        assert self.process.returncode == 0
+
+
+@asynccontextmanager
+async def browser_driver(module: str, *args: str) -> AsyncIterator[Driver]:
+    """Run `python -m module args...` from the repository root; a failing test never leaves
+    it (and its chromium) running."""
+    process = await trio.lowlevel.open_process(
+        [sys.executable, "-m", module, *args], stdout=subprocess.PIPE, cwd=str(ROOT)
+    )
+    try:
+        yield Driver(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

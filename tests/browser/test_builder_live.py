@@ -10,14 +10,11 @@ goes to test-artifacts/builder-live-preview.png.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trio
 
 from p88.db.partners import Partner, set_collector_credential
 from p88.db.pool import open_bridge, open_pool
@@ -28,8 +25,7 @@ from p88.layouts import sample_document, validate_document
 from p88.participants.queries import upsert_participants
 from p88.tcp.race_sources import synthetic_race
 from p88.tcp.simulator import SimOptions, run_simulation
-from tests.browser.chromium import requires_chromium
-from tests.browser.test_display_live import read_line
+from tests.browser.chromium import browser_driver, requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 from tests.system.test_display_push import start_mat_first
@@ -95,25 +91,13 @@ async def test_picking_the_live_session_shows_its_runners(dsn: str, tmp_path: Pa
     async with running_server(config) as running:
         args = [running.web_url, account.email, account.password, str(template_id), EVENT, PREFIX]
         args.append(str(RUNNERS))
-        driver = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "tests.browser.builder_live_driver", *args],
-            stdout=subprocess.PIPE,
-            cwd=str(ROOT),
-        )
-        assert driver.stdout is not None
-        buffer = bytearray()
-        try:
-            assert await read_line(driver.stdout, buffer, 60) == "READY"
+        async with browser_driver("tests.browser.builder_live_driver", *args) as driver:
+            assert await driver.line(60) == "READY"
             await start_mat_first(running, start, options)
             report = await run_simulation(*running.collector, [finish], options)
             assert not report.problems
-            summary = json.loads(await read_line(driver.stdout, buffer, 150))
-            await driver.wait()
-        finally:
-            if driver.returncode is None:
-                driver.kill()
-                await driver.wait()
-    assert driver.returncode == 0
+            summary = json.loads(await driver.line(150))
+            await driver.finished()
     assert summary["errors"] == []
     assert "no passings yet" in summary["quiet_note"]
     assert summary["name"].startswith(PREFIX)

@@ -9,14 +9,11 @@ time.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trio
 
 from p88.db.partners import partner_by_slug
 from p88.db.pool import connect, open_bridge, open_pool
@@ -27,8 +24,8 @@ from p88.displays.options import DisplayOptions
 from p88.layouts.presets import sample_document
 from p88.tcp.race_sources import synthetic_race
 from p88.tcp.simulator import SimOptions, run_simulation
-from tests.browser.chromium import requires_chromium
-from tests.browser.test_display_live import free_port, read_line
+from tests.browser.chromium import browser_driver, requires_chromium
+from tests.browser.test_display_live import free_port
 from tests.conftest import make_config
 from tests.system.serving import running_server
 from tests.system.test_display_push import expected_chip_ms, start_mat_first
@@ -92,26 +89,14 @@ async def test_a_chip_time_element_shows_each_runners_chip_time(dsn: str, tmp_pa
         collector={"bind": f"127.0.0.1:{collector}"},
     )
     url = f"http://127.0.0.1:{web}/d/{display.token}"
-    driver = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "tests.browser.chip_time_driver", url, str(RUNNERS)],
-        stdout=subprocess.PIPE,
-        cwd=str(ROOT),
-    )
-    assert driver.stdout is not None
-    buffer = bytearray()
-    try:
+    async with browser_driver("tests.browser.chip_time_driver", url, str(RUNNERS)) as driver:
         async with running_server(config) as running:
-            assert await read_line(driver.stdout, buffer, 60) == "READY"
+            assert await driver.line(60) == "READY"
             await start_mat_first(running, start, OPTIONS)
             report = await run_simulation(*running.collector, [finish], OPTIONS)
             assert not report.problems
-            summary = json.loads(await read_line(driver.stdout, buffer, 120))
-        await driver.wait()
-    finally:
-        if driver.returncode is None:
-            driver.kill()
-            await driver.wait()
-    assert driver.returncode == 0
+            summary = json.loads(await driver.line(120))
+        await driver.finished()
     assert summary["errors"] == []
     shown = {int(event_id): texts for event_id, texts in summary["times"].items()}
     assert len(shown) == RUNNERS

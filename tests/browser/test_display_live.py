@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +28,7 @@ from p88.displays.options import DisplayOptions
 from p88.layouts.presets import sample_document
 from p88.tcp.race_sources import PointFeed, synthetic_race
 from p88.tcp.simulator import SimOptions, run_simulation
-from tests.browser.chromium import requires_chromium
+from tests.browser.chromium import browser_driver, requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 
@@ -65,18 +63,6 @@ def elapsed_text(ms: int) -> str:
     total = ms // 1000
     h, m, s = total // 3600, total % 3600 // 60, total % 60
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-async def read_line(stream: trio.abc.ReceiveStream, buffer: bytearray, patience: float) -> str:
-    with trio.fail_after(patience):
-        while b"\n" not in buffer:
-            chunk = await stream.receive_some(65536)
-            if not chunk:
-                raise AssertionError(f"the browser driver ended early: {buffer.decode()}")
-            buffer.extend(chunk)
-    line, _, rest = bytes(buffer).partition(b"\n")
-    buffer[:] = rest
-    return line.decode()
 
 
 @requires_chromium
@@ -118,16 +104,9 @@ async def test_display_shows_live_crossings_and_survives_a_server_restart(
     )
     base = f"http://127.0.0.1:{web}/d/"
     args = [base + finish.token, base + templated.token, base + announcer.token, str(mid)]
-    driver = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "tests.browser.display_driver", *args, str(RUNNERS)],
-        stdout=subprocess.PIPE,
-        cwd=str(ROOT),
-    )
-    assert driver.stdout is not None
-    buffer = bytearray()
-    try:
+    async with browser_driver("tests.browser.display_driver", *args, str(RUNNERS)) as driver:
         async with running_server(config) as running:
-            assert await read_line(driver.stdout, buffer, 60) == "READY"
+            assert await driver.line(60) == "READY"
             # The start mat and its gun first, as at a real race: ingest runs in parallel
             # shards, so in a replay at full speed a finish could otherwise be stored before
             # the gun that gives it a race time.
@@ -138,19 +117,14 @@ async def test_display_shows_live_crossings_and_survives_a_server_restart(
                     await trio.sleep(0.05)
             report = await run_simulation(*running.collector, part_one[1:], OPTIONS)
             assert not report.problems
-            assert await read_line(driver.stdout, buffer, 60) == "SHOT"
+            assert await driver.line(60) == "SHOT"
         # The server is gone, and every websocket with it.
-        assert await read_line(driver.stdout, buffer, 60) == "OFFLINE"
+        assert await driver.line(60) == "OFFLINE"
         async with running_server(config) as running:
             report = await run_simulation(*running.collector, feeds, OPTIONS)
             assert not report.problems
-            summary = json.loads(await read_line(driver.stdout, buffer, 120))
-        await driver.wait()
-    finally:
-        if driver.returncode is None:
-            driver.kill()
-            await driver.wait()
-    assert driver.returncode == 0
+            summary = json.loads(await driver.line(120))
+        await driver.finished()
     assert summary["errors"] == []
     # The announcer: a bib search finds that runner, a tap highlights them, and the highlight
     # stays when the search is cleared and every arrival is listed again.

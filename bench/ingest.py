@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from p88.db.embedded import EmbeddedPostgres  # noqa: E402
 from p88.db.pool import connect, open_bridge  # noqa: E402
+from p88.ingest.staging import COLUMNS  # noqa: E402
 from p88.tcp.race_sources import (  # noqa: E402
     PointFeed,
     distinct_read_keys,
@@ -194,19 +195,6 @@ async def raw_copy_rate(dsn: str, rows: int) -> float:
         )
         for n in range(rows)
     ]
-    columns = [
-        "partner_id",
-        "session_id",
-        "location_id",
-        "tag",
-        "local_time",
-        "lap",
-        "reader_id",
-        "gator",
-        "sequence",
-        "connection_id",
-        "received_at",
-    ]
     async with open_bridge(), connect(dsn) as conn:
         await conn.execute("DROP TABLE IF EXISTS bench_copy")
         await conn.execute(
@@ -214,7 +202,8 @@ async def raw_copy_rate(dsn: str, rows: int) -> float:
             "INCLUDING INDEXES)"
         )
         started = time.perf_counter()
-        await conn.copy_records_to_table("bench_copy", records=records, columns=columns)
+        # The columns the collector's own COPY path writes (p88.ingest.staging).
+        await conn.copy_records_to_table("bench_copy", records=records, columns=COLUMNS)
         elapsed = time.perf_counter() - started
         await conn.execute("DROP TABLE bench_copy")
     return rows / elapsed

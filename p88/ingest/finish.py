@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from p88.ingest.resume import PointKey
 
@@ -72,6 +73,11 @@ class Finish:
 
     resume: dict[PointKey, int]
     points: Mapping[int, int]  # location id -> the session id the cache has for it
+
+    @classmethod
+    def of(cls, resume: dict[PointKey, int], ids: Mapping[Any, tuple[int, int]]) -> Finish:
+        """From the batch's resume points and the (session id, location id) of each point."""
+        return cls(resume, {location: session for session, location in ids.values()})
 
     def args(self) -> list[list[object]]:
         """The six arrays of finish_ctes."""

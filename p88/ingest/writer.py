@@ -133,12 +133,12 @@ async def write_batch(
         # Two shards inserting the same reads in different orders (two clients on one point):
         # PostgreSQL broke the tie by aborting this one; the retry finds the others' rows.
         return await _write_batch_once(pool, batch, cache, touched)
-    except (PostgresError, ForeignKeyViolation) as exc:
-        if isinstance(exc, PostgresError) and exc.sqlstate != STALE_POINT:
+    except PostgresError as exc:
+        # gun_times still has foreign keys, hence ForeignKeyViolation beside the points check.
+        if not isinstance(exc, ForeignKeyViolation) and exc.sqlstate != STALE_POINT:
             raise
         # A cached session id is gone: an operator merged that session into another (see
         # p88.db.session_ops). Forget every cached id and look them up (or create them) again.
-        # (gun_times still has foreign keys, hence ForeignKeyViolation.)
         cache.sessions.clear()
         cache.locations.clear()
         cache.location_names.clear()
@@ -156,7 +156,7 @@ async def _write_batch_once(
         if not guns and _all_cached(points, cache) and finishes_itself(len(reads)):
             # The live race's usual batch: one statement, atomic by itself (no BEGIN, COMMIT).
             ids = _ids_by_point(points, cache, IdCache())
-            finish = Finish(resume, {loc: sess for sess, loc in ids.values()})
+            finish = Finish.of(resume, ids)
             stored, _ = await insert_reads(conn, reads, ids, cache.location_names, finish)
             await _touch(conn, ids, touched)
             return WriteResult(stored, len(reads) - len(stored), 0, resume)
@@ -165,7 +165,7 @@ async def _write_batch_once(
             await _resolve_ids(conn, points, cache, fresh)
             ids = _ids_by_point(points, cache, fresh)
             names = {**cache.location_names, **fresh.location_names}
-            finish = Finish(resume, {loc: sess for sess, loc in ids.values()})
+            finish = Finish.of(resume, ids)
             stored, finished = await insert_reads(conn, reads, ids, names, finish)
             gun_rows = []
             gun_ids = point_ids_of(guns, ids)

@@ -153,6 +153,21 @@ async def test_a_point_deleted_under_the_cache_is_found_again(db) -> None:
     assert await count(db, same_point, second.stored[0].location_id) == 1
 
 
+async def test_a_gun_time_for_a_session_deleted_under_the_cache_is_stored_again(db) -> None:
+    """gun_times keeps its foreign keys: the writer retries with fresh ids on their error too."""
+    race = key()
+    cache = IdCache()
+    first = await write_batch(db.pool, [read(race, 1, "T1")], cache)
+    async with db.pool.acquire() as conn:
+        await conn.execute("DELETE FROM timing_sessions WHERE id = $1", first.stored[0].session_id)
+    gun = read(race, 2, "guntime")
+    gun.is_gun = True
+    result = await write_batch(db.pool, [gun], cache)
+    assert result.guns == 1
+    assert await count(db, "SELECT count(*) FROM gun_times") == 1
+    assert result.gun_sessions == {cache.sessions[race]} != {first.stored[0].session_id}
+
+
 async def test_a_batch_holds_its_point_and_session_until_it_commits(db) -> None:
     """What the foreign keys guaranteed: nothing can delete a point or its session while a
     batch that stores reads there is open (a merge waits, then finds the reads)."""

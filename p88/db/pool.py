@@ -6,6 +6,7 @@ reverse hangs on exit.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,9 +76,27 @@ async def connect(dsn: str) -> AsyncIterator[Connection]:
 
 @asynccontextmanager
 async def open_bridge() -> AsyncIterator[None]:
-    """Just the asyncio bridge, for CLI commands that use `connect`."""
-    async with trio_asyncio.open_loop():
+    """The asyncio loop asyncpg runs on, inside the caller's Trio task tree."""
+    async with trio_asyncio.open_loop() as loop:
+        loop.set_exception_handler(log_background_error)
         yield
+
+
+def log_background_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Log an error no caller is waiting for; never tear the process down for it.
+
+    trio-asyncio's own handler re-raises such an error in the loop's nursery, which ends the
+    whole server. When PostgreSQL stops in the middle of an operation whose caller has already
+    been cancelled, asyncpg leaves exactly such a future behind ("Future exception was never
+    retrieved"). The caller that mattered has already seen the failure and is journaling, so
+    the leftover is logged, not fatal.
+    """
+    exc = context.get("exception")
+    if exc is not None and is_database_down(exc):
+        log.warning("asyncio: %s: %r", context.get("message", "background error"), exc)
+        return
+    # Anything else is unexpected: log it with its traceback, as plain asyncio would.
+    asyncio.BaseEventLoop.default_exception_handler(loop, context)  # type: ignore[arg-type]
 
 
 async def wait_until_reachable(dsn: str, *, attempts: int = 50, delay: float = 0.2) -> None:

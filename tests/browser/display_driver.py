@@ -124,7 +124,12 @@ def drive(finish_url: str, templated_url: str, announcer_url: str, mid: int, tot
             summary["badge_offline"] = badge
             summary["cards_while_offline"] = cards_while_offline
             summary["badge_after"] = finish.locator(".d-badge").is_hidden()
-            summary["announcer"] = use_announcer(pages["announcer"])
+            # Each page reconnects on its own backoff: the announcer may still be catching up.
+            announcer = pages["announcer"]
+            wait(announcer, "document.getElementById('display').dataset.link === 'live'", 30)
+            listed = "document.querySelectorAll('.announcer-list li[data-bib]').length"
+            wait(announcer, f"{listed} >= {total}", 30)
+            summary["announcer"] = use_announcer(announcer)
             summary["errors"] = errors
             return summary
         finally:

@@ -215,7 +215,11 @@ async def main(args: argparse.Namespace) -> None:
     dsn = await trio.to_thread.run_sync(pg.start)
     collector = {
         key: value
-        for key, value in (("ingest_writers", args.ingest_writers), ("batch_size", args.batch_size))
+        for key, value in (
+            ("ingest_writers", args.ingest_writers),
+            ("batch_size", args.batch_size),
+            ("batch_wait", args.batch_wait),
+        )
         if value is not None
     }
     server = Server(dsn, root, collector)
@@ -265,4 +269,5 @@ if __name__ == "__main__":
     parser.add_argument("--latency-seconds", type=float, default=15.0)
     parser.add_argument("--ingest-writers", type=int, help="[collector] ingest_writers to use")
     parser.add_argument("--batch-size", type=int, help="[collector] batch_size to use")
+    parser.add_argument("--batch-wait", type=float, help="[collector] batch_wait to use")
     trio.run(main, parser.parse_args())

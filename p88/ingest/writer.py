@@ -236,7 +236,7 @@ class IngestWriter:
         resume: ResumeTracker,
         *,
         batch_size: int = 2000,
-        batch_wait: float = 0.001,
+        batch_wait: float = 0.0,
         channel_batches: int = 64,
         retry_interval: float = 0.5,
         journal_lock: trio.Lock | None = None,
@@ -307,7 +307,8 @@ class IngestWriter:
                 batch.extend(self._receive.receive_nowait())
                 continue
             except trio.WouldBlock:
-                pass
+                if not self.batch_wait:
+                    break
             except trio.EndOfChannel:
                 break
             with trio.move_on_at(deadline) as scope:

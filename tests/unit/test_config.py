@@ -41,6 +41,7 @@ def test_environment_overrides_the_dsn() -> None:
         ({"collector": {"ping_interval": "10"}}, "collector.ping_interval"),
         ({"collector": {"ping_interval": 0}}, "collector.ping_interval"),
         ({"collector": {"batch_size": True}}, "collector.batch_size"),
+        ({"collector": {"batch_wait": -0.001}}, "collector.batch_wait"),
         ({"collector": {"anonymous_partner": ""}}, "collector.anonymous_partner"),
         ({"event": {"timezone": "Mars/Olympus"}}, "event.timezone"),
         ({"database": "x"}, "[database]"),
@@ -49,6 +50,11 @@ def test_environment_overrides_the_dsn() -> None:
 def test_bad_values_stop_start_up_naming_the_key(raw: dict[str, object], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
         config_from_mapping(raw, env={})
+
+
+def test_a_batch_wait_of_zero_means_take_what_is_queued() -> None:
+    config = config_from_mapping({"collector": {"batch_wait": 0}}, env={})
+    assert config.collector.batch_wait == 0
 
 
 def test_bad_toml_names_the_file(tmp_path: Path) -> None:

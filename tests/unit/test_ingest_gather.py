@@ -1,0 +1,80 @@
+"""How an ingest writer forms batches: by default it takes what is queued and goes, so a read
+that arrives alone is written at once; batches grow only because reads queue up while the
+previous batch is in the database. A configured batch_wait still holds a batch open."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import trio
+
+from p88.hub import Hub
+from p88.ingest.journal import Journal
+from p88.ingest.records import Passing, SessionKey
+from p88.ingest.resume import ResumeTracker
+from p88.ingest.writer import IngestWriter
+from p88.stats import Stats
+
+SESSION = SessionKey(1, "GATHER", date(2021, 5, 8), "UTC")
+
+
+def chunk(first: int, count: int) -> list[Passing]:
+    start = datetime(2021, 5, 8, 8, 0)
+    now = datetime.now(UTC)
+    return [
+        Passing(SESSION, "conn", "FINISH", n, str(n), start + timedelta(seconds=n), 1, "R", 1, now)
+        for n in range(first, first + count)
+    ]
+
+
+def writer(tmp_path: Path, **options: float) -> IngestWriter:
+    # The pool is never touched: only the gathering of batches runs here.
+    journal = Journal(tmp_path / "journal")
+    return IngestWriter(
+        None, journal, Hub(), Stats(), ResumeTracker(), drains_journal=False, **options
+    )
+
+
+async def test_by_default_a_batch_is_what_is_queued_and_nothing_waits(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """On the virtual clock, any wait at all would move time forward."""
+    ingest = writer(tmp_path)
+    for index in range(3):
+        ingest.send_channel.send_nowait(chunk(index * 10, 10))
+    started = trio.current_time()
+    batch = await ingest._gather()
+    assert batch is not None
+    assert [p.sequence for p in batch] == list(range(30))
+    later = chunk(30, 1)
+
+    async def arrive_later() -> None:
+        await trio.sleep(0.2)
+        ingest.send_channel.send_nowait(later)
+
+    async with trio.open_nursery() as nursery:
+        ingest.send_channel.send_nowait(chunk(40, 1))
+        nursery.start_soon(arrive_later)
+        alone = await ingest._gather()
+        assert alone is not None and [p.sequence for p in alone] == [40]
+        assert trio.current_time() == started  # no batch waited, not even a millisecond
+    assert await ingest._gather() == later
+
+
+async def test_a_configured_batch_wait_holds_the_batch_open_for_more(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    ingest = writer(tmp_path, batch_wait=5.0, batch_size=11)
+
+    async def arrive_soon() -> None:
+        await trio.sleep(0.05)
+        ingest.send_channel.send_nowait(chunk(10, 1))
+
+    async with trio.open_nursery() as nursery:
+        ingest.send_channel.send_nowait(chunk(0, 10))
+        nursery.start_soon(arrive_soon)
+        batch = await ingest._gather()
+        # Both chunks in one batch; it closed when full, long before the wait ran out.
+        assert batch is not None and [p.sequence for p in batch] == list(range(11))
+        assert trio.current_time() < 5.0

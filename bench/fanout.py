@@ -96,11 +96,18 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
     from p88.config import config_from_mapping
 
     data_dir = Path(tempfile.mkdtemp(prefix="p88-bench-"))
-    batch_wait = {} if args.batch_wait is None else {"batch_wait": args.batch_wait}
+    collector = {
+        key: value
+        for key, value in (
+            ("batch_wait", args.batch_wait),
+            ("ingest_writers", args.ingest_writers),
+        )
+        if value is not None
+    }
     config = config_from_mapping(
         {
             "database": {"data_dir": str(data_dir), "pool_size": 8},
-            "collector": {"bind": "127.0.0.1:0", **batch_wait},
+            "collector": {"bind": "127.0.0.1:0", **collector},
             "status": {"bind": "127.0.0.1:0"},
             "web": {"bind": "127.0.0.1:0"},
         },
@@ -473,6 +480,9 @@ def main() -> None:
     parser.add_argument("--hold", type=int, default=0, help="only connect this many; report RSS")
     parser.add_argument(
         "--batch-wait", type=float, default=None, help="collector.batch_wait (default: p88's)"
+    )
+    parser.add_argument(
+        "--ingest-writers", type=int, default=None, help="collector.ingest_writers (default: p88's)"
     )
     parser.add_argument("--screens", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--load", default=None, help=argparse.SUPPRESS)

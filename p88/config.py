@@ -48,10 +48,9 @@ class CollectorConfig:
     idle_timeout: float = 30.0
     max_connections: int = 500
     batch_size: int = 2000
-    # No wait by default: while one batch is in the database the next one queues up, so batches
-    # grow with the load by themselves; a fixed wait only delayed each read on its way to the
-    # screens (bench/RESULTS.md: socket -> commit p50 4.2 -> 2.2 ms, same reads/s).
-    batch_wait: float = 0.0
+    # How long a batch waits for more reads, only once the previous batch was big (reads pour
+    # in); a live race's read or two go at once (p88.ingest.writer IngestWriter._fill).
+    batch_wait: float = 0.001
     ingest_writers: int = 2  # parallel database writers; a connection always uses the same one
 
 

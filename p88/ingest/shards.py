@@ -35,7 +35,7 @@ class Ingest:
         *,
         shards: int = 2,
         batch_size: int = 2000,
-        batch_wait: float = 0.0,
+        batch_wait: float = 0.001,
     ) -> None:
         journal_lock = trio.Lock()
         shards = max(1, shards)

@@ -32,6 +32,9 @@ from p88.stats import Stats
 
 log = logging.getLogger(__name__)
 
+BUSY_BATCH = 100
+"""A batch at least this big means reads arrive faster than they can go one by one."""
+
 UPSERT_SESSION = """
 INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name)
 VALUES ($1, $2, $3, $4, $2)
@@ -236,7 +239,7 @@ class IngestWriter:
         resume: ResumeTracker,
         *,
         batch_size: int = 2000,
-        batch_wait: float = 0.0,
+        batch_wait: float = 0.001,
         channel_batches: int = 64,
         retry_interval: float = 0.5,
         journal_lock: trio.Lock | None = None,
@@ -261,6 +264,7 @@ class IngestWriter:
         # sockets, so backpressure reaches the hardware instead of memory.
         self.send_channel, self._receive = trio.open_memory_channel[list[Passing]](channel_batches)
         self._next_retry = 0.0
+        self._last_batch = 0  # reads in the previous batch: is the collector busy?
         self.stats.journal_backlog = journal.backlog
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -301,13 +305,19 @@ class IngestWriter:
             return None
 
     async def _fill(self, batch: list[Passing]) -> list[Passing]:
-        deadline = trio.current_time() + self.batch_wait
+        """Add what is queued; wait up to batch_wait for more only while reads pour in."""
+        # A live race arrives a read or two at a time: those go at once, since waiting would
+        # only delay them on their way to the screens. When the last batch was big (a replay,
+        # a backlog, a crowd at the line), a short wait makes the next one bigger, and each
+        # round trip through trio-asyncio costs the same CPU whatever the batch size.
+        wait = self.batch_wait if self._last_batch >= BUSY_BATCH else 0.0
+        deadline = trio.current_time() + wait
         while len(batch) < self.batch_size:
             try:
                 batch.extend(self._receive.receive_nowait())
                 continue
             except trio.WouldBlock:
-                if not self.batch_wait:
+                if not wait:
                     break
             except trio.EndOfChannel:
                 break
@@ -318,6 +328,7 @@ class IngestWriter:
                     break
             if scope.cancelled_caught:
                 break
+        self._last_batch = len(batch)
         return batch
 
     async def _store(self, batch: list[Passing]) -> None:

@@ -1,6 +1,6 @@
-"""How an ingest writer forms batches: by default it takes what is queued and goes, so a read
-that arrives alone is written at once; batches grow only because reads queue up while the
-previous batch is in the database. A configured batch_wait still holds a batch open."""
+"""How an ingest writer forms batches. At a live race's pace it takes what is queued and goes, so
+a read that arrives alone is written at once. Once batches are big (reads pour in), it waits up
+to batch_wait for more, which makes the next round trip carry more reads."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey
 from p88.ingest.resume import ResumeTracker
-from p88.ingest.writer import IngestWriter
+from p88.ingest.writer import BUSY_BATCH, IngestWriter
 from p88.stats import Stats
 
 SESSION = SessionKey(1, "GATHER", date(2021, 5, 8), "UTC")
@@ -62,19 +62,37 @@ async def test_by_default_a_batch_is_what_is_queued_and_nothing_waits(
     assert await ingest._gather() == later
 
 
-async def test_a_configured_batch_wait_holds_the_batch_open_for_more(
+async def test_once_reads_pour_in_a_batch_waits_for_more(
     tmp_path: Path, autojump_clock: trio.abc.Clock
 ) -> None:
-    ingest = writer(tmp_path, batch_wait=5.0, batch_size=11)
+    ingest = writer(tmp_path, batch_wait=5.0, batch_size=BUSY_BATCH + 11)
+    ingest.send_channel.send_nowait(chunk(0, BUSY_BATCH + 11))
+    assert len(await ingest._gather() or []) == BUSY_BATCH + 11  # full: no wait needed
 
     async def arrive_soon() -> None:
         await trio.sleep(0.05)
-        ingest.send_channel.send_nowait(chunk(10, 1))
+        ingest.send_channel.send_nowait(chunk(1000, 11))
 
     async with trio.open_nursery() as nursery:
-        ingest.send_channel.send_nowait(chunk(0, 10))
+        ingest.send_channel.send_nowait(chunk(500, BUSY_BATCH))
         nursery.start_soon(arrive_soon)
         batch = await ingest._gather()
-        # Both chunks in one batch; it closed when full, long before the wait ran out.
-        assert batch is not None and [p.sequence for p in batch] == list(range(11))
-        assert trio.current_time() < 5.0
+        # The previous batch was big, so this one waited and took the later chunk too; it
+        # closed when full, long before the wait ran out.
+        assert batch is not None and len(batch) == BUSY_BATCH + 11
+        assert 0.05 <= trio.current_time() < 5.0
+
+
+async def test_the_wait_stops_once_batches_are_small_again(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    ingest = writer(tmp_path, batch_wait=0.5)
+    ingest.send_channel.send_nowait(chunk(0, BUSY_BATCH))
+    await ingest._gather()
+    began = trio.current_time()
+    ingest.send_channel.send_nowait(chunk(500, 5))
+    assert len(await ingest._gather() or []) == 5
+    assert trio.current_time() - began == 0.5  # after a big batch: waited its batch_wait
+    ingest.send_channel.send_nowait(chunk(600, 5))
+    assert len(await ingest._gather() or []) == 5
+    assert trio.current_time() - began == 0.5  # after a small one: went at once

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.browser.chromium import launch
+from tests.browser.chromium import launch, record_failed_responses, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -51,20 +51,8 @@ def drive_builder(
             page = browser.new_page(viewport={"width": 1600, "height": 960})
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            # Failed requests by URL (the browser's own favicon probe is not ours to serve).
-            page.on(
-                "response",
-                lambda r: (
-                    errors.append(f"{r.status} {r.url}")
-                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                    else None
-                ),
-            )
-            page.goto(f"{web_url}/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
+            record_failed_responses(page, errors)
+            sign_in(page, web_url, email, password)
             page.goto(f"{web_url}/templates/{template_id}/builder")
             _wait_ready(page)
             expect(page.locator(".p88-el[data-element-id='name']")).to_have_text(

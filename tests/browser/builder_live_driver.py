@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-from tests.browser.chromium import launch
+from tests.browser.chromium import launch, record_failed_responses, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -43,19 +43,8 @@ def drive(
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 960})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "response",
-                lambda r: (
-                    errors.append(f"{r.status} {r.url}")
-                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                    else None
-                ),
-            )
-            page.goto(f"{web_url}/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
+            record_failed_responses(page, errors)
+            sign_in(page, web_url, email, password)
             page.goto(f"{web_url}/templates/{template_id}/builder")
             page.wait_for_selector("#builder[data-ready='1']", timeout=15_000)
 

@@ -38,6 +38,28 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def sign_in(page: Any, web_url: str, email: str, password: str) -> None:
+    """Sign in through the login form and wait until it has let the browser in."""
+    page.goto(f"{web_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def record_failed_responses(page: Any, errors: list[str]) -> None:
+    """Add every response of 400 or more to `errors` ("<status> <url>"). The browser's own
+    favicon probe is not ours to serve."""
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+
+
 class Driver:
     """A Playwright driver script running in its own process (Playwright's sync API cannot run
     inside trio), which reports to the test one line at a time on its stdout."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.browser.chromium import launch
+from tests.browser.chromium import launch, sign_in
 from tests.browser.display_driver import ARTIFACTS
 
 
@@ -23,11 +23,7 @@ def drive(web_url: str, email: str, password: str) -> dict:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 860})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{web_url}/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
+            sign_in(page, web_url, email, password)
             page.goto(f"{web_url}/displays/new")
             page.fill("input[name=name]", "Finish TV")
             page.select_option("select[name=session_id]", index=1)

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.browser.chromium import launch
+from tests.browser.chromium import launch, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,11 +41,7 @@ def drive(web_url: str, email: str, password: str, csv_path: str) -> dict:
             )
             missing: list[str] = []
             page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
-            page.goto(f"{web_url}/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
+            sign_in(page, web_url, email, password)
 
             page.goto(f"{web_url}/sessions")
             row = page.locator("table.sessions-table tbody tr").first

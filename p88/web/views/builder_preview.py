@@ -29,12 +29,13 @@ from p88.db.preview_sessions import PreviewSession, live_preview_sessions, previ
 from p88.db.tenancy import tenant_transaction
 from p88.hub import FeedUnavailable
 from p88.live.enrich import load_guns
-from p88.live.feeds import RESYNC, FeedKey, Outbox
+from p88.live.feeds import FeedKey, Outbox
 from p88.live.passings import Rules
 from p88.live.race_clock import gun_epoch_ms
 from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.display_access import after_of
+from p88.web.outbox_close import close_if_outbox_ended
 
 bp = Blueprint("builder_preview", __name__)
 
@@ -107,12 +108,7 @@ async def _pump(outbox: Outbox, partner_id: int, session: PreviewSession, gun: i
     while True:
         with trio.move_on_at(checked + GUN_CHECK_SECONDS):
             await outbox.wait()
-        if outbox.close_code is not None:
-            await websocket.close(outbox.close_code, outbox.close_reason)
-            return
-        if outbox.overflowed:
-            # Fell behind: the builder reconnects at once and resumes after its last event.
-            await websocket.close(RESYNC, "resync")
+        if await close_if_outbox_ended(outbox):
             return
         frame = outbox.take_all()
         if frame is not None:

@@ -19,7 +19,7 @@ from quart import Blueprint, Response, abort, current_app, render_template, requ
 from p88.db import templates as templates_db
 from p88.db.tenancy import tenant_transaction
 from p88.hub import FeedUnavailable, Hub
-from p88.live.feeds import RESYNC, Outbox
+from p88.live.feeds import Outbox
 from p88.web.app import services_of
 from p88.web.auth.headers import allow_framing
 from p88.web.display_access import (
@@ -37,6 +37,7 @@ from p88.web.display_access import (
     lookup,
     next_wake,
 )
+from p88.web.outbox_close import close_if_outbox_ended
 from p88.web.views.layouts import image_response
 
 log = logging.getLogger(__name__)
@@ -126,12 +127,7 @@ async def _pump(outbox: Outbox, deadline: float | None) -> None:
     while True:
         with trio.move_on_after(next_wake(deadline)) as idle:
             await outbox.wait()
-        if outbox.close_code is not None:
-            await websocket.close(outbox.close_code, outbox.close_reason)
-            return
-        if outbox.overflowed:
-            # Fell behind: the page reconnects at once and resumes from its last event.
-            await websocket.close(RESYNC, "resync")
+        if await close_if_outbox_ended(outbox):
             return
         if expired(deadline):
             await websocket.close(GONE, gone_message("expired"))

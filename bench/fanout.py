@@ -5,12 +5,17 @@
     python bench/fanout.py --displays 1000 --stall 1              # one client never reads
     python bench/fanout.py --hold 5000                            # connected screens -> RSS
     python bench/fanout.py --displays 1000 --reads-per-passing 1 --rate 2000   # frames/s push
+    python bench/fanout.py --displays 1000 --aligned              # sessions send in lockstep
 
 The server (`serve()`, embedded PostgreSQL in a temporary folder) runs in this process. Two child
 processes are the outside world: the screens (one plain process, no event loop: raw sockets,
 epoll and os.read; each chunk is kept with its arrival time and decoded only after the run, so a
 screen costs the client one read per wakeup) and the CTP01 load (one middleware connection per
 session, paced).
+
+Arrivals: the sessions' reads are staggered, so together they come evenly at --rate, as the
+reads of independent races do; --aligned makes every session send at the same instants instead
+(one read per session at once: the burstiest way to deliver the same rate).
 
 Latency: from the moment the last byte of a runner's first read was written to the collector
 socket to the moment the chunk completing the display frame carrying that passing was read off
@@ -351,6 +356,30 @@ def run_screens(cfg: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------------------- CTP01 load
+class StreamStart:
+    """One moment every connection's measured stream counts from, once all have warmed up.
+
+    Staggered (the default), session k's reads come k / rate seconds after session 0's, so the
+    sessions together arrive evenly at `rate`, as independent races do. Aligned, every session
+    sends at the same instants: a burst of one read per session each 1 / per-session-rate,
+    the worst case for fan-out (each burst's frames all go out at once)."""
+
+    def __init__(self, connections: int, stagger: float) -> None:
+        self.waiting = connections
+        self.stagger = stagger
+        self.epoch = 0.0
+        self.all_ready = trio.Event()
+
+    async def ready(self, session: int) -> float:
+        """Wait for every connection; return when this session's first measured read goes."""
+        self.waiting -= 1
+        if not self.waiting:
+            self.epoch = trio.current_time() + 0.05
+            self.all_ready.set()
+        await self.all_ready.wait()
+        return self.epoch + session * self.stagger
+
+
 async def ctp_pusher(
     host: str,
     port: int,
@@ -361,6 +390,7 @@ async def ctp_pusher(
     sent: dict[tuple[int, str], float],
     warm: dict[int, float],
     streams: list[float],
+    stream_start: StreamStart,
 ) -> int:
     """One middleware connection for event BENCH-<session>: a new tag every per_passing reads."""
     stream = await trio.open_tcp_stream(host, port)
@@ -409,7 +439,8 @@ async def ctp_pusher(
     count = 0
     async with trio.open_nursery() as nursery:
         nursery.start_soon(answer_pings)
-        began = trio.current_time()
+        began = await stream_start.ready(session)
+        await trio.sleep_until(began)
         streams.append(time.perf_counter())
         total = int(rate * seconds)
         for index in range(total):
@@ -434,7 +465,9 @@ async def run_load(cfg: dict[str, Any]) -> dict[str, Any]:
     sent: dict[tuple[int, str], float] = {}
     warm: dict[int, float] = {}
     streams: list[float] = []  # when each connection's measured stream began
-    per_session = cfg["rate"] / len(cfg["tokens"])
+    sessions = len(cfg["tokens"])
+    per_session = cfg["rate"] / sessions
+    stream_start = StreamStart(sessions, 0.0 if cfg["aligned"] else 1 / cfg["rate"])
     cpu_began, began = time.process_time(), time.perf_counter()
     async with trio.open_nursery() as pushers:
         for k in range(len(cfg["tokens"])):
@@ -449,6 +482,7 @@ async def run_load(cfg: dict[str, Any]) -> dict[str, Any]:
                 sent,
                 warm,
                 streams,
+                stream_start,
             )
     ended = time.perf_counter()
     seconds = ended - min(streams)  # the measured stream, not the handshakes and the warm-up
@@ -477,6 +511,11 @@ def main() -> None:
     parser.add_argument("--reads-per-passing", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--stall", type=int, default=0, help="clients that never read")
+    parser.add_argument(
+        "--aligned",
+        action="store_true",
+        help="every session sends at the same instants (bursts) instead of staggered",
+    )
     parser.add_argument("--hold", type=int, default=0, help="only connect this many; report RSS")
     parser.add_argument(
         "--batch-wait", type=float, default=None, help="collector.batch_wait (default: p88's)"

@@ -470,7 +470,7 @@ async def run_load(cfg: dict[str, Any]) -> dict[str, Any]:
     stream_start = StreamStart(sessions, 0.0 if cfg["aligned"] else 1 / cfg["rate"])
     cpu_began, began = time.process_time(), time.perf_counter()
     async with trio.open_nursery() as pushers:
-        for k in range(len(cfg["tokens"])):
+        for k in range(sessions):
             pushers.start_soon(
                 ctp_pusher,
                 host,

@@ -116,13 +116,21 @@ def postgres_pids(pgdata: Path) -> list[int]:
     return pids
 
 
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent on anything but idling (user, system, interrupts), so far."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 class CpuMeter:
-    """CPU seconds used by p88 serve and by PostgreSQL between start() and stop(). Unlike
+    """CPU seconds used between start() and stop() by p88 serve, by PostgreSQL, by this
+    process (the load generator, or the raw COPY's client) and by the whole machine. Unlike
     wall-clock rates these hardly change when other work shares the machine."""
 
     def __init__(self, serve_pid: int, pgdata: Path) -> None:
         self.serve_pid, self.pgdata = serve_pid, pgdata
-        self.serve = self.postgres = 0.0
+        self.serve = self.postgres = self.bench = self.machine = self.wall = 0.0
 
     def _postgres_total(self) -> float:
         total = 0.0
@@ -133,13 +141,34 @@ class CpuMeter:
                 pass  # a backend that just ended; its share is lost, not double-counted
         return total
 
+    def _now(self) -> tuple[float, ...]:
+        return (
+            cpu_seconds(self.serve_pid),
+            self._postgres_total(),
+            cpu_seconds(os.getpid()),
+            machine_busy_seconds(),
+            time.perf_counter(),
+        )
+
     def start(self) -> None:
-        self.serve = -cpu_seconds(self.serve_pid)
-        self.postgres = -self._postgres_total()
+        self._started = self._now()
 
     def stop(self) -> None:
-        self.serve += cpu_seconds(self.serve_pid)
-        self.postgres += self._postgres_total()
+        used = [now - then for now, then in zip(self._now(), self._started, strict=True)]
+        self.serve, self.postgres, self.bench, self.machine, self.wall = used
+
+    def per_row(self, rows: int) -> str:
+        """CPU per row of each, and how many of the cores each kept busy on average."""
+        parts = [
+            f"{name} {seconds / rows * 1e6:.1f} µs ({seconds / self.wall:.2f} cores)"
+            for name, seconds in (
+                ("p88 serve", self.serve),
+                ("PostgreSQL", self.postgres),
+                ("benchmark process", self.bench),
+                ("whole machine", self.machine),
+            )
+        ]
+        return ", ".join(parts) + f" of {os.cpu_count()}"
 
 
 def race_of(reads: int, event: str) -> list[PointFeed]:
@@ -187,7 +216,7 @@ async def throughput_phase(server: Server, reads: int, cpu: CpuMeter) -> tuple[i
     return sent, distinct, finished - started
 
 
-async def raw_copy_rate(dsn: str, rows: int) -> float:
+async def raw_copy_rate(dsn: str, rows: int, cpu: CpuMeter) -> float:
     received = datetime.now(UTC)
     start = datetime(2021, 5, 8, 8, 0)
     records = [
@@ -212,12 +241,12 @@ async def raw_copy_rate(dsn: str, rows: int) -> float:
             "CREATE TABLE bench_copy (LIKE timing_reads INCLUDING DEFAULTS INCLUDING IDENTITY "
             "INCLUDING INDEXES)"
         )
-        started = time.perf_counter()
+        cpu.start()
         # The columns the collector's own COPY path writes (p88.ingest.staging).
         await conn.copy_records_to_table("bench_copy", records=records, columns=COLUMNS)
-        elapsed = time.perf_counter() - started
+        cpu.stop()
         await conn.execute("DROP TABLE bench_copy")
-    return rows / elapsed
+    return rows / cpu.wall
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -243,7 +272,8 @@ async def main(args: argparse.Namespace) -> None:
             cpu = CpuMeter(server.process.pid, pg.pgdata)
             sent, distinct, seconds = await throughput_phase(server, args.reads, cpu)
             nursery.cancel_scope.cancel()
-        copy_rate = await raw_copy_rate(dsn, distinct)
+        copy_cpu = CpuMeter(server.process.pid, pg.pgdata)
+        copy_rate = await raw_copy_rate(dsn, distinct, copy_cpu)
     finally:
         server.stop()
         pg.started_here = True
@@ -264,10 +294,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"  sustained stored reads/s: {sustained:,.0f}")
     print(f"  raw COPY rows/s (same rows, timing_reads shape with indexes): {copy_rate:,.0f}")
     print(f"  ratio sustained / raw COPY: {sustained / copy_rate:.2f}")
-    print(
-        f"  CPU per distinct read stored: p88 serve {cpu.serve / distinct * 1e6:.1f} µs, "
-        f"PostgreSQL {cpu.postgres / distinct * 1e6:.1f} µs"
-    )
+    print(f"  CPU per distinct read stored: {cpu.per_row(distinct)}")
+    print(f"  CPU per row of the raw COPY: {copy_cpu.per_row(distinct)}")
     print(f"peak RSS of p88 serve: {server.peak_rss_mb:.0f} MB")
     if collector:
         print(f"[collector] settings: {collector}")

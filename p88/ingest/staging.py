@@ -7,6 +7,13 @@ Two ways to hand PostgreSQL the rows, by batch size:
 - a small batch (a live race trickling in) goes as arrays to `unnest` in the INSERT itself:
   the staging table would cost three more round trips, which is most of a small batch's time.
 
+A large batch the writer expects to be all new (p88.ingest.writer.NewReadsGuess) may instead
+be COPY'd straight into timing_reads, with ids drawn from the table's own sequence first: that
+costs PostgreSQL about half of the staging table and the deduplicating INSERT, and needs no
+RETURNING rows. COPY has no ON CONFLICT: a batch holding one read already stored fails with a
+unique violation on the dedup index, its transaction rolls back whole, and the writer writes it
+again the deduplicating way (p88.ingest.writer.write_batch). The dedup index stays the judge.
+
 RETURNING gives only the row id and what identifies the read within its batch (connection id,
 point, sequence); everything else the caller sent, so decoding it back is wasted work. When
 that key is not unique within a batch (a client resending inside one batch) or a time has more
@@ -100,6 +107,11 @@ def _with_finish(insert: str, narrow: bool) -> str:
     )
 
 
+# Ids for a direct COPY, from the identity's own sequence (a failed COPY only leaves a gap).
+NEXT_READ_IDS = """SELECT array_agg(nextval(s.seq))
+FROM (SELECT pg_get_serial_sequence('timing_reads', 'id')::regclass AS seq) s,
+     generate_series(1, $1)"""
+
 # narrow -> statement: arrays insert + finish, for batches below COPY_FROM_READS
 INSERTS_FINISHING = {
     narrow: _with_finish(INSERTS[(False, narrow)], narrow) for narrow in (True, False)
@@ -133,16 +145,23 @@ async def insert_reads(
     ids: PointIds,
     names: Mapping[int, str],
     finish: Finish,
+    *,
+    direct: bool = False,
 ) -> tuple[list[StoredRead], bool]:
     """Insert `reads` (no guns); return the ones that were new, as committed, and whether the
     insert also finished the batch (a small one does: one statement, atomic by itself; a
-    large one needs the caller's transaction and FINISH_BATCH after it)."""
+    large one needs the caller's transaction and FINISH_BATCH after it).
+
+    `direct`: the caller expects every read to be new, so a large batch may be COPY'd straight
+    into timing_reads; if one is not, UniqueViolation is raised and the caller's transaction
+    must be rolled back and the batch written again without `direct`."""
     if not reads:
         return [], False
     records: list[tuple[object, ...]] = []
     by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
     narrow = True
-    for p, (session_id, location_id) in zip(reads, point_ids_of(reads, ids), strict=True):
+    points = point_ids_of(reads, ids)
+    for p, (session_id, location_id) in zip(reads, points, strict=True):
         records.append(
             (
                 p.session.partner_id,
@@ -163,6 +182,10 @@ async def insert_reads(
             narrow = False
         by_key[key] = (p, session_id)
     finished = finishes_itself(len(records))
+    if direct and narrow and not finished:
+        # narrow: every key is unique and every time exact, so each read is committed exactly
+        # as sent and its StoredRead is built from what is in hand.
+        return await _copy_direct(conn, reads, points, records), False
     if not finished:
         await conn.execute(CREATE_STAGING)
         await conn.copy_records_to_table(STAGING, records=records, columns=COLUMNS)
@@ -193,6 +216,47 @@ async def insert_reads(
             )
         )
     return stored, finished
+
+
+async def _copy_direct(
+    conn: Connection,
+    reads: Sequence[Passing],
+    points: Sequence[tuple[int, int]],
+    records: Sequence[tuple[object, ...]],
+) -> list[StoredRead]:
+    """COPY `records` (the rows of `reads`, at `points`) straight into timing_reads, each
+    dedup key once: repeats within a batch are common (two antennas' identical reads in one
+    hundredth), and the first of them is the one stored, as ON CONFLICT DO NOTHING would."""
+    seen: set[tuple[object, ...]] = set()
+    kept: list[tuple[Passing, int, int, tuple[object, ...]]] = []
+    for p, (session_id, location_id), record in zip(reads, points, records, strict=True):
+        key = (session_id, location_id, p.tag, p.local_time, p.reader_id, p.gator)
+        if key not in seen:
+            seen.add(key)
+            kept.append((p, session_id, location_id, record))
+    read_ids: list[int] = await conn.fetchval(NEXT_READ_IDS, len(kept))
+    await conn.copy_records_to_table(
+        "timing_reads",
+        records=[(*k[3], read_id) for k, read_id in zip(kept, read_ids, strict=True)],
+        columns=(*COLUMNS, "id"),
+    )
+    return [
+        stored_read(
+            read_id,
+            p.session.partner_id,
+            session_id,
+            location_id,
+            p.location,
+            p.tag,
+            p.local_time,
+            p.lap,
+            p.reader_id,
+            p.gator,
+            p.sequence,
+            p.received_at,
+        )
+        for (p, session_id, location_id, _), read_id in zip(kept, read_ids, strict=True)
+    ]
 
 
 def _full_rows(rows: Sequence[Any], names: Mapping[int, str]) -> list[StoredRead]:

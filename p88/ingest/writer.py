@@ -20,6 +20,7 @@ from p88.db.pool import (
     ForeignKeyViolation,
     Pool,
     PostgresError,
+    UniqueViolation,
 )
 from p88.hub import Hub
 from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
@@ -58,6 +59,9 @@ RETURNING id
 
 TOUCH_SESSIONS = "UPDATE timing_sessions SET last_read_at = now() WHERE id = ANY($1::bigint[])"
 
+DEDUP_INDEX = "timing_reads_dedup"  # sql/0001_collector.sql
+WRITE_ATTEMPTS = 4  # the first, then one for each kind of conflict write_batch retries
+
 
 @dataclass(slots=True)
 class IdCache:
@@ -75,6 +79,7 @@ class WriteResult:
     guns: int
     resume_points: dict[PointKey, int]  # committed in the same transaction as the reads
     gun_sessions: frozenset[int] = frozenset()  # sessions that got a new gun time
+    fell_back: bool = False  # expect_new was wrong: the batch was written a second time
 
 
 async def _resolve_ids(
@@ -125,31 +130,59 @@ def _ids_by_point(
 
 
 async def write_batch(
-    pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float] | None = None
+    pool: Pool,
+    batch: Sequence[Passing],
+    cache: IdCache,
+    touched: dict[int, float] | None = None,
+    *,
+    expect_new: bool = False,
 ) -> WriteResult:
     """Store one batch in one transaction; return the reads that were new. `pool` is anything
-    with the pool's `acquire()`: the pool itself, or a writer's HeldConnection."""
+    with the pool's `acquire()`: the pool itself, or a writer's HeldConnection.
+
+    `expect_new`: the caller believes no read of the batch is stored yet (NewReadsGuess), so
+    a large batch may be COPY'd without ON CONFLICT (p88.ingest.staging); if one was stored
+    after all, the batch is rolled back and written again the deduplicating way."""
     touched = {} if touched is None else touched
-    try:
-        return await _write_batch_once(pool, batch, cache, touched)
-    except DeadlockDetected:
-        # Two shards inserting the same reads in different orders (two clients on one point):
-        # PostgreSQL broke the tie by aborting this one; the retry finds the others' rows.
-        return await _write_batch_once(pool, batch, cache, touched)
-    except PostgresError as exc:
-        # gun_times still has foreign keys, hence ForeignKeyViolation beside the points check.
-        if not isinstance(exc, ForeignKeyViolation) and exc.sqlstate != STALE_POINT:
-            raise
-        # A cached session id is gone: an operator merged that session into another (see
-        # p88.db.session_ops). Forget every cached id and look them up (or create them) again.
-        cache.sessions.clear()
-        cache.locations.clear()
-        cache.location_names.clear()
-        return await _write_batch_once(pool, batch, cache, touched)
+    fell_back = False
+    # The causes of a second write can follow one another (a wrong guess, then a merged
+    # point); the retries never guess again, so a wrong guess costs one write at most.
+    for attempt in range(WRITE_ATTEMPTS):
+        last = attempt == WRITE_ATTEMPTS - 1
+        try:
+            result = await _write_batch_once(pool, batch, cache, touched, expect_new)
+            result.fell_back = fell_back
+            return result
+        except UniqueViolation as exc:
+            if not expect_new or exc.constraint_name != DEDUP_INDEX:
+                raise
+            expect_new, fell_back = False, True
+        except DeadlockDetected:
+            # Two shards inserting the same reads in different orders (two clients on one
+            # point): PostgreSQL broke the tie by aborting this one; the retry finds the
+            # others' rows.
+            if last:
+                raise
+            expect_new = False
+        except PostgresError as exc:
+            # gun_times still has foreign keys, hence ForeignKeyViolation beside the check.
+            if last or (not isinstance(exc, ForeignKeyViolation) and exc.sqlstate != STALE_POINT):
+                raise
+            # A cached session id is gone: an operator merged that session into another (see
+            # p88.db.session_ops). Forget every cached id and look them up (or create them).
+            cache.sessions.clear()
+            cache.locations.clear()
+            cache.location_names.clear()
+            expect_new = False
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def _write_batch_once(
-    pool: Pool, batch: Sequence[Passing], cache: IdCache, touched: dict[int, float]
+    pool: Pool,
+    batch: Sequence[Passing],
+    cache: IdCache,
+    touched: dict[int, float],
+    expect_new: bool,
 ) -> WriteResult:
     points = distinct_points(batch)
     reads = [p for p in batch if not p.is_gun]
@@ -169,7 +202,9 @@ async def _write_batch_once(
             ids = _ids_by_point(points, cache, fresh)
             names = {**cache.location_names, **fresh.location_names}
             finish = Finish.of(resume, ids)
-            stored, finished = await insert_reads(conn, reads, ids, names, finish)
+            stored, finished = await insert_reads(
+                conn, reads, ids, names, finish, direct=expect_new
+            )
             gun_rows = []
             gun_ids = point_ids_of(guns, ids)
             if guns:
@@ -226,6 +261,34 @@ def latencies_ms(batch: Sequence[Passing], committed_at: float) -> list[float]:
     return result
 
 
+MAX_DIRECT_SKIPS = 64
+
+
+class NewReadsGuess:
+    """Whether the next batch holds only reads not yet stored, so it may skip deduplication
+    (write_batch's expect_new). When the guess is wrong (a resume that overlaps, a rewind, two
+    clients on one point) the batch is written a second time; each wrong guess in a row then
+    doubles how many batches go the deduplicating way before the next try, so a long rewind
+    costs a few wasted COPYs, not one per batch."""
+
+    def __init__(self) -> None:
+        self.skips = 0  # batches left to write the deduplicating way
+        self.backoff = 1
+
+    @property
+    def expect_new(self) -> bool:
+        return self.skips == 0
+
+    def note(self, fell_back: bool) -> None:
+        if fell_back:
+            self.skips = self.backoff
+            self.backoff = min(self.backoff * 2, MAX_DIRECT_SKIPS)
+        elif self.skips:
+            self.skips -= 1
+        else:
+            self.backoff = 1
+
+
 class IngestWriter:
     """One ingest shard: batches the reads of its connections, writes them, and journals them
     while the database is down. Shard 0 also replays the journal."""
@@ -265,6 +328,7 @@ class IngestWriter:
         self.send_channel, self._receive = trio.open_memory_channel[list[Passing]](channel_batches)
         self._next_retry = 0.0
         self._last_batch = 0  # reads in the previous batch: is the collector busy?
+        self.guess = NewReadsGuess()
         self.stats.journal_backlog = journal.backlog
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -337,7 +401,9 @@ class IngestWriter:
             await self._journal(batch)
             return
         try:
-            result = await write_batch(self.connection, batch, self.cache, self.touched)
+            result = await write_batch(
+                self.connection, batch, self.cache, self.touched, expect_new=self.guess.expect_new
+            )
         except DATABASE_DOWN_ERRORS as exc:
             self._mark_down(exc)
             await self._journal(batch)
@@ -346,6 +412,7 @@ class IngestWriter:
         self._committed(result)
 
     def _committed(self, result: WriteResult) -> None:
+        self.guess.note(result.fell_back)
         self.resume.note_points(result.resume_points)
         self.stats.reads_stored += len(result.stored)
         self.stats.duplicates_dropped += result.duplicates
@@ -383,7 +450,11 @@ class IngestWriter:
                         for start in range(0, len(batch), self.batch_size):
                             chunk = batch[start : start + self.batch_size]
                             result = await write_batch(
-                                self.connection, chunk, self.cache, self.touched
+                                self.connection,
+                                chunk,
+                                self.cache,
+                                self.touched,
+                                expect_new=self.guess.expect_new,
                             )
                             self._committed(result)
                         drained += len(batch)

@@ -1,6 +1,7 @@
 """How a batch lands in timing_reads (sql/0040, p88.ingest.staging): dedup, the reads returned
-to the screens, and the integrity the dropped foreign keys used to give. Every test runs twice:
-rows sent as arrays (small batches) and COPY'd through the staging table (large ones)."""
+to the screens, and the integrity the dropped foreign keys used to give. Every test runs three
+times: rows sent as arrays (small batches), COPY'd through the staging table (large ones), and
+COPY'd straight into timing_reads (large ones the writer expects to be new)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
 from p88.ingest import staging
 from p88.ingest.finish import FINISH_BATCH
+from p88.ingest.held import HeldConnection
 from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.writer import IdCache, write_batch
 from tests.conftest import make_config
@@ -22,9 +24,12 @@ START = datetime(2021, 5, 8, 8, 0)
 NOW = datetime(2021, 5, 8, 8, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["arrays", "staging"], autouse=True)
-def rows_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staging, "COPY_FROM_READS", 1 if request.param == "staging" else 10**9)
+@pytest.fixture(params=["arrays", "staging", "direct"], autouse=True)
+def rows_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(staging, "COPY_FROM_READS", 10**9 if request.param == "arrays" else 1)
+    # As IngestWriter calls it while its guess says "new": every write_batch below, unchanged.
+    monkeypatch.setitem(write_batch.__kwdefaults__, "expect_new", request.param == "direct")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -201,3 +206,69 @@ async def test_the_staging_table_is_empty_after_each_batch(db) -> None:
         if exists is not None:
             assert await conn.fetchval("SELECT count(*) FROM pg_temp.ingest_reads_staging") == 0
     assert await count(db) == 200
+
+
+async def test_repeats_inside_one_batch_are_stored_once_without_a_second_write(db) -> None:
+    """Two antennas see one tag in the same hundredth: one dedup key, two lines, one batch."""
+    race = key()
+    same = START + timedelta(seconds=5)
+    batch = [read(race, n, f"T{n}") for n in range(10)]
+    batch += [read(race, n, "T5", at=same) for n in range(10, 13)]
+    result = await write_batch(db.pool, batch, IdCache())
+    assert (len(result.stored), result.duplicates) == (10, 3)
+    assert not result.fell_back
+    (kept,) = [s for s in result.stored if s.tag == "T5"]
+    assert kept.sequence == 5  # the first of them, as ON CONFLICT DO NOTHING keeps
+    assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
+    assert await count(db) == 10
+
+
+async def test_a_batch_wrongly_expected_new_is_written_again_with_dedup(db, rows_path) -> None:
+    race = key()
+    cache = IdCache()
+    await write_batch(db.pool, [read(race, n, f"T{n}") for n in range(20)], cache)
+    # A resume that overlaps: the first ten were stored by the batch above.
+    result = await write_batch(db.pool, [read(race, n, f"T{n}") for n in range(10, 30)], cache)
+    assert (len(result.stored), result.duplicates) == (10, 10)
+    assert sorted(s.sequence for s in result.stored) == list(range(20, 30))
+    assert result.fell_back == (rows_path == "direct")
+    assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
+    assert await count(db) == 30
+    resume = "SELECT last_sequence FROM collector_resume WHERE connection_id = 'conn'"
+    assert await count(db, resume) == 29
+
+
+async def test_a_large_batch_expected_new_skips_the_staging_table(db, rows_path) -> None:
+    held = HeldConnection(db.pool)  # one connection, whose temp tables can be looked at
+    try:
+        batch = [read(key(), n, f"T{n}") for n in range(100)]
+        result = await write_batch(held, batch, IdCache())
+        assert len(result.stored) == 100
+        async with held.acquire() as conn:
+            staged = await conn.fetchval("SELECT to_regclass('pg_temp.ingest_reads_staging')")
+    finally:
+        await held.release()
+    assert (staged is None) == (rows_path != "staging")
+
+
+async def test_a_wrong_guess_and_a_deleted_point_in_one_batch_are_both_recovered(
+    db, rows_path
+) -> None:
+    race = key()
+    cache = IdCache()
+    first = [read(race, n, f"T{n}", location="START") for n in range(10)]
+    first += [read(race, n, f"T{n}", location="FINISH", connection="c2") for n in range(10)]
+    stored = (await write_batch(db.pool, first, cache)).stored
+    finish_id = next(s.location_id for s in stored if s.location == "FINISH")
+    async with db.pool.acquire() as conn:
+        await conn.execute("DELETE FROM timing_locations WHERE id = $1", finish_id)
+    # START resends what it has stored; FINISH's point is gone, though the cache has its id.
+    again = first[:10] + [
+        read(race, n, f"T{n}", location="FINISH", connection="c2") for n in range(10, 15)
+    ]
+    result = await write_batch(db.pool, again, cache)
+    assert (len(result.stored), result.duplicates) == (5, 10)
+    assert result.fell_back == (rows_path == "direct")
+    assert {s.location_id for s in result.stored} != {finish_id}
+    assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
+    assert await count(db) == 15

@@ -24,6 +24,7 @@ StoredRead always holds exactly what was committed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from p88.db.pool import Connection
@@ -157,10 +158,15 @@ async def insert_reads(
     must be rolled back and the batch written again without `direct`."""
     if not reads:
         return [], False
+    points = point_ids_of(reads, ids)
+    finished = finishes_itself(len(reads))
+    if direct and not finished and all(_exact(p.local_time) for p in reads):
+        # Every time exact: each read is committed exactly as sent, so its StoredRead is
+        # built from what is in hand.
+        return await _copy_direct(conn, reads, points), False
     records: list[tuple[object, ...]] = []
     by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
     narrow = True
-    points = point_ids_of(reads, ids)
     for p, (session_id, location_id) in zip(reads, points, strict=True):
         records.append(
             (
@@ -178,14 +184,9 @@ async def insert_reads(
             )
         )
         key = (p.connection_id, location_id, p.sequence)
-        if key in by_key or p.local_time.microsecond % _HUNDREDTH_US:
+        if key in by_key or not _exact(p.local_time):
             narrow = False
         by_key[key] = (p, session_id)
-    finished = finishes_itself(len(records))
-    if direct and narrow and not finished:
-        # narrow: every key is unique and every time exact, so each read is committed exactly
-        # as sent and its StoredRead is built from what is in hand.
-        return await _copy_direct(conn, reads, points, records), False
     if not finished:
         await conn.execute(CREATE_STAGING)
         await conn.copy_records_to_table(STAGING, records=records, columns=COLUMNS)
@@ -218,44 +219,46 @@ async def insert_reads(
     return stored, finished
 
 
+def _exact(local_time: datetime) -> bool:
+    """Whether timing_reads' timestamp(2) keeps this time as it is (no rounding)."""
+    return not local_time.microsecond % _HUNDREDTH_US
+
+
 async def _copy_direct(
-    conn: Connection,
-    reads: Sequence[Passing],
-    points: Sequence[tuple[int, int]],
-    records: Sequence[tuple[object, ...]],
+    conn: Connection, reads: Sequence[Passing], points: Sequence[tuple[int, int]]
 ) -> list[StoredRead]:
-    """COPY `records` (the rows of `reads`, at `points`) straight into timing_reads, each
-    dedup key once: repeats within a batch are common (two antennas' identical reads in one
-    hundredth), and the first of them is the one stored, as ON CONFLICT DO NOTHING would."""
+    """COPY `reads` (at `points`) straight into timing_reads, each dedup key once: repeats
+    within a batch are common (two antennas' identical reads in one hundredth), and the first
+    of them is the one stored, as ON CONFLICT DO NOTHING would."""
     seen: set[tuple[object, ...]] = set()
-    kept: list[tuple[Passing, int, int, tuple[object, ...]]] = []
-    for p, (session_id, location_id), record in zip(reads, points, records, strict=True):
-        key = (session_id, location_id, p.tag, p.local_time, p.reader_id, p.gator)
+    kept: list[tuple[Passing, tuple[int, int]]] = []
+    for p, point in zip(reads, points, strict=True):
+        key = (point, p.tag, p.local_time, p.reader_id, p.gator)  # sql/0001's dedup index
         if key not in seen:
             seen.add(key)
-            kept.append((p, session_id, location_id, record))
+            kept.append((p, point))
     read_ids: list[int] = await conn.fetchval(NEXT_READ_IDS, len(kept))
-    await conn.copy_records_to_table(
-        "timing_reads",
-        records=[(*k[3], read_id) for k, read_id in zip(kept, read_ids, strict=True)],
-        columns=(*COLUMNS, "id"),
-    )
-    return [
-        stored_read(
-            read_id,
+    records = [
+        (
             p.session.partner_id,
             session_id,
             location_id,
-            p.location,
             p.tag,
             p.local_time,
             p.lap,
             p.reader_id,
             p.gator,
             p.sequence,
+            p.connection_id,
             p.received_at,
+            read_id,
         )
-        for (p, session_id, location_id, _), read_id in zip(kept, read_ids, strict=True)
+        for (p, (session_id, location_id)), read_id in zip(kept, read_ids, strict=True)
+    ]
+    await conn.copy_records_to_table("timing_reads", records=records, columns=(*COLUMNS, "id"))
+    return [  # r: the COLUMNS, then the id
+        stored_read(r[11], r[0], r[1], r[2], p.location, r[3], r[4], r[5], r[6], r[7], r[8], r[10])
+        for (p, _), r in zip(kept, records, strict=True)
     ]
 
 

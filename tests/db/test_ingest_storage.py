@@ -272,3 +272,9 @@ async def test_a_wrong_guess_and_a_deleted_point_in_one_batch_are_both_recovered
     assert {s.location_id for s in result.stored} != {finish_id}
     assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
     assert await count(db) == 15
+
+
+async def test_the_direct_lane_draws_ids_from_the_identity_of_timing_reads(db) -> None:
+    async with db.pool.acquire() as conn:
+        sequence = await conn.fetchval("SELECT pg_get_serial_sequence('timing_reads', 'id')")
+    assert sequence == f"public.{staging.READS_ID_SEQUENCE}"

@@ -111,10 +111,14 @@ def _with_finish(insert: str, narrow: bool) -> str:
 READS_ID_SEQUENCE = "timing_reads_id_seq"
 """The identity sequence of timing_reads.id (sql/0001_collector.sql; a test checks the name)."""
 
-# Ids for a direct COPY, from the identity's own sequence (a failed COPY only leaves a gap).
-# The sequence is a constant, resolved once when the statement is planned: looked up per row
-# (pg_get_serial_sequence) it cost PostgreSQL ten times as much, ~4 µs per read.
-NEXT_READ_IDS = f"SELECT array_agg(nextval('{READS_ID_SEQUENCE}')) FROM generate_series(1, $1)"
+# A direct COPY's first statement: it finishes the batch (p88.ingest.finish: resume points,
+# locks, check) before the rows go in, and draws $1 ids from the identity's own sequence
+# (a batch rolled back only leaves a gap), saving a round trip. The sequence is a constant,
+# resolved once when the statement is planned: looked up per row (pg_get_serial_sequence) it
+# cost PostgreSQL ten times as much, ~4 µs per read.
+FINISH_AND_IDS = f"""WITH {finish_ctes(2)}
+SELECT (SELECT array_agg(nextval('{READS_ID_SEQUENCE}')) FROM generate_series(1, $1))
+FROM checked"""
 
 # narrow -> statement: arrays insert + finish, for batches below COPY_FROM_READS
 INSERTS_FINISHING = {
@@ -153,8 +157,9 @@ async def insert_reads(
     direct: bool = False,
 ) -> tuple[list[StoredRead], bool]:
     """Insert `reads` (no guns); return the ones that were new, as committed, and whether the
-    insert also finished the batch (a small one does: one statement, atomic by itself; a
-    large one needs the caller's transaction and FINISH_BATCH after it).
+    insert also finished the batch (a small one does: one statement, atomic by itself; so
+    does a direct COPY, in the caller's transaction; a large one through the staging table
+    needs FINISH_BATCH after it, in the caller's transaction).
 
     `direct`: the caller expects every read to be new, so a large batch may be COPY'd straight
     into timing_reads; if one is not, UniqueViolation is raised and the caller's transaction
@@ -166,7 +171,7 @@ async def insert_reads(
     if direct and not finished and all(_exact(p.local_time) for p in reads):
         # Every time exact: each read is committed exactly as sent, so its StoredRead is
         # built from what is in hand.
-        return await _copy_direct(conn, reads, points), False
+        return await _copy_direct(conn, reads, points, finish), True
     records: list[tuple[object, ...]] = []
     by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
     narrow = True
@@ -228,11 +233,11 @@ def _exact(local_time: datetime) -> bool:
 
 
 async def _copy_direct(
-    conn: Connection, reads: Sequence[Passing], points: Sequence[tuple[int, int]]
+    conn: Connection, reads: Sequence[Passing], points: Sequence[tuple[int, int]], finish: Finish
 ) -> list[StoredRead]:
-    """COPY `reads` (at `points`) straight into timing_reads, each dedup key once: repeats
-    within a batch are common (two antennas' identical reads in one hundredth), and the first
-    of them is the one stored, as ON CONFLICT DO NOTHING would."""
+    """Finish the batch, then COPY `reads` (at `points`) straight into timing_reads, each
+    dedup key once: repeats within a batch are common (two antennas' identical reads in one
+    hundredth), and the first of them is the one stored, as ON CONFLICT DO NOTHING would."""
     seen: set[tuple[object, ...]] = set()
     kept: list[tuple[Passing, tuple[int, int]]] = []
     for p, point in zip(reads, points, strict=True):
@@ -240,7 +245,7 @@ async def _copy_direct(
         if key not in seen:
             seen.add(key)
             kept.append((p, point))
-    read_ids: list[int] = await conn.fetchval(NEXT_READ_IDS, len(kept))
+    read_ids: list[int] = await conn.fetchval(FINISH_AND_IDS, len(kept), *finish.args())
     records = [
         (
             p.session.partner_id,

@@ -145,8 +145,9 @@ async def write_batch(
     after all, the batch is rolled back and written again the deduplicating way."""
     touched = {} if touched is None else touched
     fell_back = False
-    # The causes of a second write can follow one another (a wrong guess, then a merged
-    # point); the retries never guess again, so a wrong guess costs one write at most.
+    # The causes of a second write can follow one another (a merged point, then a wrong
+    # guess); once a guess was wrong or shards deadlocked, the retries write the batch the
+    # deduplicating way, so a wrong guess costs one write at most.
     for attempt in range(WRITE_ATTEMPTS):
         last = attempt == WRITE_ATTEMPTS - 1
         try:
@@ -173,7 +174,6 @@ async def write_batch(
             cache.sessions.clear()
             cache.locations.clear()
             cache.location_names.clear()
-            expect_new = False
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 

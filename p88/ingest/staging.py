@@ -246,6 +246,9 @@ async def _copy_direct(
             seen.add(key)
             kept.append((p, point))
     read_ids: list[int] = await conn.fetchval(FINISH_AND_IDS, len(kept), *finish.args())
+    # The same row as insert_reads builds, plus the id: written out in both places because a
+    # helper call per read costs more than the rest of building it (tests/db/
+    # test_ingest_storage.py compares every path's reads with what PostgreSQL holds).
     records = [
         (
             p.session.partner_id,

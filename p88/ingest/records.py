@@ -58,7 +58,3 @@ class StoredRead(NamedTuple):
     gator: int
     sequence: int
     received_at: datetime
-
-
-stored_read = StoredRead
-"""The name the writer's hot path has always called; building one costs nothing more."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from p88.db.pool import Connection
 from p88.ingest.finish import Finish, finish_ctes
-from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read
+from p88.ingest.records import Passing, SessionKey, StoredRead
 
 STAGING = "ingest_reads_staging"
 
@@ -46,6 +46,43 @@ COLUMNS = (
     "connection_id",
     "received_at",
 )
+
+
+def row_of(p: Passing, session_id: int, location_id: int) -> tuple[object, ...]:
+    """The COLUMNS of one read, in order: what every path hands PostgreSQL."""
+    return (
+        p.session.partner_id,
+        session_id,
+        location_id,
+        p.tag,
+        p.local_time,
+        p.lap,
+        p.reader_id,
+        p.gator,
+        p.sequence,
+        p.connection_id,
+        p.received_at,
+    )
+
+
+def stored_of(p: Passing, read_id: int, session_id: int, location_id: int) -> StoredRead:
+    """The StoredRead of `p` committed as row `read_id`, when the row holds exactly what was
+    sent (every path but the full RETURNING one)."""
+    return StoredRead(
+        read_id,
+        p.session.partner_id,
+        session_id,
+        location_id,
+        p.location,
+        p.tag,
+        p.local_time,
+        p.lap,
+        p.reader_id,
+        p.gator,
+        p.sequence,
+        p.received_at,
+    )
+
 
 # Temporary: each pool connection has its own, it never reaches the WAL, and ON COMMIT DELETE
 # ROWS empties it when the batch's transaction ends (a rollback empties it as well).
@@ -176,21 +213,7 @@ async def insert_reads(
     by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
     narrow = True
     for p, (session_id, location_id) in zip(reads, points, strict=True):
-        records.append(
-            (
-                p.session.partner_id,
-                session_id,
-                location_id,
-                p.tag,
-                p.local_time,
-                p.lap,
-                p.reader_id,
-                p.gator,
-                p.sequence,
-                p.connection_id,
-                p.received_at,
-            )
-        )
+        records.append(row_of(p, session_id, location_id))
         key = (p.connection_id, location_id, p.sequence)
         if key in by_key or not _exact(p.local_time):
             narrow = False
@@ -208,22 +231,7 @@ async def insert_reads(
     stored = []
     for row in rows:
         p, session_id = by_key[(row[1], row[2], row[3])]
-        stored.append(
-            stored_read(
-                row[0],
-                p.session.partner_id,
-                session_id,
-                row[2],
-                p.location,
-                p.tag,
-                p.local_time,
-                p.lap,
-                p.reader_id,
-                p.gator,
-                p.sequence,
-                p.received_at,
-            )
-        )
+        stored.append(stored_of(p, row[0], session_id, row[2]))
     return stored, finished
 
 
@@ -246,36 +254,20 @@ async def _copy_direct(
             seen.add(key)
             kept.append((p, point))
     read_ids: list[int] = await conn.fetchval(FINISH_AND_IDS, len(kept), *finish.args())
-    # The same row as insert_reads builds, plus the id: written out in both places because a
-    # helper call per read costs more than the rest of building it (tests/db/
-    # test_ingest_storage.py compares every path's reads with what PostgreSQL holds).
     records = [
-        (
-            p.session.partner_id,
-            session_id,
-            location_id,
-            p.tag,
-            p.local_time,
-            p.lap,
-            p.reader_id,
-            p.gator,
-            p.sequence,
-            p.connection_id,
-            p.received_at,
-            read_id,
-        )
+        (*row_of(p, session_id, location_id), read_id)
         for (p, (session_id, location_id)), read_id in zip(kept, read_ids, strict=True)
     ]
     await conn.copy_records_to_table("timing_reads", records=records, columns=(*COLUMNS, "id"))
-    return [  # r: the COLUMNS, then the id
-        stored_read(r[11], r[0], r[1], r[2], p.location, r[3], r[4], r[5], r[6], r[7], r[8], r[10])
-        for (p, _), r in zip(kept, records, strict=True)
+    return [
+        stored_of(p, read_id, session_id, location_id)
+        for (p, (session_id, location_id)), read_id in zip(kept, read_ids, strict=True)
     ]
 
 
 def _full_rows(rows: Sequence[Any], names: Mapping[int, str]) -> list[StoredRead]:
     # Positional access and arguments: the order follows INSERT_FULL's RETURNING clause.
     return [
-        stored_read(r[0], r[10], r[1], r[2], names[r[2]], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+        StoredRead(r[0], r[10], r[1], r[2], names[r[2]], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
         for r in rows
     ]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read
+from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.resume import max_sequences
 from p88.ingest.staging import point_ids_of
 from p88.ingest.writer import distinct_points, latencies_ms
@@ -94,8 +94,8 @@ def test_latencies_are_per_passing(specs) -> None:
 
 def test_a_stored_read_cannot_change_under_the_screens_that_share_it() -> None:
     values = (7, 1, 2, 3, "FINISH", "T1", datetime(2021, 5, 8, 8), 1, "R1", 4, 5, EPOCH)
-    read = stored_read(*values)
-    assert read == StoredRead(*values) and hash(read) == hash(StoredRead(*values))
+    read = StoredRead(*values)
+    assert tuple(read) == values and hash(read) == hash(values)  # hashable, fields in order
     assert (read.id, read.location, read.received_at) == (7, "FINISH", EPOCH)
     with pytest.raises(AttributeError):
         read.tag = "other"  # type: ignore[misc]

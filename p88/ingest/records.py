@@ -6,8 +6,10 @@ down, when no session or location id can be looked up.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import NamedTuple
 
 
@@ -19,12 +21,11 @@ class SessionKey:
     timezone: str
 
 
-# Not frozen, though nothing ever changes one: one is built per read on the collector's hot
-# path, and a frozen dataclass's __init__ (object.__setattr__ per field) cost several times
-# more than the rest of stamping the read. Treat it as immutable.
-@dataclass(slots=True)
-class Passing:
-    """One tag line as received, stamped by the connection handler. `is_gun`: a wave start."""
+class Passing(NamedTuple):
+    """One tag line as received, stamped by the connection handler. `is_gun`: a wave start.
+
+    A NamedTuple, like StoredRead: the collector stamps a whole chunk's reads at once by
+    handing columns to tuple.__new__ (p88.tcp.server), with no Python code run per read."""
 
     session: SessionKey
     connection_id: str
@@ -58,3 +59,10 @@ class StoredRead(NamedTuple):
     gator: int
     sequence: int
     received_at: datetime
+
+
+# Each builds its tuple from one iterable of all its fields, in field order, in C: mapped over
+# zipped columns, a whole batch is built with no Python code run per item. (Calling the class
+# runs the generated __new__, a Python function.)
+passing_of_fields: Callable[[Iterable[object]], Passing] = partial(tuple.__new__, Passing)
+stored_read_of_fields: Callable[[Iterable[object]], StoredRead] = partial(tuple.__new__, StoredRead)

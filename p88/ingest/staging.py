@@ -25,11 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
+from operator import attrgetter, mod
 from typing import Any
 
 from p88.db.pool import Connection
 from p88.ingest.finish import Finish, finish_ctes
-from p88.ingest.records import Passing, SessionKey, StoredRead
+from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read_of_fields
 
 STAGING = "ingest_reads_staging"
 
@@ -205,7 +207,7 @@ async def insert_reads(
         return [], False
     points = point_ids_of(reads, ids)
     finished = finishes_itself(len(reads))
-    if direct and not finished and all(_exact(p.local_time) for p in reads):
+    if direct and not finished and _all_exact(reads):
         # Every time exact: each read is committed exactly as sent, so its StoredRead is
         # built from what is in hand.
         return await _copy_direct(conn, reads, points, finish), True
@@ -240,29 +242,84 @@ def _exact(local_time: datetime) -> bool:
     return not local_time.microsecond % _HUNDREDTH_US
 
 
+_microsecond = attrgetter("local_time.microsecond")
+
+
+def _all_exact(reads: Sequence[Passing]) -> bool:
+    """_exact for every read's time, in one C loop (the direct lane's batches are large)."""
+    return not any(map(mod, map(_microsecond, reads), repeat(_HUNDREDTH_US)))
+
+
 async def _copy_direct(
     conn: Connection, reads: Sequence[Passing], points: Sequence[tuple[int, int]], finish: Finish
 ) -> list[StoredRead]:
     """Finish the batch, then COPY `reads` (at `points`) straight into timing_reads, each
     dedup key once: repeats within a batch are common (two antennas' identical reads in one
-    hundredth), and the first of them is the one stored, as ON CONFLICT DO NOTHING would."""
-    seen: set[tuple[object, ...]] = set()
-    kept: list[tuple[Passing, tuple[int, int]]] = []
-    for p, point in zip(reads, points, strict=True):
-        key = (point, p.tag, p.local_time, p.reader_id, p.gator)  # sql/0001's dedup index
-        if key not in seen:
-            seen.add(key)
-            kept.append((p, point))
-    read_ids: list[int] = await conn.fetchval(FINISH_AND_IDS, len(kept), *finish.args())
-    records = [
-        (*row_of(p, session_id, location_id), read_id)
-        for (p, (session_id, location_id)), read_id in zip(kept, read_ids, strict=True)
-    ]
-    await conn.copy_records_to_table("timing_reads", records=records, columns=(*COLUMNS, "id"))
-    return [
-        stored_of(p, read_id, session_id, location_id)
-        for (p, (session_id, location_id)), read_id in zip(kept, read_ids, strict=True)
-    ]
+    hundredth), and the first of them is the one stored, as ON CONFLICT DO NOTHING would.
+
+    Column by column: the batch is transposed once, and the keys, rows and StoredReads are
+    zipped from its columns, so no Python code runs per read (this lane carries replays and
+    backlogs, where the server's CPU per read sets the pace)."""
+    keys = list(zip(points, map(_dedup_fields, reads), strict=True))
+    # Walked backwards, the last index written for a key is its first occurrence.
+    firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    if len(firsts) < len(keys):
+        kept = sorted(firsts.values())
+        reads = [reads[i] for i in kept]
+        points = [points[i] for i in kept]
+    (
+        sessions,
+        connection_ids,
+        locations,
+        sequences,
+        tags,
+        local_times,
+        laps,
+        reader_ids,
+        gators,
+        received_ats,
+        _,
+    ) = zip(*reads, strict=True)
+    partner_ids = list(map(_partner_id, sessions))
+    session_ids, location_ids = zip(*points, strict=True)
+    read_ids: list[int] = await conn.fetchval(FINISH_AND_IDS, len(reads), *finish.args())
+    rows = zip(
+        partner_ids,
+        session_ids,
+        location_ids,
+        tags,
+        local_times,
+        laps,
+        reader_ids,
+        gators,
+        sequences,
+        connection_ids,
+        received_ats,
+        read_ids,
+        strict=True,
+    )  # COLUMNS, then id
+    await conn.copy_records_to_table("timing_reads", records=rows, columns=(*COLUMNS, "id"))
+    stored = zip(
+        read_ids,
+        partner_ids,
+        session_ids,
+        location_ids,
+        locations,
+        tags,
+        local_times,
+        laps,
+        reader_ids,
+        gators,
+        sequences,
+        received_ats,
+        strict=True,
+    )  # StoredRead's fields
+    return list(map(stored_read_of_fields, stored))
+
+
+_partner_id = attrgetter("partner_id")
+# The dedup key besides the point (sql/0001's dedup index).
+_dedup_fields = attrgetter("tag", "local_time", "reader_id", "gator")
 
 
 def _full_rows(rows: Sequence[Any], names: Mapping[int, str]) -> list[StoredRead]:

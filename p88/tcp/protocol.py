@@ -12,9 +12,11 @@ simulator): `ClientParser` turns what the server sends into `ServerEvent`s; `cli
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from p88.tcp.wallclock import WallTime, parse_wall_time, plain_iso
 
@@ -77,6 +79,44 @@ class TagRead:
 
 
 @dataclass(frozen=True, slots=True)
+class PlainReads:
+    """A run of consecutive plain reads (CT01_33, ISO times, plain digits), parsed together.
+
+    The collector's hot path: a chunk whose complete lines are all plain reads is parsed in
+    a few C calls over the whole chunk and handed on as columns, one entry per read in
+    arrival order, so nothing is built per read until the collector stamps them. Each read
+    is exactly the TagRead the line-by-line parser gives for its line (`tag_reads()`)."""
+
+    sequences: list[int]
+    locations: tuple[str, ...]
+    tags: tuple[str, ...]
+    times: tuple[str, ...]
+    laps: list[int]
+    reader_ids: tuple[str, ...]
+    gators: list[int]
+    whens: list[datetime]
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def tag_reads(self) -> list[TagRead]:
+        """The same reads as TagRead events, one per line."""
+        return list(
+            map(
+                _tag_read,
+                self.sequences,
+                self.locations,
+                self.tags,
+                self.times,
+                self.laps,
+                self.reader_ids,
+                self.gators,
+                self.whens,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class GunTime:
     """A tag line whose tag is `guntime` (any case): a wave start, not a read."""
 
@@ -125,6 +165,7 @@ Event = (
     | ClientPing
     | Authorize
     | TagRead
+    | PlainReads
     | GunTime
     | NewLocation
     | Malformed
@@ -156,6 +197,15 @@ class _LineSplitter:
         self._head = bytearray()
         self._dropped = 0  # bytes of the current line beyond the kept head
         self._last_cr = False  # whether the last byte of the current line so far was CR
+
+    @property
+    def max_line(self) -> int:
+        return self._max
+
+    @property
+    def idle(self) -> bool:
+        """Whether no line is under way: the next byte pushed starts a new line."""
+        return not self._head and not self._dropped
 
     @property
     def pending(self) -> bytes:
@@ -521,6 +571,58 @@ def _tag_read(
     return read
 
 
+@functools.cache
+def _plain_line_pattern(max_line: int) -> re.Pattern[str]:
+    """One whole line, LF included, that _plain_tag_read takes and gives an ISO time, and no
+    longer than max_line (CR aside). Groups: the seven fields after `CT01_33`, the tag and
+    reader id without their surrounding spaces, as _plain_tag_read strips them."""
+    text = "[ -}]"  # printable ASCII but '~', the separator
+    solid = "[!-}]"  # the same, space excepted
+    stripped = f"{solid}(?:{text}*{solid})?"  # a field's text once its spaces are stripped
+    return re.compile(
+        rf"^(?=[^\r\n]{{0,{max_line}}}\r?\n)"
+        rf"CT01_33~([0-9]{{1,{_SEQUENCE_DIGITS}}})"
+        rf"~( *{solid}{text}*)"
+        rf"~(?! *(?i:guntime|newlocation) *~) *({stripped}) *"
+        r"~([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
+        rf"~([0-9]{{1,{_SMALL_DIGITS}}})"
+        rf"~ *((?:{stripped})?) *"
+        rf"~([0-9]{{1,{_SMALL_DIGITS}}})\r?\n",
+        re.MULTILINE,
+    )
+
+
+_from_iso = datetime.fromisoformat
+
+
+def _plain_reads(block: bytes, max_line: int) -> PlainReads | None:
+    """Every line of `block` (whole lines, each ending in LF) as one PlainReads, or None
+    unless each is a plain read with an ISO time. One regex pass and a few maps over the
+    block: no Python code runs per line."""
+    if not block.isascii():
+        return None
+    text = block.decode("ascii")
+    rows = _plain_line_pattern(max_line).findall(text)
+    # A match is one whole line, LF included: as many matches as LFs means every line matched.
+    if len(rows) != text.count("\n"):
+        return None
+    sequences, locations, tags, times, laps, reader_ids, gators = zip(*rows, strict=True)
+    try:
+        whens = list(map(_from_iso, times))
+    except ValueError:
+        return None  # a date that does not exist (2021-02-30): the line path reports it
+    return PlainReads(
+        list(map(int, sequences)),
+        locations,
+        tags,
+        times,
+        list(map(int, laps)),
+        reader_ids,
+        list(map(int, gators)),
+        whens,
+    )
+
+
 # ---------------------------------------------------------------- server-side parser
 class ServerParser:
     """Parse the bytes a CTP01 client sends to the server; feed() never raises.
@@ -555,6 +657,8 @@ class ServerParser:
         events: list[Event] = []
         if self._closed:
             return events
+        if self._greeted:
+            data = self._plain_block(data, events)
         for line in self._lines.push(data):
             event = self._session_line(line) if self._greeted else self._first_line(line)
             if event is not None:
@@ -564,6 +668,20 @@ class ServerParser:
         if not self._greeted and (kind := self._pending_kind()):
             events.append(self._close(_wrong(kind)))
         return events
+
+    def _plain_block(self, data: bytes, events: list[Event]) -> bytes:
+        """The hot path: when the lines that `data` holds whole are all plain reads, add
+        them to `events` as one PlainReads (after the end of a line begun in an earlier
+        chunk, which takes the line path) and return the rest, the start of a line."""
+        start = 0 if self._lines.idle else data.find(b"\n") + 1
+        end = data.rfind(b"\n") + 1
+        if end <= start or (reads := _plain_reads(data[start:end], self._lines.max_line)) is None:
+            return data
+        for line in self._lines.push(data[:start]):
+            if (event := self._session_line(line)) is not None:
+                events.append(event)
+        events.append(reads)
+        return data[end:]
 
     def _pending_kind(self) -> str | None:
         kind = _early_kind(self._lines.pending)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import repeat
 from zoneinfo import ZoneInfo
 
 import trio
@@ -23,7 +24,7 @@ import trio
 import p88
 from p88.config import CollectorConfig
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
-from p88.ingest.records import Passing, SessionKey
+from p88.ingest.records import Passing, SessionKey, passing_of_fields
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
 from p88.stats import ConnectionInfo, Stats
@@ -161,7 +162,11 @@ class CollectorConnection:
         append = self.batch.append
         names = self.point_names
         for event in events:
-            if type(event) is ctp.TagRead and session is not None and type(event.when) is datetime:
+            if type(event) is ctp.PlainReads and session is not None:
+                self._stamp_plain_reads(event, session)
+            elif (
+                type(event) is ctp.TagRead and session is not None and type(event.when) is datetime
+            ):
                 location = names.setdefault(event.location, event.location)
                 append(
                     Passing(
@@ -182,9 +187,37 @@ class CollectorConnection:
             elif type(event) is ctp.TagRead:
                 self._on_tag_line(event)
                 session = self.session
+            elif type(event) is ctp.PlainReads:
+                for line in event.tag_reads():  # before the session is known: one by one
+                    self._on_tag_line(line)
+                session = self.session
             else:
                 await self._on_event(event)
                 session = self.session
+
+    def _stamp_plain_reads(self, reads: ctp.PlainReads, session: SessionKey) -> None:
+        """What _on_tag_line does for each read of the run, in C loops over its columns: an
+        ISO time is already the local datetime, and the session is known."""
+        count = len(reads)
+        # One string object per point name, as in _on_tag_line.
+        names = self.point_names
+        locations = list(map(names.setdefault, reads.locations, reads.locations))
+        fields = zip(
+            repeat(session, count),
+            repeat(self.connection_id, count),
+            locations,
+            reads.sequences,
+            reads.tags,
+            reads.whens,
+            reads.laps,
+            reads.reader_ids,
+            reads.gators,
+            repeat(self.received_at, count),
+            repeat(False, count),
+            strict=True,
+        )
+        self.batch.extend(map(passing_of_fields, fields))
+        self.info.locations.update(zip(locations, reads.sequences, strict=True))
 
     async def _hand_to_ingest(self, batch: list[Passing]) -> None:
         if self.ingest is None:
@@ -210,6 +243,9 @@ class CollectorConnection:
         match event:
             case ctp.TagRead() | ctp.GunTime():
                 self._on_tag_line(event)
+            case ctp.PlainReads():
+                for line in event.tag_reads():
+                    self._on_tag_line(line)
             case ctp.Greeting():
                 await self._on_greeting(event)
             case ctp.Authorize():

@@ -165,8 +165,7 @@ async def test_a_gun_time_for_a_session_deleted_under_the_cache_is_stored_again(
     first = await write_batch(db.pool, [read(race, 1, "T1")], cache)
     async with db.pool.acquire() as conn:
         await conn.execute("DELETE FROM timing_sessions WHERE id = $1", first.stored[0].session_id)
-    gun = read(race, 2, "guntime")
-    gun.is_gun = True
+    gun = read(race, 2, "guntime")._replace(is_gun=True)
     result = await write_batch(db.pool, [gun], cache)
     assert result.guns == 1
     assert await count(db, "SELECT count(*) FROM gun_times") == 1

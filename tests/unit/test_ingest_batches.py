@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from p88.ingest.records import Passing, SessionKey, StoredRead
+from p88.ingest.records import (
+    Passing,
+    SessionKey,
+    StoredRead,
+    passing_of_fields,
+    stored_read_of_fields,
+)
 from p88.ingest.resume import max_sequences
 from p88.ingest.staging import point_ids_of
 from p88.ingest.writer import distinct_points, latencies_ms
@@ -99,3 +105,19 @@ def test_a_stored_read_cannot_change_under_the_screens_that_share_it() -> None:
     assert (read.id, read.location, read.received_at) == (7, "FINISH", EPOCH)
     with pytest.raises(AttributeError):
         read.tag = "other"  # type: ignore[misc]
+
+
+def test_records_built_from_their_fields_equal_the_ones_the_classes_build() -> None:
+    """The collector and the direct COPY lane build whole batches with these, in C."""
+    session = SESSIONS[0]
+    when = datetime(2021, 5, 8, 8, 4, 28, 640000)
+    fields = (session, "conn", "FINISH", 1743, "9511", when, 1, "12000C", 8, EPOCH, False)
+    built = passing_of_fields(fields)
+    assert type(built) is Passing and built == Passing(*fields)
+    assert (built.sequence, built.local_time, built.is_gun) == (1743, when, False)
+    stored = (7, 1, 2, 3, "FINISH", "9511", when, 1, "12000C", 8, 1743, EPOCH)
+    made = stored_read_of_fields(stored)
+    assert type(made) is StoredRead and made == StoredRead(*stored)
+    assert (made.id, made.location, made.sequence) == (7, "FINISH", 1743)
+    with pytest.raises(AttributeError):
+        built.tag = "other"  # type: ignore[misc]

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from p88.tcp.protocol import TagRead, _plain_tag_read, parse_client_line
+from p88.tcp.protocol import (
+    MAX_LINE_BYTES,
+    Event,
+    PlainReads,
+    ServerParser,
+    TagRead,
+    _plain_tag_read,
+    parse_client_line,
+)
+from p88.tcp.wallclock import plain_iso
+from tests.unit.test_protocol import one_per_line
 
 FIELD = st.text(alphabet=st.characters(min_codepoint=0x09, max_codepoint=0x7E), max_size=12)
 DIGITS = st.from_regex(r"[0-9]{1,20}", fullmatch=True)
@@ -49,3 +62,153 @@ def test_fast_path_takes_a_real_line_and_leaves_special_ones() -> None:
     assert _plain_tag_read(b"CT01_33~1~FINISH~guntime~2021-05-08T08:00:55.16~0~I11A9D~0") is None
     assert _plain_tag_read(b"CT01_13,1,FINISH,9511,2021-05-08T08:04:28.64,1,12000C,8") is None
     assert _plain_tag_read("CT01_33~1~Süd~1~08:00:00.00~1~A~1".encode("cp1252")) is None
+
+
+# ---------------------------------------------------------------- whole chunks of plain reads
+GREETING = b"SimpleClient~0.6.0~CTP01\r\n"
+PLAIN = b"CT01_33~1743~FINISH~9511~2021-05-08T08:04:28.64~1~12000C~8\r\n"
+
+
+def line_by_line(data: bytes, max_line: int) -> list[Event]:
+    """The line path alone: fed a byte at a time, no chunk ever holds a whole line."""
+    parser = ServerParser(max_line)
+    events: list[Event] = []
+    for i in range(len(data)):
+        events += parser.feed(data[i : i + 1])
+    assert not any(isinstance(e, PlainReads) for e in events)
+    return events
+
+
+def test_a_chunk_of_plain_reads_is_one_run_equal_to_the_lines() -> None:
+    lines = [
+        PLAIN,
+        b"CT01_33~1744~FINISH~ 95 12 ~2021-05-08 08:04:28.6~1~~8\n",
+        b"CT01_33~1745~START LINE ~9513~2021-05-08T08:04:29~12~  R 1 ~0\r\n",
+    ]
+    parser = ServerParser()
+    parser.feed(GREETING)  # middleware greets, then waits for the server's answer
+    events = parser.feed(b"".join(lines))
+    assert len(events) == 1 and isinstance(events[0], PlainReads)
+    run = events[0]
+    assert len(run) == 3
+    assert run.tag_reads() == line_by_line(GREETING + b"".join(lines), MAX_LINE_BYTES)[1:]
+    assert run.tags == ("9511", "95 12", "9513")
+    assert run.reader_ids == ("12000C", "", "R 1")
+    assert run.locations == ("FINISH", "FINISH", "START LINE ")
+    assert run.whens[2] == datetime(2021, 5, 8, 8, 4, 29)
+
+
+def test_a_line_begun_in_the_last_chunk_ends_by_the_line_path_and_the_rest_is_a_run() -> None:
+    parser = ServerParser()
+    assert parser.feed(GREETING + PLAIN[:30])[1:] == []
+    events = parser.feed(PLAIN[30:] + PLAIN + PLAIN[:5])
+    assert [type(e) for e in events] == [TagRead, PlainReads]
+    assert events[0] == parse_client_line(PLAIN.decode().strip())
+    assert parser.feed(PLAIN[5:]) == [parse_client_line(PLAIN.decode().strip())]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        b"CT01_33~1~FINISH~GunTime~2021-05-08T08:00:00.00~0~R~0\r\n",  # a wave start
+        b"CT01_33~1~FINISH~ newLocation ~00:00:00.00~0~0~0\r\n",
+        b"CT01_33~1~FINISH~9511~2021-02-30T08:00:00.00~1~R~1\r\n",  # no such date
+        b"CT01_33~1~FINISH~9511~08:00:00.00~1~R~1\r\n",  # normal time: the line path
+        b"CT01_13,1,FINISH,9511,2021-05-08T08:00:00.00,1,R,1\r\n",
+        "CT01_33~1~Süd~9511~2021-05-08T08:00:00.00~1~R~1\r\n".encode("cp1252"),
+        b"\r\n",
+        b"ping\r\n",
+    ],
+)
+def test_one_line_that_is_not_plain_sends_its_chunk_down_the_line_path(odd: bytes) -> None:
+    parser = ServerParser()
+    parser.feed(GREETING)
+    events = parser.feed(PLAIN + odd + PLAIN)
+    assert not any(isinstance(e, PlainReads) for e in events)
+    assert events == line_by_line(GREETING + PLAIN + odd + PLAIN, MAX_LINE_BYTES)[1:]
+
+
+SPACES = st.sampled_from(["", " ", "  "])
+NEAR_PLAIN_FIELD = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7D), max_size=8),
+    st.sampled_from(["guntime", "GUNTIME", "NewLocation", "9511", "", " ", "~", "ü", "\t"]),
+)
+NEAR_PLAIN_TIME = st.one_of(
+    st.from_regex(
+        r"20[0-9]{2}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]:[0-6][0-9](\.[0-9]{1,7})?",
+        fullmatch=True,
+    ),
+    st.sampled_from(["2021-05-08T08:04:28.64", "08:04:28.64", "1620458668.64", ""]),
+)
+NEAR_PLAIN_DIGITS = st.one_of(
+    st.from_regex(r"[0-9]{1,20}", fullmatch=True), st.sampled_from(["", " 1", "x"])
+)
+
+
+@st.composite
+def near_plain_lines(draw: st.DrawFn) -> bytes:
+    fields = [
+        draw(st.sampled_from(["CT01_33", "CT01_33", "CT01_33", "ct01_33", "CT01_13"])),
+        draw(NEAR_PLAIN_DIGITS),
+        draw(SPACES) + draw(NEAR_PLAIN_FIELD) + draw(SPACES),
+        draw(SPACES) + draw(NEAR_PLAIN_FIELD) + draw(SPACES),
+        draw(NEAR_PLAIN_TIME),
+        draw(NEAR_PLAIN_DIGITS),
+        draw(SPACES) + draw(NEAR_PLAIN_FIELD) + draw(SPACES),
+        draw(NEAR_PLAIN_DIGITS),
+    ]
+    ending = draw(st.sampled_from(["\r\n", "\n", "\r\r\n"]))
+    return ("~".join(fields) + ending).encode("utf-8")
+
+
+SOLID = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7D), min_size=1)
+
+
+@st.composite
+def plain_lines(draw: st.DrawFn) -> bytes:
+    """Valid plain reads with ISO times, in all the shapes the run path must take."""
+    when = draw(st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31)))
+    digits = draw(st.integers(0, 6))
+    fraction = f".{when.microsecond:06d}"[: digits + 1] if digits else ""
+    time = when.strftime("%Y-%m-%d") + draw(st.sampled_from("T ")) + when.strftime("%H:%M:%S")
+    fields = [
+        "CT01_33",
+        str(draw(st.integers(0, 10**18 - 1))),
+        draw(SPACES) + draw(SOLID.filter(lambda t: "~" not in t)) + draw(SPACES),
+        draw(SPACES) + draw(SOLID.filter(lambda t: "~" not in t)) + draw(SPACES),
+        time + fraction,
+        str(draw(st.integers(0, 10**9 - 1))),
+        draw(SPACES) + draw(st.one_of(st.just(""), SOLID.filter(lambda t: "~" not in t))),
+        str(draw(st.integers(0, 10**9 - 1))),
+    ]
+    return ("~".join(fields) + draw(st.sampled_from(["\r\n", "\n"]))).encode()
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(plain_lines(), plain_lines(), plain_lines(), near_plain_lines()),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([64, 80, MAX_LINE_BYTES]),
+)
+def test_whole_chunks_give_the_reads_and_times_the_line_path_gives(
+    lines: list[bytes], max_line: int
+) -> None:
+    data = GREETING + b"".join(lines)
+    parser = ServerParser(max_line)
+    whole = parser.feed(GREETING) + parser.feed(b"".join(lines))
+    flat = one_per_line(whole)
+    expected = line_by_line(data, max_line)
+    assert flat == expected
+    assert [getattr(e, "when", None) for e in flat] == [getattr(e, "when", None) for e in expected]
+    # The hot path is taken exactly when every line is a plain read with an ISO time.
+    all_plain = len(expected) == len(lines) + 1 and all(
+        isinstance(e, TagRead)
+        and plain_iso(e.time) is not None
+        and _plain_tag_read(line.rstrip(b"\n").removesuffix(b"\r")) is not None
+        for e, line in zip(expected[1:], lines, strict=True)
+    )
+    event(f"all plain: {all_plain}")
+    assert any(isinstance(e, PlainReads) for e in whole) == all_plain

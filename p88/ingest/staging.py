@@ -23,13 +23,13 @@ StoredRead always holds exactly what was committed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
 from operator import attrgetter, mod
 from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, in_one_crossing
 from p88.ingest.finish import Finish, finish_ctes
 from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read_of_fields
 
@@ -207,10 +207,10 @@ async def insert_reads(
         return [], False
     points = point_ids_of(reads, ids)
     finished = finishes_itself(len(reads))
-    if direct and not finished and _all_exact(reads):
+    if direct and copies_directly(reads):
         # Every time exact: each read is committed exactly as sent, so its StoredRead is
         # built from what is in hand.
-        return await _copy_direct(conn, reads, points, finish), True
+        return await copy_direct(conn, reads, points, finish, own_transaction=False), True
     records: list[tuple[object, ...]] = []
     by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
     narrow = True
@@ -242,6 +242,13 @@ def _exact(local_time: datetime) -> bool:
     return not local_time.microsecond % _HUNDREDTH_US
 
 
+def copies_directly(reads: Sequence[Passing]) -> bool:
+    """Whether a batch expected new may take the direct COPY lane: a large one (a small one
+    goes in one statement) whose every time is exact, so each read is committed as sent and
+    its StoredRead is built from what is in hand."""
+    return not finishes_itself(len(reads)) and _all_exact(reads)
+
+
 _microsecond = attrgetter("local_time.microsecond")
 
 
@@ -250,8 +257,13 @@ def _all_exact(reads: Sequence[Passing]) -> bool:
     return not any(map(mod, map(_microsecond, reads), repeat(_HUNDREDTH_US)))
 
 
-async def _copy_direct(
-    conn: Connection, reads: Sequence[Passing], points: Sequence[tuple[int, int]], finish: Finish
+async def copy_direct(
+    conn: Connection,
+    reads: Sequence[Passing],
+    points: Sequence[tuple[int, int]],
+    finish: Finish,
+    *,
+    own_transaction: bool,
 ) -> list[StoredRead]:
     """Finish the batch, then COPY `reads` (at `points`) straight into timing_reads, each
     dedup key once: repeats within a batch are common (two antennas' identical reads in one
@@ -259,7 +271,9 @@ async def _copy_direct(
 
     Column by column: the batch is transposed once, and the keys, rows and StoredReads are
     zipped from its columns, so no Python code runs per read (this lane carries replays and
-    backlogs, where the server's CPU per read sets the pace)."""
+    backlogs, where the server's CPU per read sets the pace). The statements go in one
+    crossing of the asyncio bridge (p88.db.pool.in_one_crossing), in a transaction of their
+    own when `own_transaction`, else in the caller's."""
     keys = list(zip(points, map(_dedup_fields, reads), strict=True))
     # Walked backwards, the last index written for a key is its first occurrence.
     firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
@@ -282,23 +296,27 @@ async def _copy_direct(
     ) = zip(*reads, strict=True)
     partner_ids = list(map(_partner_id, sessions))
     session_ids, location_ids = zip(*points, strict=True)
-    read_ids: list[int] = await conn.fetchval(FINISH_AND_IDS, len(reads), *finish.args())
-    rows = zip(
-        partner_ids,
-        session_ids,
-        location_ids,
-        tags,
-        local_times,
-        laps,
-        reader_ids,
-        gators,
-        sequences,
-        connection_ids,
-        received_ats,
-        read_ids,
-        strict=True,
-    )  # COLUMNS, then id
-    await conn.copy_records_to_table("timing_reads", records=rows, columns=(*COLUMNS, "id"))
+
+    def rows_with(read_ids: list[int]) -> Iterator[tuple[object, ...]]:
+        """COLUMNS, then id."""
+        return zip(
+            partner_ids,
+            session_ids,
+            location_ids,
+            tags,
+            local_times,
+            laps,
+            reader_ids,
+            gators,
+            sequences,
+            connection_ids,
+            received_ats,
+            read_ids,
+            strict=True,
+        )
+
+    statements = _finish_and_copy_in_transaction if own_transaction else _finish_and_copy
+    read_ids = await in_one_crossing(conn, statements, len(reads), finish.args(), rows_with)
     stored = zip(
         read_ids,
         partner_ids,
@@ -315,6 +333,27 @@ async def _copy_direct(
         strict=True,
     )  # StoredRead's fields
     return list(map(stored_read_of_fields, stored))
+
+
+RowsWithIds = Callable[[list[int]], Iterator[tuple[object, ...]]]
+
+
+async def _finish_and_copy(
+    raw: Any, count: int, finish_args: Sequence[object], rows_with: RowsWithIds
+) -> list[int]:
+    """On the asyncio side (raw asyncpg): draw the ids and finish the batch, then COPY."""
+    read_ids: list[int] = await raw.fetchval(FINISH_AND_IDS, count, *finish_args)
+    await raw.copy_records_to_table(
+        "timing_reads", records=rows_with(read_ids), columns=(*COLUMNS, "id")
+    )
+    return read_ids
+
+
+async def _finish_and_copy_in_transaction(
+    raw: Any, count: int, finish_args: Sequence[object], rows_with: RowsWithIds
+) -> list[int]:
+    async with raw.transaction():
+        return await _finish_and_copy(raw, count, finish_args, rows_with)
 
 
 _partner_id = attrgetter("partner_id")

@@ -28,7 +28,13 @@ from p88.ingest.held import HeldConnection
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
-from p88.ingest.staging import finishes_itself, insert_reads, point_ids_of
+from p88.ingest.staging import (
+    copies_directly,
+    copy_direct,
+    finishes_itself,
+    insert_reads,
+    point_ids_of,
+)
 from p88.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -189,13 +195,22 @@ async def _write_batch_once(
     guns = [p for p in batch if p.is_gun]
     resume = max_sequences(batch)
     async with pool.acquire() as conn:
-        if not guns and _all_cached(points, cache) and finishes_itself(len(reads)):
-            # The live race's usual batch: one statement, atomic by itself (no BEGIN, COMMIT).
+        if not guns and _all_cached(points, cache):
             ids = _ids_by_point(points, cache, IdCache())
             finish = Finish.of(resume, ids)
-            stored, _ = await insert_reads(conn, reads, ids, cache.location_names, finish)
-            await _touch(conn, ids, touched)
-            return WriteResult(stored, len(reads) - len(stored), 0, resume)
+            stored: list[StoredRead] | None = None
+            if finishes_itself(len(reads)):
+                # The live race's usual batch: one statement, atomic by itself (no BEGIN, COMMIT).
+                stored, _ = await insert_reads(conn, reads, ids, cache.location_names, finish)
+            elif expect_new and copies_directly(reads):
+                # A replay's or a backlog's batch: straight in, its transaction in one crossing.
+                points_of_reads = point_ids_of(reads, ids)
+                stored = await copy_direct(
+                    conn, reads, points_of_reads, finish, own_transaction=True
+                )
+            if stored is not None:
+                await _touch(conn, ids, touched)
+                return WriteResult(stored, len(reads) - len(stored), 0, resume)
         fresh = IdCache()
         async with conn.transaction():
             await _resolve_ids(conn, points, cache, fresh)

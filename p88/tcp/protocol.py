@@ -572,21 +572,30 @@ def _tag_read(
 
 
 @functools.cache
-def _plain_line_pattern(max_line: int) -> re.Pattern[str]:
+def _plain_line_pattern(max_line: int) -> re.Pattern[str] | None:
     """One whole line, LF included, that _plain_tag_read takes and gives an ISO time, and no
-    longer than max_line (CR aside). Groups: the seven fields after `CT01_33`, the tag and
-    reader id without their surrounding spaces, as _plain_tag_read strips them."""
+    longer than max_line (CR aside); None when max_line leaves no room for one. Groups: the
+    seven fields after `CT01_33`, the tag and reader id without their surrounding spaces, as
+    _plain_tag_read strips them.
+
+    Each free run (location; a tag's and a reader id's leading spaces, text, trailing spaces)
+    is bounded by `most`, so a match is at most 81 + 7 * most bytes before its CR: the
+    length check costs nothing extra (a lookahead measuring each line cost a quarter of the
+    parse). A plain line with a field longer than the bound takes the line path."""
+    most = (max_line - 81) // 7
+    if most < 1:
+        return None
     text = "[ -}]"  # printable ASCII but '~', the separator
     solid = "[!-}]"  # the same, space excepted
-    stripped = f"{solid}(?:{text}*{solid})?"  # a field's text once its spaces are stripped
+    stripped = f"{solid}(?:{text}{{0,{most}}}{solid})?"  # a field's text, spaces stripped
+    spaces = f" {{0,{most}}}"
     return re.compile(
-        rf"^(?=[^\r\n]{{0,{max_line}}}\r?\n)"
-        rf"CT01_33~([0-9]{{1,{_SEQUENCE_DIGITS}}})"
-        rf"~( *{solid}{text}*)"
-        rf"~(?! *(?i:guntime|newlocation) *~) *({stripped}) *"
+        rf"^CT01_33~([0-9]{{1,{_SEQUENCE_DIGITS}}})"
+        rf"~((?= *{solid}){text}{{1,{most}}})"
+        rf"~(?! *(?i:guntime|newlocation) *~){spaces}({stripped}){spaces}"
         r"~([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
         rf"~([0-9]{{1,{_SMALL_DIGITS}}})"
-        rf"~ *((?:{stripped})?) *"
+        rf"~{spaces}((?:{stripped})?){spaces}"
         rf"~([0-9]{{1,{_SMALL_DIGITS}}})\r?\n",
         re.MULTILINE,
     )
@@ -599,10 +608,11 @@ def _plain_reads(block: bytes, max_line: int) -> PlainReads | None:
     """Every line of `block` (whole lines, each ending in LF) as one PlainReads, or None
     unless each is a plain read with an ISO time. One regex pass and a few maps over the
     block: no Python code runs per line."""
-    if not block.isascii():
+    pattern = _plain_line_pattern(max_line)
+    if pattern is None or not block.isascii():
         return None
     text = block.decode("ascii")
-    rows = _plain_line_pattern(max_line).findall(text)
+    rows = pattern.findall(text)
     # A match is one whole line, LF included: as many matches as LFs means every line matched.
     if len(rows) != text.count("\n"):
         return None

@@ -51,7 +51,10 @@ class CollectorConfig:
     # How long a batch waits for more reads, only once the previous batch was big (reads pour
     # in); a live race's read or two go at once (p88.ingest.writer IngestWriter._fill).
     batch_wait: float = 0.001
-    ingest_writers: int = 2  # parallel database writers; a connection always uses the same one
+    # Parallel database writers; a connection always uses the same one, and each keeps a pool
+    # connection. Four kept more batches in flight but cost more CPU per read in full
+    # benchmark runs than two (bench/RESULTS.md, session 6).
+    ingest_writers: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,13 @@ def _validate(config: Config) -> None:
     ):
         if number < 1:
             raise ConfigError(f"{key} must be at least 1")
+    writers, pool = config.collector.ingest_writers, config.database.pool_size
+    if writers >= pool:
+        raise ConfigError(
+            f"collector.ingest_writers ({writers}) must be smaller than database.pool_size "
+            f"({pool}): each writer keeps a connection, and the web app needs the rest; "
+            "lower the one or raise the other"
+        )
 
 
 SECTIONS: dict[str, type[Any]] = {

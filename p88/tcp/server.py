@@ -243,9 +243,6 @@ class CollectorConnection:
         match event:
             case ctp.TagRead() | ctp.GunTime():
                 self._on_tag_line(event)
-            case ctp.PlainReads():
-                for line in event.tag_reads():
-                    self._on_tag_line(line)
             case ctp.Greeting():
                 await self._on_greeting(event)
             case ctp.Authorize():

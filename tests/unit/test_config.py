@@ -45,6 +45,8 @@ def test_environment_overrides_the_dsn() -> None:
         ({"collector": {"anonymous_partner": ""}}, "collector.anonymous_partner"),
         ({"event": {"timezone": "Mars/Olympus"}}, "event.timezone"),
         ({"database": "x"}, "[database]"),
+        ({"collector": {"ingest_writers": 10}}, "collector.ingest_writers"),
+        ({"collector": {"ingest_writers": 3}, "database": {"pool_size": 3}}, "database.pool_size"),
     ],
 )
 def test_bad_values_stop_start_up_naming_the_key(raw: dict[str, object], named: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from p88.tcp.wallclock import WallTime, parse_wall_time, plain_iso
+from p88.tcp.wallclock import ISO_SHAPE, WallTime, parse_wall_time, plain_iso
 
 MAX_LINE_BYTES = 1024
 """Longest line kept; longer lines are dropped and reported (the spec's longest is ~100 bytes)."""
@@ -593,7 +593,7 @@ def _plain_line_pattern(max_line: int) -> re.Pattern[str] | None:
         rf"^CT01_33~([0-9]{{1,{_SEQUENCE_DIGITS}}})"
         rf"~((?= *{solid}){text}{{1,{most}}})"
         rf"~(?! *(?i:guntime|newlocation) *~){spaces}({stripped}){spaces}"
-        r"~([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
+        rf"~({ISO_SHAPE})"
         rf"~([0-9]{{1,{_SMALL_DIGITS}}})"
         rf"~{spaces}((?:{stripped})?){spaces}"
         rf"~([0-9]{{1,{_SMALL_DIGITS}}})\r?\n",

@@ -18,7 +18,7 @@ from p88.tcp.protocol import (
     parse_client_line,
 )
 from p88.tcp.wallclock import plain_iso
-from tests.unit.test_protocol import one_per_line
+from tests.unit.test_protocol import GREETING, bytewise, one_per_line
 
 FIELD = st.text(alphabet=st.characters(min_codepoint=0x09, max_codepoint=0x7E), max_size=12)
 DIGITS = st.from_regex(r"[0-9]{1,20}", fullmatch=True)
@@ -65,7 +65,6 @@ def test_fast_path_takes_a_real_line_and_leaves_special_ones() -> None:
 
 
 # ---------------------------------------------------------------- whole chunks of plain reads
-GREETING = b"SimpleClient~0.6.0~CTP01\r\n"
 PLAIN = b"CT01_33~1743~FINISH~9511~2021-05-08T08:04:28.64~1~12000C~8\r\n"
 
 
@@ -73,8 +72,8 @@ def line_by_line(data: bytes, max_line: int) -> list[Event]:
     """The line path alone: fed a byte at a time, no chunk ever holds a whole line."""
     parser = ServerParser(max_line)
     events: list[Event] = []
-    for i in range(len(data)):
-        events += parser.feed(data[i : i + 1])
+    for byte in bytewise(data):
+        events += parser.feed(byte)
     assert not any(isinstance(e, PlainReads) for e in events)
     return events
 

@@ -38,6 +38,10 @@ class Passing(NamedTuple):
     gator: int
     received_at: datetime
     is_gun: bool = False
+    # The time exactly as the client sent it, when that is ISO text PostgreSQL reads as
+    # local_time (a run of plain reads, p88.tcp.protocol.PlainReads): the direct COPY lane
+    # then sends it as it came instead of encoding the datetime (p88.ingest.staging).
+    time_text: str | None = None
 
 
 class StoredRead(NamedTuple):

@@ -214,6 +214,7 @@ class CollectorConnection:
             reads.gators,
             repeat(self.received_at, count),
             repeat(False, count),
+            reads.times,
             strict=True,
         )
         self.batch.extend(map(passing_of_fields, fields))

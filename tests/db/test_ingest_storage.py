@@ -5,7 +5,7 @@ COPY'd straight into timing_reads (large ones the writer expects to be new)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import asyncpg
 import pytest
@@ -277,3 +277,42 @@ async def test_the_direct_lane_draws_ids_from_the_identity_of_timing_reads(db) -
     async with db.pool.acquire() as conn:
         sequence = await conn.fetchval("SELECT pg_get_serial_sequence('timing_reads', 'id')")
     assert sequence == f"public.{staging.READS_ID_SEQUENCE}"
+
+
+async def test_texts_copy_would_read_as_escapes_are_stored_as_sent(db) -> None:
+    """The direct lane COPYs text: a backslash, tab, LF or CR in a field must arrive as sent."""
+    race = key()
+    odd = ["back\\slash", "tab\there", "line\nfeed", "carriage\rreturn", "\\N", "\\."]
+    batch = [
+        read(race, n, tag, connection=f"Zürich\t{n % 2}\\\n")._replace(reader_id=f"R\\{tag}")
+        for n, tag in enumerate(odd)
+    ]
+    batch += [read(race, n, f"T{n}", connection="plain") for n in range(10, 20)]
+    result = await write_batch(db.pool, batch, IdCache())
+    assert len(result.stored) == len(batch)
+    assert await rows_by_id(db, result.stored) == {s.id: s for s in result.stored}
+    assert {(s.tag, s.reader_id) for s in result.stored} >= {(t, f"R\\{t}") for t in odd}
+    resume = "SELECT count(*) FROM collector_resume WHERE connection_id = $1"
+    assert await count(db, resume, "Zürich\t1\\\n") > 0
+
+
+async def test_times_are_stored_the_same_whether_the_client_text_was_kept_or_not(db) -> None:
+    """A run of plain reads keeps each time's ISO text to COPY as it came; other reads
+    (the line path, the journal) have none, and the lane formats their datetime."""
+    race = key()
+    texts = ["2021-05-08T08:00:01.23", "2021-05-08 08:00:02.5", "2021-05-08T08:00:03", None]
+    batch = []
+    for n, text in enumerate(texts * 3):
+        when = datetime.fromisoformat(text) if text else START + timedelta(seconds=n, days=1)
+        batch.append(read(race, n, f"T{n}", at=when)._replace(time_text=text))
+    # A receive time in another zone than the database's: its offset must be kept.
+    elsewhere = datetime(2021, 5, 8, 10, 30, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    batch[0] = batch[0]._replace(received_at=elsewhere)
+    result = await write_batch(db.pool, batch, IdCache())
+    committed = await rows_by_id(db, result.stored)
+    assert committed == {s.id: s for s in result.stored}
+    assert sorted((s.sequence, s.local_time) for s in committed.values()) == [
+        (p.sequence, p.local_time) for p in batch
+    ]
+    (first,) = [s for s in committed.values() if s.sequence == 0]
+    assert first.received_at == elsewhere

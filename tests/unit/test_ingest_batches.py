@@ -112,9 +112,12 @@ def test_records_built_from_their_fields_equal_the_ones_the_classes_build() -> N
     session = SESSIONS[0]
     when = datetime(2021, 5, 8, 8, 4, 28, 640000)
     fields = (session, "conn", "FINISH", 1743, "9511", when, 1, "12000C", 8, EPOCH, False)
+    fields += ("2021-05-08T08:04:28.64",)  # every field: tuple.__new__ fills no defaults
     built = passing_of_fields(fields)
     assert type(built) is Passing and built == Passing(*fields)
+    assert len(built) == len(Passing._fields)
     assert (built.sequence, built.local_time, built.is_gun) == (1743, when, False)
+    assert built.time_text == "2021-05-08T08:04:28.64"
     stored = (7, 1, 2, 3, "FINISH", "9511", when, 1, "12000C", 8, 1743, EPOCH)
     made = stored_read_of_fields(stored)
     assert type(made) is StoredRead and made == StoredRead(*stored)

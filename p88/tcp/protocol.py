@@ -571,27 +571,46 @@ def _tag_read(
     return read
 
 
+_TEXT = "[ -}]"  # printable ASCII but '~', the separator
+_SOLID = "[!-}]"  # the same, space excepted
+
+
 @functools.cache
-def _plain_line_pattern(max_line: int) -> re.Pattern[str] | None:
-    """One whole line, LF included, that _plain_tag_read takes and gives an ISO time, and no
-    longer than max_line (CR aside); None when max_line leaves no room for one. Groups: the
-    seven fields after `CT01_33`, the tag and reader id without their surrounding spaces, as
-    _plain_tag_read strips them.
+def _plain_line_patterns(max_line: int) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """The patterns of one whole line, LF included, that _plain_tag_read takes and gives an
+    ISO time, and no longer than max_line (CR aside): a quick one for the usual line, then
+    the full one; None when max_line leaves no room for one. Groups: the seven fields after
+    `CT01_33`, the tag and reader id without their surrounding spaces, as _plain_tag_read
+    strips them.
 
     Each free run (location; a tag's and a reader id's leading spaces, text, trailing spaces)
     is bounded by `most`, so a match is at most 81 + 7 * most bytes before its CR: the
     length check costs nothing extra (a lookahead measuring each line cost a quarter of the
-    parse). A plain line with a field longer than the bound takes the line path."""
+    parse). A plain line with a field longer than the bound takes the line path.
+
+    The quick pattern takes only tags and reader ids without spaces and locations that begin
+    with a character: a subset of the full pattern's lines, with the same groups. Real
+    middleware sends no spaces there, and without the optional spaces and the stripping the
+    regex engine needs less than half the time (1.37 -> 0.6 us a line, micro-benchmark)."""
     most = (max_line - 81) // 7
     if most < 1:
         return None
-    text = "[ -}]"  # printable ASCII but '~', the separator
-    solid = "[!-}]"  # the same, space excepted
-    stripped = f"{solid}(?:{text}{{0,{most}}}{solid})?"  # a field's text, spaces stripped
-    spaces = f" {{0,{most}}}"
-    return re.compile(
+    not_special = "(?!(?i:guntime|newlocation)~)"
+    quick = re.compile(
         rf"^CT01_33~([0-9]{{1,{_SEQUENCE_DIGITS}}})"
-        rf"~((?= *{solid}){text}{{1,{most}}})"
+        rf"~({_SOLID}{_TEXT}{{0,{most - 1}}})"
+        rf"~{not_special}({_SOLID}{{1,{most}}})"
+        rf"~({ISO_SHAPE})"
+        rf"~([0-9]{{1,{_SMALL_DIGITS}}})"
+        rf"~({_SOLID}{{0,{most}}})"
+        rf"~([0-9]{{1,{_SMALL_DIGITS}}})\r?\n",
+        re.MULTILINE,
+    )
+    stripped = f"{_SOLID}(?:{_TEXT}{{0,{most}}}{_SOLID})?"  # a field's text, spaces stripped
+    spaces = f" {{0,{most}}}"
+    full = re.compile(
+        rf"^CT01_33~([0-9]{{1,{_SEQUENCE_DIGITS}}})"
+        rf"~((?= *{_SOLID}){_TEXT}{{1,{most}}})"
         rf"~(?! *(?i:guntime|newlocation) *~){spaces}({stripped}){spaces}"
         rf"~({ISO_SHAPE})"
         rf"~([0-9]{{1,{_SMALL_DIGITS}}})"
@@ -599,6 +618,7 @@ def _plain_line_pattern(max_line: int) -> re.Pattern[str] | None:
         rf"~([0-9]{{1,{_SMALL_DIGITS}}})\r?\n",
         re.MULTILINE,
     )
+    return quick, full
 
 
 _from_iso = datetime.fromisoformat
@@ -608,13 +628,17 @@ def _plain_reads(block: bytes, max_line: int) -> PlainReads | None:
     """Every line of `block` (whole lines, each ending in LF) as one PlainReads, or None
     unless each is a plain read with an ISO time. One regex pass and a few maps over the
     block: no Python code runs per line."""
-    pattern = _plain_line_pattern(max_line)
-    if pattern is None or not block.isascii():
+    patterns = _plain_line_patterns(max_line)
+    if patterns is None or not block.isascii():
         return None
     text = block.decode("ascii")
-    rows = pattern.findall(text)
+    lines = text.count("\n")
     # A match is one whole line, LF included: as many matches as LFs means every line matched.
-    if len(rows) != text.count("\n"):
+    for pattern in patterns:
+        rows = pattern.findall(text)
+        if len(rows) == lines:
+            break
+    else:
         return None
     sequences, locations, tags, times, laps, reader_ids, gators = zip(*rows, strict=True)
     try:

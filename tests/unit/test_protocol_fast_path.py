@@ -14,6 +14,7 @@ from p88.tcp.protocol import (
     PlainReads,
     ServerParser,
     TagRead,
+    _plain_line_patterns,
     _plain_tag_read,
     parse_client_line,
 )
@@ -166,8 +167,9 @@ SOLID = st.text(
 
 
 @st.composite
-def plain_lines(draw: st.DrawFn) -> bytes:
-    """Valid plain reads with ISO times, in all the shapes the run path must take."""
+def plain_lines(draw: st.DrawFn, spaces: st.SearchStrategy[str] = SPACES) -> bytes:
+    """Valid plain reads with ISO times, in all the shapes the run path must take (`spaces`
+    around the location, tag and reader id)."""
     when = draw(st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31)))
     digits = draw(st.integers(0, 6))
     fraction = f".{when.microsecond:06d}"[: digits + 1] if digits else ""
@@ -175,11 +177,11 @@ def plain_lines(draw: st.DrawFn) -> bytes:
     fields = [
         "CT01_33",
         str(draw(st.integers(0, 10**18 - 1))),
-        draw(SPACES) + draw(SOLID.filter(lambda t: "~" not in t)) + draw(SPACES),
-        draw(SPACES) + draw(SOLID.filter(lambda t: "~" not in t)) + draw(SPACES),
+        draw(spaces) + draw(SOLID.filter(lambda t: "~" not in t)) + draw(spaces),
+        draw(spaces) + draw(SOLID.filter(lambda t: "~" not in t)) + draw(spaces),
         time + fraction,
         str(draw(st.integers(0, 10**9 - 1))),
-        draw(SPACES) + draw(st.one_of(st.just(""), SOLID.filter(lambda t: "~" not in t))),
+        draw(spaces) + draw(st.one_of(st.just(""), SOLID.filter(lambda t: "~" not in t))),
         str(draw(st.integers(0, 10**9 - 1))),
     ]
     return ("~".join(fields) + draw(st.sampled_from(["\r\n", "\n"]))).encode()
@@ -218,3 +220,34 @@ def test_whole_chunks_give_the_reads_and_times_the_line_path_gives(
     if max_line == MAX_LINE_BYTES:
         # Every field here is short of the run path's bounds: plain reads always take it.
         assert ran == all_plain
+
+
+@settings(max_examples=800)
+@given(
+    st.one_of(plain_lines(), plain_lines(spaces=st.just("")), near_plain_lines()),
+    st.sampled_from([MAX_LINE_BYTES, 120, 88]),  # 64 leaves no room for a run
+)
+def test_the_quick_pattern_takes_only_lines_the_full_one_takes_with_the_same_fields(
+    line: bytes, max_line: int
+) -> None:
+    patterns = _plain_line_patterns(max_line)
+    assert patterns is not None
+    quick, full = patterns
+    text = line.decode("latin-1")
+    quick_match = quick.match(text)
+    took = quick_match is not None and quick_match.end() == len(text)
+    event(f"quick pattern took it: {took}")
+    if took:
+        assert quick_match is not None
+        full_match = full.match(text)
+        assert full_match is not None and full_match.end() == len(text)
+        assert quick_match.groups() == full_match.groups()
+
+
+def test_the_quick_pattern_takes_the_usual_line_and_leaves_spaced_fields_to_the_full_one() -> None:
+    patterns = _plain_line_patterns(MAX_LINE_BYTES)
+    assert patterns is not None
+    quick, full = patterns
+    assert quick.fullmatch(PLAIN.decode())
+    spaced = "CT01_33~1744~FINISH~ 95 12 ~2021-05-08 08:04:28.6~1~~8\n"
+    assert quick.match(spaced) is None and full.match(spaced)

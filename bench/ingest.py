@@ -8,7 +8,10 @@ and the simulator in this process:
 2. throughput: a synthetic race of >= --reads reads over 20 connections as fast as possible;
    sustained rate = distinct reads stored / (first byte sent -> last read committed).
 3. raw COPY: the same number of rows copied with asyncpg's COPY into a table shaped like
-   timing_reads (same columns and indexes), in the same database, right after.
+   timing_reads (same columns and indexes), in the same database, right before the
+   throughput phase and right after it; the ratio is to the mean of the two. This machine's
+   speed drifts from minute to minute (one COPY measured 129k rows/s, the next run's 181k), so
+   a single measurement on one side of the phase made the ratio swing with the drift.
 
     python bench/ingest.py                     # the full run (500,000 reads)
     python bench/ingest.py --reads 50000       # quick
@@ -190,10 +193,10 @@ async def latency_phase(server: Server, rate: int, seconds: float) -> dict[str, 
     return status["ingest_latency_ms"]  # type: ignore[return-value]
 
 
-async def throughput_phase(server: Server, reads: int, cpu: CpuMeter) -> tuple[int, int, float]:
-    feeds = race_of(reads, "THROUGHPUT")
+async def throughput_phase(
+    server: Server, feeds: list[PointFeed], distinct: int, cpu: CpuMeter
+) -> tuple[int, float]:
     sent = total_reads(feeds)
-    distinct = len(distinct_read_keys(feeds))
     before = (await server.status())["reads_stored"]
     # The clients stay connected until everything is stored, as middleware does. With a short
     # linger a client closed while its last lines still waited in the server's socket buffer
@@ -213,7 +216,7 @@ async def throughput_phase(server: Server, reads: int, cpu: CpuMeter) -> tuple[i
         finished = await server.wait_stored(before + distinct)  # type: ignore[operator]
         cpu.stop()
         nursery.cancel_scope.cancel()
-    return sent, distinct, finished - started
+    return sent, finished - started
 
 
 async def raw_copy_rate(dsn: str, rows: int, cpu: CpuMeter) -> float:
@@ -269,11 +272,16 @@ async def main(args: argparse.Namespace) -> None:
             nursery.start_soon(server.sample_rss)
             latency = await latency_phase(server, args.rate, args.latency_seconds)
             assert server.process is not None
+            feeds = race_of(args.reads, "THROUGHPUT")
+            distinct = len(distinct_read_keys(feeds))
+            copy_before = await raw_copy_rate(
+                dsn, distinct, CpuMeter(server.process.pid, pg.pgdata)
+            )
             cpu = CpuMeter(server.process.pid, pg.pgdata)
-            sent, distinct, seconds = await throughput_phase(server, args.reads, cpu)
+            sent, seconds = await throughput_phase(server, feeds, distinct, cpu)
             nursery.cancel_scope.cancel()
         copy_cpu = CpuMeter(server.process.pid, pg.pgdata)
-        copy_rate = await raw_copy_rate(dsn, distinct, copy_cpu)
+        copy_after = await raw_copy_rate(dsn, distinct, copy_cpu)
     finally:
         server.stop()
         pg.started_here = True
@@ -282,6 +290,7 @@ async def main(args: argparse.Namespace) -> None:
         # repeated runs filled the disk.
         shutil.rmtree(root, ignore_errors=True)
     sustained = distinct / seconds
+    copy_rate = (copy_before + copy_after) / 2
     print(
         f"latency at {args.rate} reads/s for {args.latency_seconds:g} s "
         f"(socket read -> commit, server side): p50 {latency['p50']} ms, "
@@ -292,10 +301,13 @@ async def main(args: argparse.Namespace) -> None:
         f"connections, first byte -> last commit {seconds:.2f} s"
     )
     print(f"  sustained stored reads/s: {sustained:,.0f}")
-    print(f"  raw COPY rows/s (same rows, timing_reads shape with indexes): {copy_rate:,.0f}")
+    print(
+        f"  raw COPY rows/s (same rows, timing_reads shape with indexes): {copy_rate:,.0f} "
+        f"(before {copy_before:,.0f}, after {copy_after:,.0f})"
+    )
     print(f"  ratio sustained / raw COPY: {sustained / copy_rate:.2f}")
     print(f"  CPU per distinct read stored: {cpu.per_row(distinct)}")
-    print(f"  CPU per row of the raw COPY: {copy_cpu.per_row(distinct)}")
+    print(f"  CPU per row of the raw COPY (after): {copy_cpu.per_row(distinct)}")
     print(f"peak RSS of p88 serve: {server.peak_rss_mb:.0f} MB")
     if collector:
         print(f"[collector] settings: {collector}")

@@ -54,7 +54,7 @@ class CollectorConfig:
     # Parallel database writers; a connection always uses the same one, and each keeps a pool
     # connection. Four kept more batches in flight but cost more CPU per read in full
     # benchmark runs than two (bench/RESULTS.md, session 6).
-    ingest_writers: int = 2
+    ingest_writers: int = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import trio
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.tenancy import tenant_transaction
-from p88.ingest.records import StoredRead
+from p88.ingest.records import StoredRead, reads_of_sessions
 from p88.live.enrich import SessionContext
 from p88.live.feeds import RESYNC, RING_SIZE, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
@@ -120,6 +120,11 @@ class Hub:
     def publish(self, reads: Sequence[StoredRead]) -> None:
         """Hand newly committed reads to their subscribers without ever blocking."""
         self.published += len(reads)
+        watched = self._by_session.keys() | self._feeds_by_session.keys()
+        if not watched:
+            return
+        # Only the watched sessions' reads: a replay's batch (StoredColumns) builds no others.
+        reads = reads_of_sessions(reads, watched)
         for read in reads:
             for sub in self._by_session.get(read.session_id, ()):
                 if sub.overflowed or not sub.wants(read):

@@ -6,11 +6,12 @@ down, when no session or location id can be looked up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import NamedTuple
+from itertools import compress
+from typing import NamedTuple, overload
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +71,57 @@ class StoredRead(NamedTuple):
 # runs the generated __new__, a Python function.)
 passing_of_fields: Callable[[Iterable[object]], Passing] = partial(tuple.__new__, Passing)
 stored_read_of_fields: Callable[[Iterable[object]], StoredRead] = partial(tuple.__new__, StoredRead)
+
+
+class StoredColumns(Sequence[StoredRead]):
+    """A batch committed by the direct COPY lane (p88.ingest.staging), held as the columns of
+    its StoredReads, in field order. The tuples are built only when asked for: Hub.publish
+    asks for the reads of the sessions someone watches (`of_sessions`), so a replay or a
+    backlog nobody watches is stored without one tuple built per read."""
+
+    __slots__ = ("_columns", "_reads")
+
+    def __init__(self, columns: Sequence[Sequence[object]]) -> None:
+        self._columns = columns
+        self._reads: list[StoredRead] | None = None
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> StoredRead: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[StoredRead]: ...
+
+    def __getitem__(self, index: int | slice) -> StoredRead | list[StoredRead]:
+        return self._built()[index]
+
+    def __iter__(self) -> Iterator[StoredRead]:
+        return iter(self._built())
+
+    def of_sessions(self, session_ids: Container[int]) -> list[StoredRead]:
+        """The reads whose session is one of `session_ids`, in batch order."""
+        wanted = list(map(session_ids.__contains__, self._columns[_SESSION_ID]))
+        if all(wanted):
+            return self._built()
+        if not any(wanted):
+            return []
+        return list(map(stored_read_of_fields, compress(zip(*self._columns, strict=True), wanted)))
+
+    def _built(self) -> list[StoredRead]:
+        if self._reads is None:
+            self._reads = list(map(stored_read_of_fields, zip(*self._columns, strict=True)))
+        return self._reads
+
+
+_SESSION_ID = StoredRead._fields.index("session_id")
+
+
+def reads_of_sessions(
+    reads: Sequence[StoredRead], session_ids: Container[int]
+) -> Sequence[StoredRead]:
+    """The reads of `reads` whose session is one of `session_ids`, in order."""
+    if isinstance(reads, StoredColumns):
+        return reads.of_sessions(session_ids)
+    return [read for read in reads if read.session_id in session_ids]

@@ -33,7 +33,7 @@ from typing import Any, cast
 
 from p88.db.pool import Connection, in_one_crossing
 from p88.ingest.finish import Finish, finish_ctes
-from p88.ingest.records import Passing, SessionKey, StoredRead, stored_read_of_fields
+from p88.ingest.records import Passing, SessionKey, StoredColumns, StoredRead
 
 STAGING = "ingest_reads_staging"
 
@@ -196,7 +196,7 @@ async def insert_reads(
     finish: Finish,
     *,
     direct: bool = False,
-) -> tuple[list[StoredRead], bool]:
+) -> tuple[Sequence[StoredRead], bool]:
     """Insert `reads` (no guns); return the ones that were new, as committed, and whether the
     insert also finished the batch (a small one does: one statement, atomic by itself; so
     does a direct COPY, in the caller's transaction; a large one through the staging table
@@ -266,14 +266,15 @@ async def copy_direct(
     finish: Finish,
     *,
     own_transaction: bool,
-) -> list[StoredRead]:
+) -> StoredColumns:
     """Finish the batch, then COPY `reads` (at `points`) straight into timing_reads, each
     dedup key once: repeats within a batch are common (two antennas' identical reads in one
     hundredth), and the first of them is the one stored, as ON CONFLICT DO NOTHING would.
 
-    Column by column: the batch is transposed once, and the keys, rows and StoredReads are
-    zipped from its columns, so no Python code runs per read (this lane carries replays and
-    backlogs, where the server's CPU per read sets the pace). The statements go in one
+    Column by column: the batch is transposed once, the keys and rows are zipped from its
+    columns and the StoredReads are returned as those columns, so no Python code runs per
+    read (this lane carries replays and backlogs, where the server's CPU per read sets the
+    pace). The statements go in one
     crossing of the asyncio bridge (p88.db.pool.in_one_crossing), in a transaction of their
     own when `own_transaction`, else in the caller's."""
     keys = list(zip(points, map(_dedup_fields, reads), strict=True))
@@ -314,22 +315,22 @@ async def copy_direct(
     )
     statements = _finish_and_copy_in_transaction if own_transaction else _finish_and_copy
     read_ids = await in_one_crossing(conn, statements, len(reads), finish.args(), text_rows)
-    stored = zip(
-        read_ids,
-        partner_ids,
-        session_ids,
-        location_ids,
-        locations,
-        tags,
-        local_times,
-        laps,
-        reader_ids,
-        gators,
-        sequences,
-        received_ats,
-        strict=True,
-    )  # StoredRead's fields
-    return list(map(stored_read_of_fields, stored))
+    return StoredColumns(
+        (
+            read_ids,
+            partner_ids,
+            session_ids,
+            location_ids,
+            locations,
+            tags,
+            local_times,
+            laps,
+            reader_ids,
+            gators,
+            sequences,
+            received_ats,
+        )  # StoredRead's fields
+    )
 
 
 TextRows = Callable[[list[int]], bytes]

@@ -80,7 +80,7 @@ class IdCache:
 
 @dataclass(slots=True)
 class WriteResult:
-    stored: list[StoredRead]
+    stored: Sequence[StoredRead]
     duplicates: int
     guns: int
     resume_points: dict[PointKey, int]  # committed in the same transaction as the reads
@@ -198,7 +198,7 @@ async def _write_batch_once(
         if not guns and _all_cached(points, cache):
             ids = _ids_by_point(points, cache, IdCache())
             finish = Finish.of(resume, ids)
-            stored: list[StoredRead] | None = None
+            stored: Sequence[StoredRead] | None = None
             if finishes_itself(len(reads)):
                 # The live race's usual batch: one statement, atomic by itself (no BEGIN, COMMIT).
                 stored, _ = await insert_reads(conn, reads, ids, cache.location_names, finish)

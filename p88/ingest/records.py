@@ -72,6 +72,8 @@ class StoredRead(NamedTuple):
 passing_of_fields: Callable[[Iterable[object]], Passing] = partial(tuple.__new__, Passing)
 stored_read_of_fields: Callable[[Iterable[object]], StoredRead] = partial(tuple.__new__, StoredRead)
 
+_SESSION_ID = StoredRead._fields.index("session_id")  # its column in StoredColumns
+
 
 class StoredColumns(Sequence[StoredRead]):
     """A batch committed by the direct COPY lane (p88.ingest.staging), held as the columns of
@@ -113,9 +115,6 @@ class StoredColumns(Sequence[StoredRead]):
         if self._reads is None:
             self._reads = list(map(stored_read_of_fields, zip(*self._columns, strict=True)))
         return self._reads
-
-
-_SESSION_ID = StoredRead._fields.index("session_id")
 
 
 def reads_of_sessions(

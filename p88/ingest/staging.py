@@ -274,9 +274,9 @@ async def copy_direct(
     Column by column: the batch is transposed once, the keys and rows are zipped from its
     columns and the StoredReads are returned as those columns, so no Python code runs per
     read (this lane carries replays and backlogs, where the server's CPU per read sets the
-    pace). The statements go in one
-    crossing of the asyncio bridge (p88.db.pool.in_one_crossing), in a transaction of their
-    own when `own_transaction`, else in the caller's."""
+    pace). The statements go in one crossing of the asyncio bridge
+    (p88.db.pool.in_one_crossing), in a transaction of their own when `own_transaction`,
+    else in the caller's."""
     keys = list(zip(points, map(_dedup_fields, reads), strict=True))
     # Walked backwards, the last index written for a key is its first occurrence.
     firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))

@@ -19,7 +19,6 @@ from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve as hypercorn_serve
 
 from p88.config import Config, HostPort
 from p88.db.database import Database, open_database
@@ -31,7 +30,8 @@ from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
 from p88.web.app import WebServices, create_app
-from p88.web.front import serve_web
+from p88.web.front import serve_port
+from p88.web.push import ROUTES, PushServer
 
 log = logging.getLogger(__name__)
 
@@ -70,19 +70,13 @@ async def _serve_http(
     hc: HypercornConfig,
     shutdown: trio.Event,
     *,
-    front_door: bool = False,
+    push: PushServer | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `app` until `shutdown` is set (Hypercorn must stop by its trigger, never by
-    cancellation); report the first URL it bound. The web app goes through p88's front door
-    (p88.web.front), which serves display websockets itself."""
+    """Serve `app` (and `push`'s websockets) through p88's front door until `shutdown` is set;
+    report the first URL it bound."""
     async with trio.open_nursery() as nursery:
-        if front_door:
-            urls = await nursery.start(serve_web, app, hc, shutdown)
-        else:
-            urls = await nursery.start(
-                partial(hypercorn_serve, app, hc, shutdown_trigger=shutdown.wait)
-            )
+        urls = await nursery.start(partial(serve_port, app, hc, shutdown, push=push))
         task_status.started(urls[0])
 
 
@@ -90,6 +84,7 @@ async def _supervise_web(
     make_app: Callable[[], Any],
     hc: HypercornConfig,
     shutdown: trio.Event,
+    push: PushServer,
     *,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -98,9 +93,7 @@ async def _supervise_web(
     while not shutdown.is_set():
         try:
             async with trio.open_nursery() as nursery:
-                url = await nursery.start(
-                    partial(_serve_http, make_app(), hc, shutdown, front_door=True)
-                )
+                url = await nursery.start(partial(_serve_http, make_app(), hc, shutdown, push=push))
                 if first:
                     task_status.started(url)
                     first = False
@@ -200,7 +193,13 @@ async def _run_services(
         collector = await nursery.start(run_collector)
         status_app = make_status_app(StatusSources(stats, database.pool, hub))
         status_url = await nursery.start(
-            _serve_http, status_app, _hypercorn_config(config.status.bind), shutdown
+            partial(
+                _serve_http,
+                status_app,
+                _hypercorn_config(config.status.bind),
+                shutdown,
+                push=PushServer(None, ()),  # no websockets: every upgrade is refused by p88
+            )
         )
         web_services = WebServices(config, database.pool, hub, stats)
         web_url = await nursery.start(
@@ -208,6 +207,7 @@ async def _run_services(
             lambda: create_app(web_services),
             _hypercorn_config(config.web.bind, config),
             shutdown,
+            PushServer(web_services, ROUTES),
         )
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
         task_status.started(running)

@@ -23,7 +23,7 @@ import trio
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.tenancy import tenant_transaction
 from p88.ingest.records import StoredRead, reads_of_sessions
-from p88.live.enrich import SessionContext
+from p88.live.enrich import FIELD_CHECK_SECONDS, SessionContext
 from p88.live.feeds import RESYNC, RING_SIZE, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
 from p88.live.standings import LEADERS_KEPT
@@ -158,6 +158,7 @@ class Hub:
         self._pool = pool
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
+            nursery.start_soon(self._watch_fields, pool)
             task_status.started()
             while not self._closing:
                 if not self._inbox:
@@ -244,6 +245,15 @@ class Hub:
         return live + self._frames_of_dropped_feeds
 
     # ------------------------------------------------------------------ internals
+    async def _watch_fields(self, pool: Pool) -> None:
+        """Participants imported, edited or removed mid-race reach the screens within a few
+        seconds, looked for beside the fan-out (never per batch: most tags may be unknown)."""
+        while True:
+            await trio.sleep(FIELD_CHECK_SECONDS)
+            for ctx in list(self._contexts.values()):
+                if ctx.field_loaded():
+                    await ctx.refresh_field(pool)
+
     def _context(self, feed: Feed) -> SessionContext:
         ctx = self._contexts.get(feed.key.session_id)
         if ctx is None:

@@ -22,11 +22,11 @@ from p88.live.passings import Passing
 from p88.live.starts import StartReads
 from p88.participants.model import Participant
 from p88.participants.queries import COLUMNS as PARTICIPANT_COLUMNS
-from p88.participants.queries import participant_from_row, participants_for_tags
+from p88.participants.queries import participant_from_row
 
 log = logging.getLogger(__name__)
 
-MISS_RETRY_SECONDS = 10.0  # a runner imported mid-race shows up within this
+FIELD_CHECK_SECONDS = 2.0  # a runner imported or edited mid-race shows up within this
 GUN_REFRESH_SECONDS = 2.0  # a gun time set by hand reaches the screens within this
 GUN_RETRY_SECONDS = 0.5  # how often to look again while a runner's wave has no gun
 
@@ -118,55 +118,48 @@ class SessionContext:
     partner_id: int
     session_id: int
     event_name: str
-    participants: dict[str, Participant | None] = field(default_factory=dict)
-    _missed_at: dict[str, float] = field(default_factory=dict)
+    # The event's whole field by tag: a tag not in it is read by nobody registered (yet).
+    participants: dict[str, Participant] = field(default_factory=dict)
     guns: list[Gun] = field(default_factory=list)
     _guns_at: float = float("-inf")
     starts: StartReads = field(default_factory=StartReads)  # for chip time, in memory
     _preloaded: bool = False
     _refreshing: bool = False
-
-    def _wanted(self, tags: Iterable[str], now: float) -> set[str]:
-        wanted = set()
-        for tag in tags:
-            if tag in self.participants and self.participants[tag] is not None:
-                continue
-            missed = self._missed_at.get(tag)
-            if missed is None or now - missed >= MISS_RETRY_SECONDS:
-                wanted.add(tag)
-        return wanted
+    _field_signature: tuple[int, datetime | None] = (0, None)
 
     async def refresh(self, pool: Pool, tags: Iterable[str]) -> None:
-        """Before a batch goes out: look up tags not known yet, and the gun times when a
-        runner's wave has none (a gun set by hand reaches the next passing). Once the field is
-        loaded and the guns are known this touches no database: the hot path stays in memory."""
+        """Before a batch goes out: the field once, and the gun times when a known runner's
+        wave has none (a gun set by hand reaches the next passing). Tags nobody registered
+        cost nothing here: a runner imported mid-race arrives with the next field check."""
         now = trio.current_time()
-        tags = set(tags)
         if not self._preloaded:
-            # The whole field at once: afterwards a passing needs no database round trip.
             async with tenant_transaction(pool, self.partner_id) as conn:
-                self.participants.update(
-                    await event_participants(conn, self.partner_id, self.event_name)
-                )
+                await self._load_field(conn)
                 self.guns = await load_guns(conn, self.partner_id, self.session_id)
                 self._guns_at = now
             self._preloaded = True
-        wanted = self._wanted(tags, now)
-        missing_gun = self._missing_gun(tags, now)
-        if not wanted and not missing_gun:
-            return
-        async with tenant_transaction(pool, self.partner_id) as conn:
-            if wanted:
-                found = await lookup_participants(conn, self.partner_id, self.event_name, wanted)
-                for tag in wanted:
-                    self.participants[tag] = found.get(tag)
-                    if tag in found:
-                        self._missed_at.pop(tag, None)
-                    else:
-                        self._missed_at[tag] = now
-            if missing_gun or self._missing_gun(tags, now):
+        elif self._missing_gun(tags, now):
+            async with tenant_transaction(pool, self.partner_id) as conn:
                 self.guns = await load_guns(conn, self.partner_id, self.session_id)
-                self._guns_at = now
+            self._guns_at = now
+
+    async def _load_field(self, conn: Connection) -> None:
+        # The signature first: a change landing between the two reads is seen next time.
+        self._field_signature = await field_signature(conn, self.partner_id, self.event_name)
+        self.participants = await event_participants(conn, self.partner_id, self.event_name)
+
+    def field_loaded(self) -> bool:
+        return self._preloaded
+
+    async def refresh_field(self, pool: Pool) -> None:
+        """Reload the field if participants were imported, edited or removed meanwhile."""
+        try:
+            async with tenant_transaction(pool, self.partner_id) as conn:
+                signature = await field_signature(conn, self.partner_id, self.event_name)
+                if signature != self._field_signature:
+                    await self._load_field(conn)
+        except DATABASE_DOWN_ERRORS as exc:
+            log.warning("could not check the field of session %d: %s", self.session_id, exc)
 
     def _missing_gun(self, tags: Iterable[str], now: float) -> bool:
         if now - self._guns_at < GUN_RETRY_SECONDS:
@@ -212,11 +205,17 @@ class SessionContext:
         return passing_event(passing, who, gun, start)
 
 
-async def lookup_participants(
-    conn: Connection, partner_id: int, event_name: str, tags: Iterable[str]
-) -> dict[str, Participant]:
-    """The one place displays join reads with participants (owned by p88.participants)."""
-    return await participants_for_tags(conn, partner_id, event_name, tags)
+async def field_signature(
+    conn: Connection, partner_id: int, event_name: str
+) -> tuple[int, datetime | None]:
+    """What changes whenever the event's participants do: how many, and the latest change."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, max(updated_at) AS at FROM participants"
+        " WHERE partner_id = $1 AND event_name = $2",
+        partner_id,
+        event_name,
+    )
+    return (int(row["n"]), row["at"])
 
 
 async def event_participants(

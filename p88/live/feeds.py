@@ -2,8 +2,8 @@
 shows the same thing, so each batch of passings is detected, joined and JSON-encoded once and the
 same string goes to every subscriber.
 
-Each subscriber has an `Outbox`: a bounded queue of encoded messages. Putting into it never
-waits; one that overflows is marked for a resync (its page reconnects and resumes from its last
+Each subscriber is a `Screen` (p88.live.socket_outbox): handing it a frame never waits; one
+that falls too far behind is marked for a resync (its page reconnects and resumes from its last
 event id), so a slow or dead screen never holds up the collector or another screen.
 """
 
@@ -24,7 +24,6 @@ from p88.live.standings import LEADERS_KEPT, Standings, ranking_point
 from p88.live.wsframe import text_frame
 
 RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first paint
-OUTBOX_SIZE = 64  # messages a subscriber may fall behind before it is told to resync
 
 # A websocket close code a page understands as "reconnect and resume" (4000-4999 are ours).
 RESYNC = 4000
@@ -38,15 +37,6 @@ def encode_passings(events: Sequence[dict[str, Any]]) -> str:
     return _PREFIX + json.dumps(events, separators=(",", ":"))[1:-1] + _SUFFIX
 
 
-def merge_passings(messages: Sequence[str]) -> str:
-    """Several queued passings messages as one frame (a screen that fell a little behind
-    catches up in one send instead of many), without decoding them."""
-    if len(messages) == 1:
-        return messages[0]
-    inner = (m[len(_PREFIX) : -len(_SUFFIX)] for m in messages)
-    return _PREFIX + ",".join(part for part in inner if part) + _SUFFIX
-
-
 @dataclass(frozen=True, slots=True)
 class FeedKey:
     session_id: int
@@ -58,56 +48,13 @@ class FeedKey:
 
 
 class Screen(Protocol):
-    """One subscriber of a feed: takes each broadcast as a message and as its websocket frame."""
+    """One subscriber of a feed: takes each broadcast as its websocket frame, never waiting."""
 
     display_id: int
 
-    def put(self, message: str, frame: bytes) -> bool: ...
+    def put(self, frame: bytes) -> bool: ...
 
     def close(self, code: int, reason: str) -> None: ...
-
-
-@dataclass(eq=False, slots=True)
-class Outbox:
-    """One screen's queue of encoded messages, filled by the hub, drained by its socket task."""
-
-    display_id: int
-    size: int = OUTBOX_SIZE
-    messages: deque[str] = field(default_factory=deque)
-    overflowed: bool = False
-    close_code: int | None = None  # set when the hub wants this screen gone (rotate, revoke)
-    close_reason: str = ""
-    _lot: trio.lowlevel.ParkingLot = field(default_factory=trio.lowlevel.ParkingLot)
-
-    def take_all(self) -> str | None:
-        """Everything queued, as one frame."""
-        if not self.messages:
-            return None
-        messages = list(self.messages)
-        self.messages.clear()
-        return merge_passings(messages)
-
-    def put(self, message: str, frame: bytes = b"") -> bool:
-        del frame  # Quart encodes the frame itself
-        if self.overflowed or self.close_code is not None:
-            return False
-        if len(self.messages) >= self.size:
-            self.overflowed = True
-            self.messages.clear()  # what it missed is resent on resume, from the feed's ring
-            self._lot.unpark_all()
-            return False
-        self.messages.append(message)
-        self._lot.unpark_all()
-        return True
-
-    def close(self, code: int, reason: str) -> None:
-        self.close_code, self.close_reason = code, reason
-        self._lot.unpark_all()
-
-    async def wait(self) -> None:
-        """Until there is something to send, an overflow, or a close."""
-        if not self.messages and not self.overflowed and self.close_code is None:
-            await self._lot.park()
 
 
 @dataclass(eq=False, slots=True)
@@ -148,7 +95,7 @@ class Feed:
         frame = text_frame(message)
         sent = 0
         for screen in self.subscribers:
-            sent += screen.put(message, frame)
+            sent += screen.put(frame)
         self.frames_sent += sent
 
     def resume_state(self, after: int | None) -> tuple[list[dict[str, Any]], int]:

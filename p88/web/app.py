@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from quart_trio import QuartTrio
@@ -10,6 +10,7 @@ from quart_trio import QuartTrio
 import p88
 from p88.config import Config
 from p88.db.pool import Pool
+from p88.displays.guard import FailureGuard
 from p88.hub import Hub
 from p88.stats import Stats
 
@@ -22,6 +23,8 @@ class WebServices:
     pool: Pool
     hub: Hub
     stats: Stats
+    # Display links guessed wrong, per address: shared by the display pages and their sockets.
+    display_guard: FailureGuard = field(default_factory=FailureGuard)
 
 
 def services_of(app: Any) -> WebServices:
@@ -55,8 +58,8 @@ def create_app(services: WebServices) -> QuartTrio:
     app.register_blueprint(display_public.bp)
     app.register_blueprint(displays.bp)
 
-    from p88.web.views import participants, sessions, sessions_live  # timing sessions, runners
+    from p88.web.views import participants, sessions  # timing sessions, runners
 
-    for blueprint in (sessions.bp, sessions_live.bp, participants.bp):
+    for blueprint in (sessions.bp, participants.bp):
         app.register_blueprint(blueprint)
     return app

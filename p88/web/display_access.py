@@ -1,5 +1,4 @@
-"""Who may open a display's websocket, and what it is told first; shared by the direct socket
-path (p88.web.display_socket) and the Quart route (p88.web.views.display_public).
+"""Who may open a display (its page, images and websocket), and what its websocket says first.
 
 Websocket close codes a page acts on (p88/web/static/display/connection.js):
 4000 resync (reconnect at once and resume), 4404 unknown link (stop), 4410 revoked, expired or
@@ -11,19 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from p88.db.tenancy import tenant_transaction
-from p88.displays.guard import FailureGuard
 from p88.displays.store import Display, display_for_token, template_document
 from p88.displays.tokens import well_formed
 from p88.hub import Attached
 from p88.live.feeds import FeedKey
-from p88.web.app import services_of
+from p88.web.app import WebServices
 
 UNKNOWN, GONE, TOO_MANY = 4404, 4410, 4429
-HEARTBEAT_SECONDS = 10.0  # lets the page tell a quiet race from a dead link
-HEARTBEAT = json.dumps({"type": "heartbeat"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +29,10 @@ class Refusal:
     reason: str
 
 
-def guard_of(app: Any) -> FailureGuard:
-    found: FailureGuard = app.extensions.setdefault("p88.displays.guard", FailureGuard())
-    return found
-
-
-async def lookup(app: Any, token: str) -> Display | None:
+async def lookup(services: WebServices, token: str) -> Display | None:
     if not well_formed(token):
         return None
-    async with services_of(app).pool.acquire() as conn:
+    async with services.pool.acquire() as conn:
         return await display_for_token(conn, token)
 
 
@@ -52,12 +42,12 @@ def gone_message(state: str) -> str:
     return "This display link has expired. Ask the timing company for a new link."
 
 
-async def admit(app: Any, token: str, address: str) -> Display | Refusal:
+async def admit(services: WebServices, token: str, address: str) -> Display | Refusal:
     """The display behind a websocket's token, or why the socket must close."""
-    guard = guard_of(app)
+    guard = services.display_guard
     if guard.blocked(address):
         return Refusal(TOO_MANY, "too many wrong display links; wait a minute")
-    display = await lookup(app, token)
+    display = await lookup(services, token)
     if display is None:
         guard.fail(address)
         return Refusal(UNKNOWN, "no display at this link (it may have been rotated)")
@@ -77,24 +67,18 @@ def after_of(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
-def expires_at(display: Display) -> float | None:
-    return display.expires_at.timestamp() if display.expires_at else None
+def seconds_left(display: Display) -> float | None:
+    """Seconds until the link expires (None: never)."""
+    if display.expires_at is None:
+        return None
+    return (display.expires_at - datetime.now(UTC)).total_seconds()
 
 
-def expired(deadline: float | None) -> bool:
-    return deadline is not None and datetime.now(UTC).timestamp() >= deadline
-
-
-def next_wake(deadline: float | None) -> float:
-    """Seconds until the next heartbeat or the link's expiry, whichever comes first."""
-    if deadline is None:
-        return HEARTBEAT_SECONDS
-    return min(HEARTBEAT_SECONDS, max(0.0, deadline - datetime.now(UTC).timestamp()))
-
-
-async def hello_message(app: Any, display: Display, attached: Attached, resumed: bool) -> str:
+async def hello_message(
+    services: WebServices, display: Display, attached: Attached, resumed: bool
+) -> str:
     """The first message: the display, its template, and the events to catch up on."""
-    async with tenant_transaction(services_of(app).pool, display.partner_id) as conn:
+    async with tenant_transaction(services.pool, display.partner_id) as conn:
         document = await template_document(conn, display)
     return json.dumps(
         {

@@ -1,110 +1,211 @@
-"""The web port's front door: display websockets to p88's own fan-out path, the rest to Hypercorn.
+"""A port's front door: p88 accepts every connection itself, reads its first request's head,
+and hands it to p88's websocket server (p88.web.push: every websocket upgrade, and the push
+addresses) or to Hypercorn (everything else, p88.web.http_handoff).
 
-Each new connection's first bytes are peeked at (MSG_PEEK: nothing is consumed). A connection
-that opens with `GET /d/<token>/ws` is a display screen, served by p88.web.display_socket, which
-lets the hub write frames straight into the socket; that is what makes one process able to feed
-thousands of screens. Every other connection goes, untouched, to Hypercorn's own connection
-handler, exactly as `hypercorn.trio.serve` would run it (lifespan, keep-alive, graceful close).
-Anything ambiguous (a partial first line, a reused connection, TLS) goes to Hypercorn too, where
-the Quart route serves display sockets by the same rules, only slower.
-
-This runs Hypercorn's connection handler directly (`hypercorn.trio.tcp_server.TCPServer`, the
-same pieces `hypercorn.trio.run.worker_serve` puts together), so hypercorn is pinned exactly and
-tests/system/test_web_front.py covers both paths. Shutdown follows Hypercorn's own order: stop
-accepting, tell connections the worker is terminating, give them `graceful_timeout` to finish.
+Each connection runs guarded: whatever fails inside it ends that connection only, never the
+port (one malformed request used to restart the whole web server, and on the status port, end
+the process). TLS (Hypercorn's certfile/keyfile settings) is terminated here, before the first
+line is read, so both paths serve https too.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve as hypercorn_serve
-from hypercorn.trio.lifespan import Lifespan
-from hypercorn.trio.tcp_server import TCPServer
-from hypercorn.trio.worker_context import WorkerContext
-from hypercorn.typing import ConnectionState, LifespanState
-from hypercorn.utils import repr_socket_addr, wrap_app
 
-from p88.web.display_socket import serve_display_socket
+from p88.live.socket_outbox import NO_FD
+from p88.web.http_handoff import AsgiApp, HttpConnections, app_lifespan
+from p88.web.push.server import PushServer
 
 log = logging.getLogger(__name__)
 
-DISPLAY_SOCKET = re.compile(rb"GET /d/[A-Za-z0-9_-]{1,100}/ws(?:\?[^ ]*)? HTTP/1\.1\r\n")
-PEEK_BYTES = 512
+HEAD_LIMIT = 16 * 1024  # a browser's request head is well under 4 KiB
+# What ends a connection from the other side; nothing to report.
+CONNECTION_ENDED = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError, OSError)
 
 
-async def is_display_socket(stream: trio.SocketStream, wait: float) -> bool:
-    """Whether the connection's first request line asks for a display websocket."""
+class PrefetchedStream(trio.abc.HalfCloseableStream):
+    """A stream whose first bytes were already read: they are received again first. Other
+    attributes (the socket, a TLS stream's handshake) are the wrapped stream's. Sends and the
+    end-of-file take turns: Hypercorn may close a connection while a response is being sent,
+    which the stream would refuse as a conflict."""
+
+    def __init__(self, inner: Any, prefix: bytes) -> None:
+        self.inner = inner
+        self._prefix = prefix
+        self._sending = trio.Lock()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        if self._prefix:
+            size = len(self._prefix) if max_bytes is None else max_bytes
+            data, self._prefix = self._prefix[:size], self._prefix[size:]
+            await trio.lowlevel.checkpoint()
+            return data
+        received: bytes = await self.inner.receive_some(max_bytes)
+        return received
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        async with self._sending:
+            await self.inner.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.inner.wait_send_all_might_not_block()
+
+    async def send_eof(self) -> None:
+        async with self._sending:
+            await self.inner.send_eof()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def read_head(stream: trio.abc.ReceiveStream, wait: float) -> bytes:
+    """Bytes up to the end of the first request's head (or what came within `wait`, or the
+    first HEAD_LIMIT bytes): enough to tell a websocket upgrade from the rest."""
+    data = b""
     with trio.move_on_after(wait):
+        while b"\r\n\r\n" not in data and b"\n\n" not in data and len(data) < HEAD_LIMIT:
+            chunk = await stream.receive_some(HEAD_LIMIT)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+@dataclass(slots=True)
+class FrontDoor:
+    """One port: what serves HTTP, what serves push websockets (None: the status port)."""
+
+    http: HttpConnections
+    hc: HypercornConfig
+    push: PushServer | None
+    tls: ssl.SSLContext | None
+
+    async def connection(self, stream: trio.SocketStream, *, secure: bool) -> None:
+        peer = _peer(stream)
         try:
-            first = await stream.socket.recv(PEEK_BYTES, socket.MSG_PEEK)
-        except OSError:  # reset already: Hypercorn will find out and close it
-            return False
-        return DISPLAY_SOCKET.match(first) is not None
-    return False
+            await self._dispatch(stream, secure, peer)
+        except CONNECTION_ENDED:
+            pass
+        except Exception as exc:  # the guard: it ends this connection only
+            _report(peer, exc)
+        except BaseExceptionGroup as group:  # errors beside a cancellation: report, cancel
+            cancelled, rest = group.split(trio.Cancelled)
+            if rest is not None:
+                _report(peer, rest)
+            if cancelled is not None:
+                raise cancelled from None
+            raise
+        finally:
+            await trio.aclose_forcefully(stream)
+
+    async def _dispatch(self, stream: trio.SocketStream, secure: bool, peer: str) -> None:
+        conversation: Any = stream
+        if secure:
+            assert self.tls is not None
+            conversation = trio.SSLStream(stream, self.tls, server_side=True, https_compatible=True)
+            with trio.fail_after(self.hc.ssl_handshake_timeout):
+                await conversation.do_handshake()
+        head = await read_head(conversation, self.hc.keep_alive_timeout)
+        if not head:
+            return
+        replay = PrefetchedStream(conversation, head)
+        if self.push is not None and self.push.wants(head):
+            await self.push.serve(replay, NO_FD if secure else stream.socket.fileno(), peer)
+        else:
+            await self.http.serve(replay)
 
 
-async def serve_web(
-    app: Any,
+def _peer(stream: trio.SocketStream) -> str:
+    try:
+        return str(stream.socket.getpeername()[0])
+    except OSError:  # already gone
+        return ""
+
+
+def _report(peer: str, exc: BaseException) -> None:
+    """One line a person can act on (the traceback at debug level): these are protocol
+    errors a client provoked in the HTTP server, not p88's own (a view's error is a 500)."""
+    leaves = _leaves(exc)
+    what = "; ".join(f"{type(e).__module__}.{type(e).__qualname__}: {e}" for e in leaves)
+    log.warning("a connection from %s ended on an error: %s", peer, what)
+    log.debug("the error in detail", exc_info=exc)
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+def _tls_context(hc: HypercornConfig) -> ssl.SSLContext | None:
+    if not hc.ssl_enabled:
+        return None
+    context = hc.create_ssl_context()
+    assert context is not None  # ssl_enabled says there is one
+    # HTTP/1.1 only: a browser on HTTP/2 would open websockets inside it, past the front door.
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def _listeners(sockets: list[Any], backlog: int) -> list[trio.SocketListener]:
+    listeners = []
+    for sock in sockets:
+        sock.listen(backlog)
+        listeners.append(trio.SocketListener(trio.socket.from_stdlib_socket(sock)))
+    return listeners
+
+
+def _url(scheme: str, listener: trio.SocketListener) -> str:
+    host, port = listener.socket.getsockname()[:2]
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+async def serve_port(
+    app: AsgiApp,
     hc: HypercornConfig,
     shutdown: trio.Event,
     *,
+    push: PushServer | None = None,
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve the web app until `shutdown` is set; report the URLs bound."""
-    if hc.ssl_enabled:
-        # Peeking at ciphertext tells nothing: with TLS, Hypercorn serves every connection.
-        await hypercorn_serve(app, hc, shutdown_trigger=shutdown.wait, task_status=task_status)
-        return
-    asgi = wrap_app(app, hc.wsgi_max_body_size, None)
-    lifespan_state: LifespanState = {}
-    lifespan = Lifespan(asgi, hc, lifespan_state)
-    context = WorkerContext(None)
-
-    async def connection(stream: trio.SocketStream) -> None:
-        if await is_display_socket(stream, hc.keep_alive_timeout):
-            async with stream:
-                try:
-                    await serve_display_socket(app, stream)
-                except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                    pass  # the screen went away mid-write; it reconnects by itself
-                except Exception:
-                    # One screen's bug must not end the web server for everyone.
-                    log.exception("a display websocket failed")
-        else:
-            # Hypercorn's annotation says SSLStream, but it takes plain streams (it checks).
-            state = ConnectionState(lifespan_state.copy())
-            await TCPServer(asgi, hc, context, state, stream)  # type: ignore[arg-type]
-
-    async with trio.open_nursery() as lifespan_nursery:
-        await lifespan_nursery.start(lifespan.handle_lifespan)
-        await lifespan.wait_for_startup()
+    """Serve `app` (and `push`'s websockets) until `shutdown` is set; report the URLs bound."""
+    http = HttpConnections(app, hc)
+    door = FrontDoor(http, hc, push, _tls_context(hc))
+    async with app_lifespan(app, http.state):
         sockets = hc.create_sockets()
-        listeners = []
-        for sock in sockets.insecure_sockets:
-            sock.listen(hc.backlog)
-            listeners.append(trio.SocketListener(trio.socket.from_stdlib_socket(sock)))
-        urls = [
-            f"http://{repr_socket_addr(s.family, s.getsockname())}"
-            for s in sockets.insecure_sockets
-        ]
+        plain = _listeners(sockets.insecure_sockets, hc.backlog)
+        secure = _listeners(sockets.secure_sockets, hc.backlog)
+        urls = [_url("https", s) for s in secure] + [_url("http", s) for s in plain]
         async with trio.open_nursery() as connections:
             async with trio.open_nursery() as accepting:
-                accepting.start_soon(
-                    partial(
-                        trio.serve_listeners, connection, listeners, handler_nursery=connections
-                    )
-                )
+                for listeners, is_secure in ((plain, False), (secure, True)):
+                    if listeners:
+                        handler: Callable[[trio.SocketStream], Any] = partial(
+                            door.connection, secure=is_secure
+                        )
+                        accepting.start_soon(
+                            partial(
+                                trio.serve_listeners,
+                                handler,
+                                listeners,
+                                handler_nursery=connections,
+                            )
+                        )
                 task_status.started(urls)
                 await shutdown.wait()
                 accepting.cancel_scope.cancel()
-            await context.terminated.set()
+            if push is not None:
+                push.close_all()
+            await http.stop_keep_alive()
             connections.cancel_scope.deadline = trio.current_time() + hc.graceful_timeout
-        await lifespan.wait_for_shutdown()
-        lifespan_nursery.cancel_scope.cancel()

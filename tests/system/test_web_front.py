@@ -1,15 +1,13 @@
-"""The web port's front door (p88.web.front): display websockets go to p88's own socket path,
-everything else to Hypercorn, and both serve a display the same way.
-
-The path a screen took is visible in the hub: a directly served screen is a SocketOutbox (frames
-written straight into its socket), a screen served by the Quart route an Outbox.
-"""
+"""The web port's front door (p88.web.front): websockets go to p88's own websocket server
+(p88.web.push), everything else to Hypercorn; one connection's failure ends that one only."""
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import trio
+import trustme
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import Request
 
@@ -18,12 +16,12 @@ from p88.config import Config
 from p88.db.migrate import migrate
 from p88.db.pool import connect, open_bridge
 from p88.demo import DemoDisplay
-from p88.live.feeds import Outbox
 from p88.live.socket_outbox import SocketOutbox
 from tests.conftest import make_config
 from tests.system.own_postgres import OwnPostgres
 from tests.system.serving import running_server
 from tests.system.test_display_push import RUNNERS, make_partner, replay, seed
+from tests.system.test_front_door_fuzz import ISSUE_REQUEST
 from tests.system.wsclient import WsClient, WsClosed, http_get_page
 
 
@@ -49,7 +47,10 @@ async def raw_request(web_url: str, parts: list[bytes], pause: float = 0.0) -> b
         with trio.fail_after(10):
             answer = b""
             while b"\r\n\r\n" not in answer:
-                answer += await stream.receive_some(65536)
+                more = await stream.receive_some(65536)
+                if not more:
+                    break  # closed
+                answer += more
         return answer
 
 
@@ -78,7 +79,7 @@ async def test_a_display_socket_is_served_directly_and_gets_its_passings(
                 await trio.sleep(0.05)
 
 
-async def test_an_upgrade_the_front_door_cannot_see_whole_goes_to_the_quart_route(
+async def test_an_upgrade_that_arrives_in_pieces_is_still_served_by_p88(
     dsn: str, tmp_path: Path
 ) -> None:
     config, demo = await one_display(dsn, tmp_path)
@@ -86,13 +87,14 @@ async def test_an_upgrade_the_front_door_cannot_see_whole_goes_to_the_quart_rout
         host_port = running.web_url.split("://", 1)[1]
         ws = WSConnection(ConnectionType.CLIENT)
         request = ws.send(Request(host=host_port, target=f"/d/{demo.token}/ws"))
-        # The first line arrives in two pieces: the front door sees only "GET /d/".
-        answer = await raw_request(running.web_url, [request[:7], request[7:]], pause=0.2)
+        # The request arrives in pieces: the front door waits for the whole head.
+        pieces = [request[:7], request[7:40], request[40:]]
+        answer = await raw_request(running.web_url, pieces, pause=0.2)
         assert answer.startswith(b"HTTP/1.1 101")
         with trio.fail_after(10):
             while not screens(running):
                 await trio.sleep(0.05)
-        assert [type(s) for s in screens(running)] == [Outbox]
+        assert [type(s) for s in screens(running)] == [SocketOutbox]
 
 
 async def test_a_plain_get_of_a_display_socket_gets_a_clear_400(dsn: str, tmp_path: Path) -> None:
@@ -100,7 +102,7 @@ async def test_a_plain_get_of_a_display_socket_gets_a_clear_400(dsn: str, tmp_pa
     async with running_server(config) as running:
         status, body = await http_get_page(f"{running.web_url}/d/{demo.token}/ws")
         assert status == 400
-        assert b"Open the display link itself" in body
+        assert b"Open the page that uses it in a browser" in body
         assert screens(running) == []
 
 
@@ -149,3 +151,55 @@ async def test_a_screen_opening_while_the_database_is_down_is_told_to_retry(
                         break
                 except WsClosed:
                     await trio.sleep(0.5)
+
+
+async def test_the_malformed_upgrade_ends_its_own_connection_only(
+    dsn: str, tmp_path: Path
+) -> None:
+    """The hardening issue's request (an upgrade with one extra byte after its head) once
+    restarted the web server and, sent to the status port, ended the whole process."""
+    config, demo = await one_display(dsn, tmp_path)
+    async with running_server(config) as running:
+        page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
+        assert (await page.message())["type"] == "hello"
+        for url in (running.web_url, running.status_url) * 3:
+            answer = await raw_request(url, [ISSUE_REQUEST])
+            assert answer.startswith(b"HTTP/1.1 4")
+        await replay(running, "alpha", "RIVER RUN", 1)
+        events: list[dict[str, object]] = []
+        while len(events) < RUNNERS:  # the screen stayed connected and gets every passing
+            message = await page.message(seconds=20)
+            events.extend(message["events"])
+        status, _ = await http_get_page(f"{running.status_url}/health")
+        assert status == 200
+
+
+async def test_tls_serves_pages_and_display_sockets_through_the_front_door(
+    dsn: str, tmp_path: Path
+) -> None:
+    authority = trustme.CA()
+    served = authority.issue_cert("127.0.0.1")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    served.private_key_pem.write_to_path(str(key))
+    served.cert_chain_pems[0].write_to_path(str(cert))
+    client_tls = ssl.create_default_context()
+    authority.configure_trust(client_tls)
+    alpha = await make_partner(dsn, "alpha")
+    demo = await seed(dsn, alpha, "RIVER RUN", "A-")
+    config = make_config(
+        dsn,
+        tmp_path,
+        collector={"authentication": "plaintext"},
+        web={"certfile": str(cert), "keyfile": str(key)},
+    )
+    async with running_server(config) as running:
+        assert running.web_url.startswith("https://")
+        status, body = await http_get_page(f"{running.web_url}/d/{demo.token}", tls=client_tls)
+        assert status == 200 and b"<html" in body.lower()
+        page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws", tls=client_tls)
+        assert (await page.message())["type"] == "hello"
+        await replay(running, "alpha", "RIVER RUN", 1)
+        events: list[dict[str, object]] = []
+        while len(events) < RUNNERS:
+            events.extend((await page.message(seconds=20))["events"])
+        assert len(events) == RUNNERS

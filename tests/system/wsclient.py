@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any
 
 import trio
@@ -25,8 +26,19 @@ class WsClosed(Exception):
         self.reason = reason
 
 
+async def open_stream(url: str, tls: ssl.SSLContext | None = None) -> trio.abc.Stream:
+    """A connection to the host of `url` (http/ws or, with `tls`, https/wss)."""
+    host, port = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    stream: trio.abc.Stream = await trio.open_tcp_stream(host, int(port))
+    if tls is not None:
+        secure = trio.SSLStream(stream, tls, server_hostname=host)
+        await secure.do_handshake()
+        stream = secure
+    return stream
+
+
 class WsClient:
-    def __init__(self, stream: trio.SocketStream) -> None:
+    def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.pending: list[str] = []
@@ -35,14 +47,21 @@ class WsClient:
 
     @classmethod
     async def connect(
-        cls, web_url: str, path: str, seconds: float = 10.0, cookie: str | None = None
+        cls,
+        web_url: str,
+        path: str,
+        seconds: float = 10.0,
+        cookie: str | None = None,
+        headers: dict[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> WsClient:
-        """`cookie`: a Cookie header value, for the signed-in operators' sockets."""
+        """`cookie`: a Cookie header value, for the signed-in operators' sockets. A refused
+        handshake raises WsClosed with the HTTP status as its code."""
         host_port = web_url.split("://", 1)[1]
-        host, port = host_port.rsplit(":", 1)
-        client = cls(await trio.open_tcp_stream(host, int(port)))
-        headers = [(b"cookie", cookie.encode())] if cookie else []
-        request = Request(host=host_port, target=path, extra_headers=headers)
+        client = cls(await open_stream(web_url, tls))
+        extra = [(b"cookie", cookie.encode())] if cookie else []
+        extra += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+        request = Request(host=host_port, target=path, extra_headers=extra)
         await client.stream.send_all(client.ws.send(request))
         with trio.fail_after(seconds):
             while True:
@@ -104,13 +123,14 @@ class WsClient:
 __all__ = ["Message", "WsClient", "WsClosed"]
 
 
-async def http_get_page(url: str, seconds: float = 10.0) -> tuple[int, bytes]:
+async def http_get_page(
+    url: str, seconds: float = 10.0, tls: ssl.SSLContext | None = None
+) -> tuple[int, bytes]:
     """GET over a real socket, reading exactly Content-Length bytes (Hypercorn keeps the
     connection open after a response, so reading to EOF would wait)."""
     host_port, _, path = url.split("://", 1)[1].partition("/")
-    host, port = host_port.rsplit(":", 1)
     with trio.fail_after(seconds):
-        stream = await trio.open_tcp_stream(host, int(port))
+        stream = await open_stream(url, tls)
         async with stream:
             request = f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n"
             await stream.send_all(request.encode())

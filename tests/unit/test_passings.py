@@ -77,17 +77,10 @@ def test_replaying_the_same_reads_into_a_fresh_detector_gives_the_same_passings(
     assert len(first) > 7  # laps happened
 
 
-def test_queued_messages_merge_into_one_frame_with_every_event() -> None:
+def test_passings_are_encoded_as_one_message() -> None:
     import json
 
-    from p88.live.feeds import encode_passings, merge_passings
+    from p88.live.feeds import encode_passings
 
     first = encode_passings([{"id": 1, "tag": "a"}])
-    second = encode_passings([{"id": 2, "tag": "b"}, {"id": 3, "tag": "c"}])
     assert json.loads(first) == {"type": "passings", "events": [{"id": 1, "tag": "a"}]}
-    merged = json.loads(merge_passings([first, second]))
-    assert merged == {
-        "type": "passings",
-        "events": [{"id": i, "tag": t} for i, t in ((1, "a"), (2, "b"), (3, "c"))],
-    }
-    assert merge_passings([first]) is first

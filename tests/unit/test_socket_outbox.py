@@ -35,10 +35,10 @@ def read_all(sock: socket.socket) -> bytes:
 def test_frames_wait_for_the_hello_then_follow_it_in_order(pair) -> None:
     server, page = pair
     screen = SocketOutbox(1, server.fileno())
-    assert screen.put("m1", b"one") and screen.put("m2", b"two")
+    assert screen.put(b"one") and screen.put(b"two")
     assert read_all(page) == b""  # nothing may precede the hello
     screen.open(b"hello")
-    assert screen.put("m3", b"three")
+    assert screen.put(b"three")
     assert read_all(page) == b"helloonetwothree"
     assert not screen.pending
 
@@ -50,12 +50,12 @@ def test_a_page_that_stops_reading_overflows_without_blocking(pair) -> None:
     screen.open(b"")
     frame = bytes(range(256)) * 16  # 4 KiB
     accepted = 0
-    while screen.put("m", frame):
+    while screen.put(frame):
         accepted += 1
         assert accepted < 10_000, "the outbox never overflowed"
     assert screen.overflowed
     assert len(screen.pending) <= 64 * 1024
-    assert not screen.put("m", frame)  # a screen leaving takes nothing more
+    assert not screen.put(frame)  # a screen leaving takes nothing more
 
 
 async def test_flush_delivers_what_the_kernel_did_not_take_at_once(pair) -> None:
@@ -65,7 +65,7 @@ async def test_flush_delivers_what_the_kernel_did_not_take_at_once(pair) -> None
     screen.open(b"")
     frames = [bytes([n]) * 3000 for n in range(40)]
     for frame in frames:
-        assert screen.put("m", frame)
+        assert screen.put(frame)
     assert screen.pending  # the kernel buffer filled: the rest waits here
     received = bytearray()
 
@@ -89,7 +89,7 @@ def test_a_gone_page_marks_the_screen_broken(pair) -> None:
     page.close()
     ok = True
     for _ in range(3):  # the first write after a close may still succeed (then RST comes)
-        ok = screen.put("m", b"frame")
+        ok = screen.put(b"frame")
     assert not ok and screen.broken
 
 
@@ -98,7 +98,7 @@ def test_after_disconnect_nothing_is_written(pair) -> None:
     screen = SocketOutbox(1, server.fileno())
     screen.open(b"")
     screen.disconnect()
-    assert not screen.put("m", b"late")
+    assert not screen.put(b"late")
     screen.write_control(b"late")
     assert read_all(page) == b""
     assert screen.fd == -1

@@ -33,8 +33,12 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import trio
+from hypercorn.config import Config as HypercornConfig
 
 from p88.config import Config
 from p88.db.accounts import create_user, set_membership
@@ -45,7 +49,10 @@ from p88.stats import Stats
 from p88.web.app import WebServices, create_app
 from p88.web.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, token_for_session
 from p88.web.auth.identity import SESSION_COOKIE
+from p88.web.front import serve_port
+from p88.web.push import ROUTES, PushServer
 from tests.conftest import make_config
+from tests.system.wsclient import WsClient, WsClosed
 
 _emails = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -70,17 +77,66 @@ class WebHarness:
     config: Config
     hub: Hub
     stats: Stats
+    push_url: str  # p88's websocket server for this app, on a real port (http://host:port)
+
+
+async def _no_pages(scope: Any, receive: Any, send: Any) -> None:
+    """The HTTP side of the harness's push port: pages go through the test client instead."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+@asynccontextmanager
+async def _push_port(services: WebServices) -> AsyncIterator[str]:
+    hc = HypercornConfig()
+    hc.bind = ["127.0.0.1:0"]
+    hc.graceful_timeout = 1.0
+    shutdown = trio.Event()
+    async with trio.open_nursery() as nursery:
+        push = PushServer(services, ROUTES)
+        urls = await nursery.start(partial(serve_port, _no_pages, hc, shutdown, push=push))
+        try:
+            yield urls[0]
+        finally:
+            shutdown.set()
 
 
 @asynccontextmanager
 async def web_app(dsn: str, data_dir: Path) -> AsyncIterator[WebHarness]:
-    """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does."""
+    """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does,
+    and p88's websocket server for it on a real port."""
     config = make_config(dsn, data_dir)
     async with open_database(config, pool_size=4) as database:
         hub, stats = Hub(), Stats()
-        app = create_app(WebServices(config, database.pool, hub, stats))
-        async with app.test_app():
-            yield WebHarness(app, database.pool, config, hub, stats)
+        services = WebServices(config, database.pool, hub, stats)
+        app = create_app(services)
+        async with app.test_app(), _push_port(services) as push_url:
+            yield WebHarness(app, database.pool, config, hub, stats, push_url)
+
+
+def session_cookie(client: Any) -> str:
+    """The Cookie header a browser signed in like `client` sends with a websocket."""
+    value = _cookie(client, SESSION_COOKIE)
+    return f"{SESSION_COOKIE}={value}" if value else ""
+
+
+async def refused_status(
+    web: WebHarness, client: Any, path: str, headers: dict[str, str] | None = None
+) -> int:
+    """The HTTP status a websocket upgrade (with `client`'s cookie) was refused with."""
+    try:
+        socket = await WsClient.connect(
+            web.push_url, path, cookie=session_cookie(client), headers=headers
+        )
+    except WsClosed as refused:
+        return refused.code
+    await socket.aclose()
+    raise AssertionError(f"the websocket {path} was accepted")
 
 
 async def create_partner_with_user(

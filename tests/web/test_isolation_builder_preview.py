@@ -6,11 +6,9 @@ with 404 before any feed is attached; signed-out visitors get 401. A viewer may 
 
 from __future__ import annotations
 
-from quart.testing.connections import WebsocketDisconnectError
-
+from tests.system.wsclient import WsClient
 from tests.web.isolation import two_partners
-from tests.web.support import add_user, signed_in_client
-from tests.web.test_isolation_sessions import refused_status
+from tests.web.support import add_user, refused_status, session_cookie, signed_in_client
 
 COVERED_RULES: set[str] = {
     "/templates/preview/sessions",  # GET: the partner's own live sessions only
@@ -41,9 +39,10 @@ async def test_another_partners_session_is_refused_with_404(web) -> None:
     pair = await two_partners(web)
     client = await signed_in_client(web.app, pair.a)
     theirs = pair.b_ids["timing_session_id"]
-    assert await refused_status(client, f"/templates/preview/sessions/{theirs}/ws") == 404
+    assert await refused_status(web, client, f"/templates/preview/sessions/{theirs}/ws") == 404
     # A resume (after=<event id>) is no way around it either.
-    assert await refused_status(client, f"/templates/preview/sessions/{theirs}/ws?after=1") == 404
+    resume = f"/templates/preview/sessions/{theirs}/ws?after=1"
+    assert await refused_status(web, client, resume) == 404
     assert web.hub.subscriber_count() == 0
 
 
@@ -52,7 +51,7 @@ async def test_signed_out_visitors_are_refused(web) -> None:
     anonymous = web.app.test_client()
     assert (await anonymous.get("/templates/preview/sessions")).status_code in (302, 401)
     mine = pair.a_ids["timing_session_id"]
-    assert await refused_status(anonymous, f"/templates/preview/sessions/{mine}/ws") == 401
+    assert await refused_status(web, anonymous, f"/templates/preview/sessions/{mine}/ws") == 401
 
 
 async def test_a_page_of_another_site_cannot_use_the_operators_cookies(web) -> None:
@@ -61,13 +60,11 @@ async def test_a_page_of_another_site_cannot_use_the_operators_cookies(web) -> N
     mine = pair.a_ids["timing_session_id"]
     path = f"/templates/preview/sessions/{mine}/ws"
     evil = {"Origin": "https://evil.example"}
-    assert await refused_status(client, path, headers=evil) == 401
+    assert await refused_status(web, client, path, headers=evil) == 401
     # The operator's own page (same origin as the host it talks to) is let in: the socket is
     # accepted, and (no hub runs in this app-only fixture) told to come back later (1001).
-    codes: list[int] = []
-    try:
-        async with client.websocket(path, headers={"Origin": "http://localhost"}) as ws:
-            await ws.receive()
-    except* WebsocketDisconnectError as group:
-        codes = [e.args[0] for e in group.exceptions]
-    assert codes == [1001]
+    host = web.push_url.split("://", 1)[1]
+    page = await WsClient.connect(
+        web.push_url, path, cookie=session_cookie(client), headers={"Origin": f"http://{host}"}
+    )
+    assert await page.close_code() == 1001

@@ -5,10 +5,14 @@ untouched."""
 from __future__ import annotations
 
 import pytest
-from quart.testing.connections import WebsocketResponseError
 
 from tests.web.sessions_seed import seed_participant, seed_session
-from tests.web.support import create_partner_with_user, post_form, signed_in_client
+from tests.web.support import (
+    create_partner_with_user,
+    post_form,
+    refused_status,
+    signed_in_client,
+)
 
 # Every sessions rule, each requested by partner A with partner B's ids (every method it has).
 COVERED_RULES: set[str] = {
@@ -31,19 +35,6 @@ POST_ROUTES = [
     ("/sessions/{s}/guns/{g}/delete", {}),
     ("/sessions/{s}/merge", {"other": "{mine}", "confirm": "yes"}),
 ]
-
-
-async def refused_status(client, path: str, headers: dict[str, str] | None = None) -> int:
-    """The HTTP status a websocket upgrade was refused with (quart-trio's test client wraps
-    the refusal in an exception group)."""
-    statuses: list[int] = []
-    try:
-        async with client.websocket(path, headers=headers) as ws:
-            await ws.receive()
-    except* WebsocketResponseError as group:
-        statuses = [e.response.status_code for e in group.exceptions]
-    assert len(statuses) == 1, f"the websocket {path} was accepted"
-    return statuses[0]
 
 
 @pytest.fixture
@@ -113,7 +104,7 @@ async def test_merging_another_partners_session_into_mine_is_404(two_partners) -
 
 async def test_live_preview_of_another_partners_session_is_refused(two_partners) -> None:
     web, client, ids = two_partners
-    assert await refused_status(client, f"/sessions/{ids['s']}/live") == 404
+    assert await refused_status(web, client, f"/sessions/{ids['s']}/live") == 404
     assert web.hub.subscriber_count() == 0
 
 
@@ -131,4 +122,4 @@ async def test_signed_out_visitors_are_sent_to_sign_in(two_partners) -> None:
     anonymous = web.app.test_client()
     response = await anonymous.get(f"/sessions/{ids['s']}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert await refused_status(anonymous, f"/sessions/{ids['s']}/live") == 401
+    assert await refused_status(web, anonymous, f"/sessions/{ids['s']}/live") == 401

@@ -14,6 +14,7 @@ from p88.config import config_from_mapping
 from p88.hub import Hub
 from p88.stats import Stats
 from p88.web.app import WebServices, create_app
+from p88.web.push import ROUTES
 
 PUBLIC_RULES: dict[str, str] = {
     "/static/<path:filename>": "CSS/JS/images shipped with p88; no partner data",
@@ -42,7 +43,7 @@ def covered_rules() -> dict[str, str]:
         module = importlib.import_module(name)
         rules = getattr(module, "COVERED_RULES", None)
         assert isinstance(rules, set | frozenset | list | tuple), (
-            f"{name} must define COVERED_RULES: set[str] (see /work/notes/ISOLATION_HOWTO.md)"
+            f"{name} must define COVERED_RULES: set[str] (see tests/web/isolation.py)"
         )
         for rule in rules:
             covered[rule] = name
@@ -51,7 +52,8 @@ def covered_rules() -> dict[str, str]:
 
 def app_rules() -> set[str]:
     app = create_app(WebServices(config_from_mapping({}, env={}), None, Hub(), Stats()))
-    return {rule.rule for rule in app.url_map.iter_rules()}
+    pages = {rule.rule for rule in app.url_map.iter_rules()}
+    return pages | {route.rule for route in ROUTES}  # the websockets p88 serves itself
 
 
 def test_the_accounts_isolation_module_is_found() -> None:

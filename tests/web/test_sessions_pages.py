@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import trio
 from werkzeug.datastructures import FileStorage
 
 from tests.db.test_participants_import import MIXED
+from tests.system.wsclient import WsClient
 from tests.web.sessions_seed import seed_participant, seed_session, store_read
-from tests.web.support import create_partner_with_user, csrf_token_of, post_form, signed_in_client
+from tests.web.support import (
+    create_partner_with_user,
+    csrf_token_of,
+    post_form,
+    session_cookie,
+    signed_in_client,
+)
 
 
 async def _alpha_and_bravo(web, role: str = "operator"):
@@ -124,9 +129,10 @@ async def test_live_preview_sends_backlog_then_new_reads_joined_with_participant
     )
     await seed_participant(web.pool, alpha.partner_id, "RACE", "42", "T42", "Zoë", "Åberg")
     client = await signed_in_client(web.app, alpha)
-    async with client.websocket(f"/sessions/{session}/live") as ws:
+    ws = await live_socket(web, client, f"/sessions/{session}/live")
+    try:
         with trio.fail_after(10):
-            first = json.loads(await ws.receive())
+            first = await ws.message()
             assert first["type"] == "backlog"
             assert [(r["tag"], r["time"]) for r in first["reads"]] == [("T0", "08:39:00.00")]
             # A read of another session is never sent; this session's reads are, in order.
@@ -149,7 +155,9 @@ async def test_live_preview_sends_backlog_then_new_reads_joined_with_participant
                 "08:40:01.5",
             )
             web.hub.publish([stray, read])
-            message = json.loads(await ws.receive())
+            message = await ws.message()
+    finally:
+        await ws.aclose()
     assert message["type"] == "reads"
     assert message["reads"] == [
         {
@@ -161,7 +169,15 @@ async def test_live_preview_sends_backlog_then_new_reads_joined_with_participant
             "name": "Zoë Åberg",
         }
     ]
-    assert web.hub.subscriber_count() == 0  # the preview unsubscribed when the socket closed
+    with trio.fail_after(10):  # the preview unsubscribes when the socket closes
+        while web.hub.subscriber_count():
+            await trio.sleep(0.02)
+
+
+async def live_socket(web, client, path: str) -> WsClient:
+    """The sessions page's live socket, opened as the page would (same site, its cookie)."""
+    origin = {"Origin": web.push_url}
+    return await WsClient.connect(web.push_url, path, cookie=session_cookie(client), headers=origin)
 
 
 async def _upload(client, event: str, data: bytes, name: str = "runners.csv"):
@@ -265,9 +281,10 @@ async def test_live_preview_that_falls_behind_is_told_to_resync_and_gets_the_new
     )
     web.hub.buffer_size = 2  # a tiny per-subscriber buffer, so five reads overflow it
     client = await signed_in_client(web.app, alpha)
-    async with client.websocket(f"/sessions/{session}/live") as ws:
+    ws = await live_socket(web, client, f"/sessions/{session}/live")
+    try:
         with trio.fail_after(10):
-            assert json.loads(await ws.receive())["type"] == "backlog"
+            assert (await ws.message())["type"] == "backlog"
             burst = [
                 await store_read(
                     web.pool,
@@ -281,7 +298,9 @@ async def test_live_preview_that_falls_behind_is_told_to_resync_and_gets_the_new
                 for i in range(1, 6)
             ]
             web.hub.publish(burst)
-            messages = [json.loads(await ws.receive()) for _ in range(3)]
+            messages = [await ws.message() for _ in range(3)]
+    finally:
+        await ws.aclose()
     assert [m["type"] for m in messages] == ["reads", "resync", "backlog"]
     # What fitted (the buffer, plus one handed straight to the waiting reader) came in order.
     sent = [r["tag"] for r in messages[0]["reads"]]

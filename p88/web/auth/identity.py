@@ -56,7 +56,6 @@ class NotSignedIn(RuntimeError):
 
 
 def _pool() -> Any:
-    from quart import current_app
 
     from p88.web.app import services_of
 
@@ -85,21 +84,37 @@ async def _partner_for(
     return CurrentPartner(first.partner_id, first.slug, first.name, first.role)
 
 
-def _cross_site_websocket() -> bool:
+def is_cross_site(origin: str | None, host: str, public_url: str) -> bool:
     """A websocket opened by a page of another site. Browsers send their cookies with the
     handshake and websockets have no CORS, so without this check any site a signed-in operator
     visits could read their live sessions (cross-site websocket hijacking)."""
-    origin = websocket.headers.get("Origin")
     if not origin:
         return False  # not a browser: it has no operator's cookies to borrow
     site = urlsplit(origin).netloc.lower()
-    own = {websocket.headers.get("Host", "").lower()}
-    from p88.web.app import services_of  # here: p88.web.app imports this package
-
-    public_url = services_of(current_app).config.web.public_url
+    own = {host.lower()}
     if public_url:
         own.add(urlsplit(public_url).netloc.lower())
     return site not in own
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Whom a session cookie signs in, and the partner they work in now (None: no member)."""
+
+    user: CurrentUser
+    session: LoginSession
+    partner: CurrentPartner | None
+
+
+async def resolve_identity(conn: Any, token: str) -> Identity | None:
+    """The signed-in user behind a session cookie's value, if the session is live."""
+    if not token or len(token) > 200:
+        return None
+    live = await live_session(conn, token)
+    if live is None:
+        return None
+    user = CurrentUser(live.session.user_id, live.email, live.name, live.is_platform_admin)
+    return Identity(user, live.session, await _partner_for(conn, user, live.session))
 
 
 async def load_identity() -> None:
@@ -111,20 +126,16 @@ async def load_identity() -> None:
     source = websocket if has_websocket_context() else request
     if source.path.startswith("/static/"):
         return
-    if has_websocket_context() and _cross_site_websocket():
-        return  # treated as signed out: the socket is refused with 401
     token = source.cookies.get(SESSION_COOKIE)
-    if not token or len(token) > 200:
+    if not token:
         return
     async with _pool().acquire() as conn:
-        live = await live_session(conn, token)
-        if live is None:
-            return
-        user = CurrentUser(live.session.user_id, live.email, live.name, live.is_platform_admin)
-        g.p88_user = user
-        g.p88_session = live.session
+        identity = await resolve_identity(conn, token)
+    if identity is not None:
+        g.p88_user = identity.user
+        g.p88_session = identity.session
         g.p88_session_token = token
-        g.p88_partner = await _partner_for(conn, user, live.session)
+        g.p88_partner = identity.partner
 
 
 def signed_in_user() -> CurrentUser | None:

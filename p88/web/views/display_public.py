@@ -1,11 +1,5 @@
-"""The public display page `/d/<token>` and its websocket: no login, the token is the key, and it
-opens exactly one display's data.
-
-A display's websocket is normally served by p88.web.display_socket, which owns the socket and
-takes frames straight from the fan-out. The Quart route here serves the cases that path leaves
-to Hypercorn (TLS, or an upgrade on a reused connection), with the same rules and messages
-(p88.web.display_access).
-"""
+"""The public display page `/d/<token>` and its images: no login, the token is the key, and it
+opens exactly one display's data. Its websocket is p88.web.push.display."""
 
 from __future__ import annotations
 
@@ -13,31 +7,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import trio
-from quart import Blueprint, Response, abort, current_app, render_template, request, websocket
+from quart import Blueprint, Response, abort, current_app, render_template, request
 
 from p88.db import templates as templates_db
 from p88.db.tenancy import tenant_transaction
-from p88.hub import FeedUnavailable, Hub
-from p88.live.feeds import Outbox
 from p88.web.app import services_of
 from p88.web.auth.headers import allow_framing
-from p88.web.display_access import (
-    GONE,
-    HEARTBEAT,
-    Refusal,
-    admit,
-    after_of,
-    expired,
-    expires_at,
-    feed_key,
-    gone_message,
-    guard_of,
-    hello_message,
-    lookup,
-    next_wake,
-)
-from p88.web.outbox_close import close_if_outbox_ended
+from p88.web.display_access import gone_message, lookup
 from p88.web.views.layouts import image_response
 
 log = logging.getLogger(__name__)
@@ -49,11 +25,11 @@ bp = allow_framing(Blueprint("display_public", __name__))
 async def display_image(token: str, image_id: int) -> Any:
     """Images of the display's template, for its page (the page has no login)."""
     address = str(request.remote_addr or "")
-    if guard_of(current_app).blocked(address):
+    if services_of(current_app).display_guard.blocked(address):
         return Response("too many wrong display links; wait a minute", status=429)
-    display = await lookup(current_app, token)
+    display = await lookup(services_of(current_app), token)
     if display is None:
-        guard_of(current_app).fail(address)
+        services_of(current_app).display_guard.fail(address)
         abort(404)
     if display.state(datetime.now(UTC)) != "live":
         abort(410)
@@ -67,15 +43,15 @@ async def display_image(token: str, image_id: int) -> Any:
 @bp.get("/d/<token>")
 async def display_page(token: str) -> Any:
     address = str(request.remote_addr or "")
-    if guard_of(current_app).blocked(address):
+    if services_of(current_app).display_guard.blocked(address):
         return await _message_page(
             "Too many wrong display links from this address. "
             "Wait a minute, then open the link you were given.",
             429,
         )
-    display = await lookup(current_app, token)
+    display = await lookup(services_of(current_app), token)
     if display is None:
-        guard_of(current_app).fail(address)
+        services_of(current_app).display_guard.fail(address)
         return await _message_page(
             "There is no display at this address. Check the link, or ask the timing company "
             "for a new one (links stop working when they are rotated).",
@@ -95,46 +71,3 @@ async def display_page(token: str) -> Any:
 async def _message_page(message: str, status: int) -> Any:
     body = await render_template("displays/public_message.html", message=message)
     return Response(body, status=status)
-
-
-@bp.websocket("/d/<token>/ws")
-async def display_socket(token: str) -> None:
-    await websocket.accept()
-    admitted = await admit(current_app, token, str(websocket.remote_addr or ""))
-    if isinstance(admitted, Refusal):
-        await websocket.close(admitted.code, admitted.reason)
-        return
-    display = admitted
-    hub: Hub = services_of(current_app).hub
-    after = after_of(websocket.args.get("after", ""))
-    outbox = Outbox(display.id)
-    try:
-        attached = await hub.attach(
-            outbox, display.partner_id, display.event_name, feed_key(display), after
-        )
-    except FeedUnavailable as exc:
-        await websocket.close(exc.code, exc.reason)
-        return
-    try:
-        await websocket.send(await hello_message(current_app, display, attached, after is not None))
-        await _pump(outbox, expires_at(display))
-    finally:
-        hub.detach(attached.feed, outbox)
-
-
-async def _pump(outbox: Outbox, deadline: float | None) -> None:
-    """Send what the hub queues; close when told to, on overflow, or when the link expires."""
-    while True:
-        with trio.move_on_after(next_wake(deadline)) as idle:
-            await outbox.wait()
-        if await close_if_outbox_ended(outbox):
-            return
-        if expired(deadline):
-            await websocket.close(GONE, gone_message("expired"))
-            return
-        if idle.cancelled_caught:
-            await websocket.send(HEARTBEAT)
-            continue
-        frame = outbox.take_all()
-        if frame is not None:
-            await websocket.send(frame)

@@ -6,6 +6,13 @@
     python bench/fanout.py --hold 5000                            # connected screens -> RSS
     python bench/fanout.py --displays 1000 --reads-per-passing 1 --rate 2000   # frames/s push
     python bench/fanout.py --displays 1000 --aligned              # sessions send in lockstep
+    python bench/fanout.py --displays 1000 --links-per-session 100 --reads-per-passing 1 \
+        --no-participants                                         # the floor: 1,000 links,
+                                                                  # every tag unknown
+
+The defaults are the mild load: 10 display links (one per session, 100 screens each),
+participants imported for every tag, 5 reads per runner (one passing every 5 reads). State the
+load in words beside every figure.
 
 The server (`serve()`, embedded PostgreSQL in a temporary folder) runs in this process. Two child
 processes are the outside world: the screens (one plain process, no event loop: raw sockets,
@@ -65,8 +72,11 @@ def rss_mb(pid: int | None = None) -> float:
     return int(match.group(1)) / 1024 if match else 0.0
 
 
-async def set_up(pool: Any, sessions: int, participants: int) -> list[str]:
-    """One display per session (FINISH), participants for the tags the load will use."""
+async def set_up(
+    pool: Any, sessions: int, participants: int, links: int
+) -> list[tuple[int, str]]:
+    """`links` displays per session (FINISH), participants for the tags the load will use
+    (none when `participants` is 0); returns (session index, display token) pairs."""
     from p88.db.partners import partner_by_slug
     from p88.db.tenancy import tenant_transaction
     from p88.demo import demo_participants, ensure_session
@@ -77,22 +87,24 @@ async def set_up(pool: Any, sessions: int, participants: int) -> list[str]:
     async with pool.acquire() as conn:
         partner = await partner_by_slug(conn, "default")
     assert partner is not None
-    people = demo_participants(participants, 1)
+    people = demo_participants(participants, 1) if participants else []
     tokens = []
     for k in range(sessions):
         event = f"BENCH-{k}"
         async with tenant_transaction(pool, partner.id) as conn:
-            await upsert_participants(conn, partner.id, event, people)
+            if people:
+                await upsert_participants(conn, partner.id, event, people)
             session_id = await ensure_session(conn, partner.id, event, DAY, "UTC")
-            _, token = await create_display(
-                conn,
-                partner.id,
-                name=f"Bench {k}",
-                session_id=session_id,
-                locations=["FINISH"],
-                options=DisplayOptions(),
-            )
-        tokens.append(token)
+            for link in range(links):
+                _, token = await create_display(
+                    conn,
+                    partner.id,
+                    name=f"Bench {k}.{link}",
+                    session_id=session_id,
+                    locations=["FINISH"],
+                    options=DisplayOptions(),
+                )
+                tokens.append((k, token))
     return tokens
 
 
@@ -122,10 +134,12 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
     state: dict[str, Any] = {}
     sessions = args.sessions
     tags = int(args.rate * (args.seconds + 5) / args.reads_per_passing / sessions) + 100
+    registered = 0 if args.no_participants else tags
 
     async def on_ready(running: Running) -> None:
         state["running"] = running
-        state["tokens"] = await set_up(running.database.pool, sessions, tags)
+        pool = running.database.pool
+        state["tokens"] = await set_up(pool, sessions, registered, args.links_per_session)
         ready.set()
 
     async with trio.open_nursery() as nursery:
@@ -229,11 +243,16 @@ def summarise(
         latencies.extend(mine)
         per_client_p99.append(percentile(mine, 99))
     screens = len(recorded["screens"])
-    expected = len(sent) * (screens // len(cfg["tokens"]))
+    per_session: dict[int, int] = {}
+    for session, _tag in sent:
+        per_session[session] = per_session.get(session, 0) + 1
+    expected = sum(per_session.get(screen["session"], 0) for screen in recorded["screens"])
     seconds = load["seconds"]
     return {
         "displays": screens,
-        "sessions": len(cfg["tokens"]),
+        "display_links": len(cfg["tokens"]),
+        "participants_imported": not cfg["no_participants"],
+        "sessions": cfg["sessions"],
         "stalled_clients": cfg["stall"],
         "reads_per_second": round(cfg["rate"] * cfg["seconds"] / seconds),
         "passings_sent": len(sent),
@@ -296,11 +315,12 @@ def run_screens(cfg: dict[str, Any]) -> None:
     for wave in range(0, count, 100):  # the listen backlog is 100
         waiting = set()
         for index in range(wave, min(count, wave + 100)):
+            session, token = tokens[index % len(tokens)]
             sock = socket.create_connection((host, int(port)))
-            sock.sendall(handshake(tokens[index % len(tokens)], host, int(port)))
+            sock.sendall(handshake(token, host, int(port)))
             sock.setblocking(False)
             fd = sock.fileno()
-            sockets[fd], session_of[fd], buffers[fd] = sock, index % len(tokens), b""
+            sockets[fd], session_of[fd], buffers[fd] = sock, session, b""
             poll.register(fd, select.EPOLLIN)
             waiting.add(fd)
         while waiting:  # until each has its 101 and its hello
@@ -317,7 +337,7 @@ def run_screens(cfg: dict[str, Any]) -> None:
         _, buffers[fd] = frames_in(rest)  # the hello is not measured
     stalled = [socket.create_connection((host, int(port))) for _ in range(cfg["stall"])]
     for index, sock in enumerate(stalled):  # connected, never read again
-        sock.sendall(handshake(tokens[index % len(tokens)], host, int(port)))
+        sock.sendall(handshake(tokens[index % len(tokens)][1], host, int(port)))
     print(f"ready {time.perf_counter() - began:.2f}", flush=True)
     stdin = sys.stdin.fileno()
     poll.register(stdin, select.EPOLLIN)
@@ -465,7 +485,7 @@ async def run_load(cfg: dict[str, Any]) -> dict[str, Any]:
     sent: dict[tuple[int, str], float] = {}
     warm: dict[int, float] = {}
     streams: list[float] = []  # when each connection's measured stream began
-    sessions = len(cfg["tokens"])
+    sessions = cfg["sessions"]
     per_session = cfg["rate"] / sessions
     stream_start = StreamStart(sessions, 0.0 if cfg["aligned"] else 1 / cfg["rate"])
     cpu_began, began = time.process_time(), time.perf_counter()
@@ -515,6 +535,14 @@ def main() -> None:
         "--aligned",
         action="store_true",
         help="every session sends at the same instants (bursts) instead of staggered",
+    )
+    parser.add_argument(
+        "--links-per-session", type=int, default=1, help="display links per session"
+    )
+    parser.add_argument(
+        "--no-participants",
+        action="store_true",
+        help="import no participants: every tag read is unknown",
     )
     parser.add_argument("--hold", type=int, default=0, help="only connect this many; report RSS")
     parser.add_argument(

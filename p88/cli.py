@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 import secrets
 import sys
@@ -230,25 +229,21 @@ def reads_export(
     output: Path | None,
 ) -> None:
     """Write stored reads as CSV."""
-    from p88.db.reads import EXPORT_COLUMNS, export_reads
+    from p88.db.reads import copy_reads_csv
 
     config = _load(config_path)
-    handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+    handle = open(output, "wb") if output else sys.stdout.buffer
 
     async def body(conn: Any) -> int:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(EXPORT_COLUMNS)
-        count = 0
-        async for row in export_reads(conn, event, partner_slug):
-            writer.writerow(row)
-            count += 1
-        return count
+        return await copy_reads_csv(conn, event, partner_slug, handle)
 
     try:
         count = _run_with_db(config, body)
     finally:
         if output:
             handle.close()
+        else:
+            handle.flush()
     if output:
         click.echo(f"{count} reads written to {output}", err=True)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from typing import BinaryIO
 
 from p88.db.pool import Connection
 
@@ -36,10 +35,12 @@ ORDER BY r.session_id, l.name, r.local_time, r.id
 """
 
 
-async def export_reads(
-    conn: Connection, event: str | None, partner: str | None
-) -> AsyncIterator[tuple[Any, ...]]:
-    """Rows in EXPORT_COLUMNS order, streamed through a server-side cursor."""
-    async with conn.transaction():
-        async for record in conn.cursor(EXPORT_READS, event, partner, prefetch=2000):
-            yield tuple(record[c] for c in EXPORT_COLUMNS)
+async def copy_reads_csv(
+    conn: Connection, event: str | None, partner: str | None, output: BinaryIO
+) -> int:
+    """The reads as CSV (header row first, EXPORT_COLUMNS) written to `output` by PostgreSQL's
+    own COPY: no Python per row. Returns how many rows were written."""
+    status: str = await conn.copy_from_query(
+        EXPORT_READS, event, partner, output=output, format="csv", header=True
+    )
+    return int(status.rsplit(" ", 1)[-1])

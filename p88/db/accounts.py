@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from p88.db.pool import Connection, UniqueViolation
+from p88.db.pool import Connection, Row, UniqueViolation
 from p88.passwords import hash_secret
 
 ROLES = ("viewer", "operator", "admin", "owner")  # weakest first
@@ -94,7 +93,7 @@ USER_COLUMNS = (
 )
 
 
-def _user(row: Any) -> User | None:
+def _user(row: Row | None) -> User | None:
     if row is None:
         return None
     return User(

@@ -37,6 +37,7 @@ async def create_partner(conn: Connection, slug: str, name: str) -> Partner:
         )
     except UniqueViolation as exc:
         raise PartnerError(f"a partner with slug {slug!r} already exists") from exc
+    assert row is not None  # INSERT ... RETURNING returns the row
     return Partner(row["id"], row["slug"], row["name"])
 
 

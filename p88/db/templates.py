@@ -164,6 +164,7 @@ async def add_image(
     """Store an image (checked by the caller); the same bytes uploaded again keep one row."""
     digest = hashlib.sha256(data).hexdigest()
     row = await conn.fetchrow(INSERT_IMAGE, partner_id, name, content_type, len(data), digest, data)
+    assert row is not None  # INSERT ... ON CONFLICT DO UPDATE ... RETURNING always returns it
     return ImageInfo(*row)
 
 

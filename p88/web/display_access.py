@@ -19,7 +19,7 @@ from p88.displays.store import Display, display_for_token, template_document
 from p88.displays.tokens import well_formed
 from p88.hub import Attached
 from p88.live.feeds import FeedKey
-from p88.web.app import services_of
+from p88.web.services import services_of
 
 UNKNOWN, GONE, TOO_MANY = 4404, 4410, 4429
 HEARTBEAT_SECONDS = 10.0  # lets the page tell a quiet race from a dead link

@@ -28,7 +28,6 @@ from p88.hub import FeedUnavailable
 from p88.live.feeds import RESYNC
 from p88.live.socket_outbox import SocketOutbox
 from p88.live.wsframe import text_frame
-from p88.web.app import services_of
 from p88.web.display_access import (
     GONE,
     HEARTBEAT,
@@ -43,6 +42,7 @@ from p88.web.display_access import (
     hello_message,
     next_wake,
 )
+from p88.web.services import services_of
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
 from quart import (
-    current_app,
     g,
     has_websocket_context,
     jsonify,
@@ -26,6 +25,7 @@ from quart import (
 from p88.db.accounts import ROLES, membership, memberships_of, role_rank
 from p88.db.login_sessions import LoginSession, live_session, set_session_partner
 from p88.db.partners import Partner
+from p88.web.services import services
 
 SESSION_COOKIE = "p88_session"
 
@@ -53,14 +53,6 @@ class CurrentPartner:
 
 class NotSignedIn(RuntimeError):
     """current_user() was called outside a view guarded by require_role."""
-
-
-def _pool() -> Any:
-    from quart import current_app
-
-    from p88.web.app import services_of
-
-    return services_of(current_app).pool
 
 
 async def _partner_for(
@@ -94,9 +86,7 @@ def _cross_site_websocket() -> bool:
         return False  # not a browser: it has no operator's cookies to borrow
     site = urlsplit(origin).netloc.lower()
     own = {websocket.headers.get("Host", "").lower()}
-    from p88.web.app import services_of  # here: p88.web.app imports this package
-
-    public_url = services_of(current_app).config.web.public_url
+    public_url = services().config.web.public_url
     if public_url:
         own.add(urlsplit(public_url).netloc.lower())
     return site not in own
@@ -116,7 +106,7 @@ async def load_identity() -> None:
     token = source.cookies.get(SESSION_COOKIE)
     if not token or len(token) > 200:
         return
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         live = await live_session(conn, token)
         if live is None:
             return

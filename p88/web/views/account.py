@@ -19,7 +19,8 @@ from p88.db.login_sessions import revoke_all, revoke_session, sessions_of
 from p88.passwords import hash_secret, verify_secret
 from p88.web.auth import clear_session_cookie, current_session, current_user, require_signed_in
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool
+from p88.web.services import services
+from p88.web.views.accounts_common import audit, not_found
 from p88.web.views.signin import start_session
 
 bp = Blueprint("account", __name__)
@@ -49,7 +50,7 @@ def describe_agent(user_agent: str) -> str:
 
 async def account_page(flash: str = "", flash_kind: str = "ok", status: int = 200) -> Any:
     user = current_user()
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         sessions = await sessions_of(conn, user.id)
         memberships = await memberships_of(conn, user.id)
     page = await render_template(
@@ -76,7 +77,7 @@ async def account() -> Any:
 async def profile() -> Any:
     form = await form_fields()
     try:
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             await update_profile(conn, current_user().id, form.get("name", ""))
     except AccountError as exc:
         return await account_page(f"Nothing was changed: {exc}.", "bad", 400)
@@ -93,7 +94,7 @@ async def change_password() -> Any:
         if new != again:
             raise AccountError("the two new passwords differ; type the same password twice")
         check_password(new)
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             stored = await user_by_id(conn, user.id)
             ok = (
                 stored is not None
@@ -120,7 +121,7 @@ async def change_password() -> Any:
 @require_signed_in
 async def revoke(session_id: str) -> Any:
     wanted = parse_id(session_id)
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         if wanted is None or not await revoke_session(conn, current_user().id, wanted):
             return await not_found("sign-in")
     if wanted == current_session().id:
@@ -134,7 +135,7 @@ async def revoke(session_id: str) -> Any:
 @require_signed_in
 async def sign_out_everywhere() -> Any:
     user = current_user()
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         count = await revoke_all(conn, user.id)
         await audit(conn, "signed out everywhere", None, f"{count} session(s) ended")
     response = redirect("/login")

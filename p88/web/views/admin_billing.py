@@ -13,7 +13,7 @@ from p88.db.plans import LIMITS, check_limit, current_subscription, list_plans, 
 from p88.db.tenancy import tenant_transaction
 from p88.db.usage import DayUsage, usage_by_day
 from p88.web.auth import current_partner, require_role
-from p88.web.views.accounts_common import pool
+from p88.web.services import services
 
 bp = Blueprint("admin_billing", __name__, url_prefix="/admin")
 
@@ -58,7 +58,7 @@ def chart_bars(days: list[DayUsage], value: str = "reads") -> tuple[list[Bar], i
 @require_role("owner")
 async def plan() -> Any:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         subscription = await current_subscription(conn, partner.id)
         history = await subscriptions_of(conn, partner.id)
         plans = await list_plans(conn)
@@ -91,7 +91,7 @@ async def plan() -> Any:
 @require_role("owner")
 async def payments() -> Any:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         found = await payments_of(conn, partner.id)
     return await render_template("admin/payments.html", payments=found, section="payments")
 
@@ -100,7 +100,7 @@ async def payments() -> Any:
 @require_role("owner")
 async def audit_log() -> Any:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         entries = await partner_entries(conn, partner.id)
     return await render_template(
         "admin/audit.html", entries=entries, section="audit", show_partner=False

@@ -22,7 +22,7 @@ import json
 from typing import Any
 
 import trio
-from quart import Blueprint, abort, current_app, jsonify, websocket
+from quart import Blueprint, abort, jsonify, websocket
 
 from p88.db.pool import DATABASE_DOWN_ERRORS
 from p88.db.preview_sessions import PreviewSession, live_preview_sessions, preview_session
@@ -32,10 +32,10 @@ from p88.live.enrich import load_guns
 from p88.live.feeds import FeedKey, Outbox
 from p88.live.passings import Rules
 from p88.live.race_clock import gun_epoch_ms
-from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.display_access import after_of
 from p88.web.outbox_close import close_if_outbox_ended
+from p88.web.services import services
 
 bp = Blueprint("builder_preview", __name__)
 
@@ -46,12 +46,8 @@ GUN_CHECK_SECONDS = 5.0  # a gun set by hand reaches an open preview's race cloc
 GUN_RECHECK_SECONDS = 1.0  # while passings arrive and no gun is known, look at most this often
 
 
-def _services() -> Any:
-    return services_of(current_app)
-
-
 async def _gun(partner_id: int, session: PreviewSession) -> int | None:
-    async with tenant_transaction(_services().pool, partner_id) as conn:
+    async with tenant_transaction(services().pool, partner_id) as conn:
         guns = await load_guns(conn, partner_id, session.id)
     return gun_epoch_ms(guns, session.timezone)
 
@@ -61,7 +57,7 @@ async def _gun(partner_id: int, session: PreviewSession) -> int | None:
 async def preview_sessions() -> Any:
     """The builder's preview menu: the partner's live sessions."""
     partner = current_partner()
-    async with tenant_transaction(_services().pool, partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         sessions = await live_preview_sessions(conn, partner.id)
     return jsonify(
         {"sessions": [{"id": s.id, "name": s.name, "event": s.event_name} for s in sessions]}
@@ -72,12 +68,12 @@ async def preview_sessions() -> Any:
 @require_role("viewer")
 async def preview_socket(session_id: int) -> None:
     partner = current_partner()
-    async with tenant_transaction(_services().pool, partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         session = await preview_session(conn, partner.id, session_id)
     if session is None:
         abort(404)
     await websocket.accept()
-    hub = _services().hub
+    hub = services().hub
     outbox = Outbox(PREVIEW_SCREEN_ID)
     after = after_of(websocket.args.get("after", ""))
     try:

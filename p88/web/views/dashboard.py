@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, redirect, render_template
+from quart import Blueprint, redirect, render_template
 
 from p88.db.tenancy import tenant_transaction
 from p88.status.app import StatusSources, database_answers, status_document
-from p88.web.app import services_of
 from p88.web.auth import signed_in_user
 from p88.web.auth.identity import CurrentPartner
+from p88.web.services import services
 
 bp = Blueprint("dashboard", __name__)
 
@@ -44,15 +44,15 @@ async def dashboard() -> Any:
     from quart import g
 
     partner: CurrentPartner | None = g.get("p88_partner")
-    services = services_of(current_app)
-    sources = StatusSources(services.stats, services.pool, services.hub)
-    database_ok = await database_answers(services.pool) is None
+    web = services()
+    sources = StatusSources(web.stats, web.pool, web.hub)
+    database_ok = await database_answers(web.pool) is None
     document = visible_status(
         status_document(sources, database_ok), partner, user.is_platform_admin
     )
     summary = None
     if partner is not None and database_ok:
-        async with tenant_transaction(services.pool, partner.id) as conn:
+        async with tenant_transaction(web.pool, partner.id) as conn:
             summary = await conn.fetchrow(PARTNER_SUMMARY, partner.id)
     return await render_template(
         "dashboard.html", status=document, partner=partner, summary=summary

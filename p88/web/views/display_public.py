@@ -20,7 +20,6 @@ from p88.db import templates as templates_db
 from p88.db.tenancy import tenant_transaction
 from p88.hub import FeedUnavailable, Hub
 from p88.live.feeds import Outbox
-from p88.web.app import services_of
 from p88.web.auth.headers import allow_framing
 from p88.web.display_access import (
     GONE,
@@ -38,6 +37,7 @@ from p88.web.display_access import (
     next_wake,
 )
 from p88.web.outbox_close import close_if_outbox_ended
+from p88.web.services import services_of
 from p88.web.views.layouts import image_response
 
 log = logging.getLogger(__name__)

@@ -12,26 +12,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 import segno
-from quart import Blueprint, abort, current_app, redirect, render_template, request
+from quart import Blueprint, abort, redirect, render_template, request
 
 from p88.db.plans import check_limit
 from p88.db.tenancy import tenant_transaction
 from p88.displays import store
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.store import Display, DisplayError
-from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
+from p88.web.services import services
 
 bp = Blueprint("displays", __name__)
 
 OPTION_FIELDS = tuple(DisplayOptions.__dataclass_fields__)
 REPLACED = (4410, "this display link was replaced; ask the timing company for the new one")
 REVOKED = (4410, "this display link was revoked")
-
-
-def _pool() -> Any:
-    return services_of(current_app).pool
 
 
 def qr_data_uri(url: str) -> str:
@@ -70,7 +66,7 @@ def _expiry(raw: str) -> datetime | None:
         naive = datetime.fromisoformat(raw.strip())
     except ValueError:
         raise DisplayError("the expiry must be a date and time, e.g. 2026-05-08T18:00") from None
-    tz = services_of(current_app).config.tz
+    tz = services().config.tz
     return naive.replace(tzinfo=naive.tzinfo or tz)
 
 
@@ -102,7 +98,7 @@ def _parse_form(form: dict[str, str]) -> dict[str, Any]:
 
 async def _form_page(display: Display | None, form: dict[str, str], error: str = "") -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         choices = await _choices(conn, partner.id)
     body = await render_template(
         "displays/form.html", display=display, form=form, error=error, modes=MODES, **choices
@@ -111,7 +107,7 @@ async def _form_page(display: Display | None, form: dict[str, str], error: str =
 
 
 def _form_of(display: Display) -> dict[str, str]:
-    tz = services_of(current_app).config.tz
+    tz = services().config.tz
     form = {k: str(v) for k, v in display.options.to_json().items()}
     if not display.options.vip_first:
         form.pop("vip_first")
@@ -146,9 +142,9 @@ async def _link_page(display: Display, token: str, rotated: bool) -> Any:
 @require_role("viewer")
 async def list_displays() -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         displays = await store.list_displays(conn, partner.id)
-    hub = services_of(current_app).hub
+    hub = services().hub
     viewers = hub.viewers_by_display()
     now = datetime.now(UTC)
     return await render_template(
@@ -175,7 +171,7 @@ async def create_display() -> Any:
     form = await form_fields()
     try:
         fields = _parse_form(form)
-        async with tenant_transaction(_pool(), partner.id) as conn:
+        async with tenant_transaction(services().pool, partner.id) as conn:
             used = await store.count_live_displays(conn, partner.id)
             limit = await check_limit(conn, partner.id, "active_displays", used=used)
             if not limit.allowed:
@@ -189,7 +185,7 @@ async def create_display() -> Any:
 @bp.get("/displays/<int:display_id>")
 @require_role("operator")
 async def edit_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+    async with tenant_transaction(services().pool, current_partner().id) as conn:
         display = await _owned(conn, display_id)
     return await _form_page(display, _form_of(display))
 
@@ -198,7 +194,7 @@ async def edit_display(display_id: int) -> Any:
 @require_role("operator")
 async def update_display(display_id: int) -> Any:
     form = await form_fields()
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+    async with tenant_transaction(services().pool, current_partner().id) as conn:
         display = await _owned(conn, display_id)
         try:
             await store.update_display(conn, display, **_parse_form(form))
@@ -209,36 +205,36 @@ async def update_display(display_id: int) -> Any:
     if error:
         return await _form_page(display, form, error)
     # Screens reload their configuration by reconnecting (same link, new settings).
-    services_of(current_app).hub.close_display(display.id, 4000, "settings changed")
+    services().hub.close_display(display.id, 4000, "settings changed")
     return redirect("/displays")
 
 
 @bp.post("/displays/<int:display_id>/rotate")
 @require_role("operator")
 async def rotate_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+    async with tenant_transaction(services().pool, current_partner().id) as conn:
         display = await _owned(conn, display_id)
         token = await store.rotate_token(conn, display)
         display = await _owned(conn, display_id)
-    services_of(current_app).hub.close_display(display.id, *REPLACED)
+    services().hub.close_display(display.id, *REPLACED)
     return await _link_page(display, token, rotated=True)
 
 
 @bp.post("/displays/<int:display_id>/revoke")
 @require_role("operator")
 async def revoke_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+    async with tenant_transaction(services().pool, current_partner().id) as conn:
         display = await _owned(conn, display_id)
         await store.revoke_display(conn, display)
-    services_of(current_app).hub.close_display(display.id, *REVOKED)
+    services().hub.close_display(display.id, *REVOKED)
     return redirect("/displays")
 
 
 @bp.post("/displays/<int:display_id>/delete")
 @require_role("operator")
 async def delete_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+    async with tenant_transaction(services().pool, current_partner().id) as conn:
         display = await _owned(conn, display_id)
         await store.delete_display(conn, display)
-    services_of(current_app).hub.close_display(display.id, *REVOKED)
+    services().hub.close_display(display.id, *REVOKED)
     return redirect("/displays")

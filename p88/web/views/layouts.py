@@ -12,7 +12,6 @@ from typing import Any
 from quart import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -36,16 +35,12 @@ from p88.layouts import (
 )
 from p88.layouts.images import MAX_IMAGE_BYTES, ImageRejected, check_image, clean_image_name
 from p88.layouts.transfer import MAX_IMPORT_BYTES, clean_name
-from p88.web.app import services_of
 from p88.web.auth import current_partner, current_user, require_role
+from p88.web.services import services
 
 blueprint = Blueprint("layouts", __name__)
 
 MAX_DOCUMENT_BYTES = MAX_IMPORT_BYTES
-
-
-def _pool() -> Any:
-    return services_of(current_app).pool
 
 
 def _can_edit() -> bool:
@@ -82,7 +77,7 @@ def _drop_images(document: dict[str, Any], missing: list[LayoutError]) -> None:
 
 async def _list_page(*, errors: list[LayoutError] | None = None, status: int = 200) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         items = await db.list_templates(conn, partner.id)
     presets = [(key, label) for key, (label, _) in PRESETS.items()]
     body = await render_template(
@@ -114,7 +109,7 @@ async def create_template() -> Any:
         )
     name = clean_name(form.get("name"), PRESETS[preset][0])
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         new_id = await db.create_template(
             conn, partner.id, name, sample_document(preset), current_user().email
         )
@@ -125,7 +120,7 @@ async def create_template() -> Any:
 @require_role("operator")
 async def duplicate_template(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None:
             return await render_template("builder/missing.html"), 404
@@ -140,7 +135,7 @@ async def duplicate_template(template_id: int) -> Any:
 @require_role("operator")
 async def delete_template(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None or not await db.delete_template(conn, partner.id, template_id):
             return await render_template("builder/missing.html"), 404
@@ -151,7 +146,7 @@ async def delete_template(template_id: int) -> Any:
 @require_role("viewer")
 async def export_template(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return await render_template("builder/missing.html"), 404
@@ -175,7 +170,7 @@ async def import_template() -> Any:
     except ImportRejected as exc:
         return await _list_page(errors=exc.errors, status=422)
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         missing = await _missing_images(conn, partner.id, imported.document)
         _drop_images(imported.document, missing)
         new_id = await db.create_template(
@@ -189,7 +184,7 @@ async def import_template() -> Any:
 @require_role("viewer")
 async def builder(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return await render_template("builder/missing.html"), 404
@@ -213,7 +208,7 @@ async def schema() -> Any:
 @require_role("viewer")
 async def get_document(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return _json_error("no such template", 404)
@@ -253,7 +248,7 @@ async def put_document(template_id: int) -> Any:
         else:
             name = clean_name(body["name"], "Template")
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         if not errors:
             errors = await _missing_images(conn, partner.id, document)
         if errors:
@@ -274,7 +269,7 @@ async def put_document(template_id: int) -> Any:
 @require_role("viewer")
 async def list_images() -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         images = await db.list_images(conn, partner.id)
     return jsonify(
         {
@@ -298,7 +293,7 @@ async def upload_image() -> Any:
     except ImageRejected as exc:
         return _json_error(str(exc), exc.status)
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         info = await db.add_image(
             conn, partner.id, clean_image_name(upload.filename), content_type, data
         )
@@ -313,7 +308,7 @@ async def upload_image() -> Any:
 @require_role("viewer")
 async def get_image(image_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant_transaction(services().pool, partner.id) as conn:
         image = await db.get_image(conn, partner.id, image_id)
     if image is None:
         return _json_error("no such image", 404)

@@ -22,7 +22,8 @@ from p88.db.login_sessions import revoke_all, set_session_partner
 from p88.passwords import hash_secret
 from p88.web.auth import client_address, current_session, signed_in_user
 from p88.web.forms import form_fields
-from p88.web.views.accounts_common import audit, pool
+from p88.web.services import services
+from p88.web.views.accounts_common import audit
 from p88.web.views.signin import start_session
 
 bp = Blueprint("links", __name__)
@@ -45,7 +46,7 @@ async def _problem(text: str) -> tuple[str, int]:
 
 
 async def _reset_token(token: str) -> tuple[account_tokens.AccountToken | None, str]:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await account_tokens.find(conn, "reset", token)
     if found is None:
         return None, RESET_PROBLEMS["missing"]
@@ -76,7 +77,7 @@ async def reset(token: str) -> Any:
             raise AccountError("the two passwords differ; type the same password twice")
         check_password(password)
         new_hash = await trio.to_thread.run_sync(hash_secret, password)
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if not await account_tokens.consume(conn, found.id):
                 raise AccountError("this link was used a moment ago; ask for a new one")
             await set_password_hash(conn, found.user_id, new_hash)
@@ -89,7 +90,7 @@ async def reset(token: str) -> Any:
 
 
 async def _invitation(token: str) -> tuple[Invitation | None, str]:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await invitation_by_token(conn, token)
     if found is None:
         return None, INVITE_PROBLEMS["missing"]
@@ -102,7 +103,7 @@ async def _invite_page(
     invitation: Invitation, error: str = "", status: int = 200, **form: str
 ) -> Any:
     user = signed_in_user()
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         has_account = await user_by_email(conn, invitation.email) is not None
     page = await render_template(
         "auth/invite.html",
@@ -135,7 +136,7 @@ async def invite(token: str) -> Any:
             return await _invite_page(
                 found, "Sign out first: this invitation is for another email.", 400
             )
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if not await accept(conn, found, user.id):
                 return await _problem(INVITE_PROBLEMS["accepted"])
             await audit(
@@ -153,7 +154,7 @@ async def invite(token: str) -> Any:
         if password != again:
             raise AccountError("the two passwords differ; type the same password twice")
         check_password(password)
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if await user_by_email(conn, found.email) is not None:
                 raise AccountError("you already have an account: sign in, then open the link again")
             created = await create_user(conn, found.email, name, password)

@@ -32,7 +32,8 @@ from p88.db.plans import (
 )
 from p88.web.auth import current_user, require_platform_admin
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool, public_url
+from p88.web.services import services
+from p88.web.views.accounts_common import audit, not_found, public_url
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
@@ -52,7 +53,7 @@ FROM partners p ORDER BY p.name, p.id
 async def partners_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", **form: str
 ) -> Any:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         partners = await conn.fetch(PARTNERS)
         plans = {p["id"]: await current_subscription(conn, p["id"]) for p in partners}
     page = await render_template(
@@ -84,7 +85,7 @@ async def add_partner() -> Any:
         if len(name) > 200:
             raise PartnerError("the name is too long (at most 200 characters)")
         email = check_email(owner) if owner else ""
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             partner = await create_partner(conn, slug, name)
             await audit(conn, "partner created", partner.id, f"{partner.slug}: {partner.name}")
             token = ""
@@ -101,14 +102,14 @@ async def _partner(partner_id: str) -> Any:
     wanted = parse_id(partner_id)
     if wanted is None:
         return None
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         return await conn.fetchrow(
             "SELECT id, slug, name, created_at FROM partners WHERE id = $1", wanted
         )
 
 
 async def partner_page(partner: Any, flash: str = "", kind: str = "ok", status: int = 200) -> Any:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         members = await partner_members(conn, partner["id"])
         subscription = await current_subscription(conn, partner["id"])
         history = await subscriptions_of(conn, partner["id"])
@@ -157,7 +158,7 @@ async def set_subscription(partner_id: str) -> Any:
         assert starts is not None
         if ends is not None and ends < starts:
             raise PaymentError("the subscription ends before it starts")
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             plan = None if plan_id is None else await plan_by_id(conn, plan_id)
             if plan is None:
                 raise PaymentError("choose one of the plans in the list")
@@ -178,7 +179,7 @@ async def add_payment(partner_id: str) -> Any:
         return await not_found("timing company")
     try:
         values = validated(await form_fields())
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             await record_payment(conn, partner["id"], values, current_user().id)
             await audit(
                 conn, "payment recorded", partner["id"], f"{values['amount']} {values['currency']}"
@@ -191,7 +192,7 @@ async def add_payment(partner_id: str) -> Any:
 @bp.get("/payments")
 @require_platform_admin
 async def payments() -> Any:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await all_payments(conn)
     return await render_template(
         "platform/payments.html", payments=found, show_partner=True, section="payments"
@@ -201,7 +202,7 @@ async def payments() -> Any:
 @bp.get("/audit")
 @require_platform_admin
 async def audit_log() -> Any:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         entries = await all_entries(conn)
     return await render_template(
         "platform/audit.html", entries=entries, show_partner=True, section="audit"

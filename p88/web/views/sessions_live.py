@@ -21,8 +21,8 @@ from p88.db.tenancy import tenant_transaction
 from p88.hub import Subscription
 from p88.ingest.records import StoredRead
 from p88.participants.queries import participants_for_tags
-from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
+from p88.web.services import services_of
 from p88.web.views.timefmt import clock
 
 bp = Blueprint("sessions_live", __name__)

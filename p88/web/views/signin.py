@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from quart import Blueprint, current_app, redirect, render_template, request
+from quart import Blueprint, redirect, render_template, request
 
 from p88.db import account_tokens
 from p88.db.accounts import (
@@ -19,7 +19,6 @@ from p88.db.accounts import (
 )
 from p88.db.audit import record
 from p88.db.login_sessions import create_session, revoke_token, set_session_partner
-from p88.web.app import services_of
 from p88.web.auth import (
     clear_session_cookie,
     client_address,
@@ -32,6 +31,7 @@ from p88.web.auth import (
 from p88.web.auth.identity import SESSION_COOKIE
 from p88.web.auth.signin import check_password as check_sign_in
 from p88.web.forms import form_fields, parse_id
+from p88.web.services import services
 
 bp = Blueprint("signin", __name__)
 
@@ -48,14 +48,10 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _pool() -> Any:
-    return services_of(current_app).pool
-
-
 async def start_session(user_id: int, email: str, partner_id: int | None, target: str) -> Any:
     """Create the server-side session and send the browser on with its cookie."""
     address = client_address()
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         if partner_id is None:
             found = await memberships_of(conn, user_id)
             partner_id = found[0].partner_id if found else None
@@ -101,7 +97,7 @@ async def login_form() -> Any:
         "auth/login.html",
         next=request.args.get("next", ""),
         email="",
-        setup_needed=await setup_needed(_pool()),
+        setup_needed=await setup_needed(services().pool),
     )
 
 
@@ -111,7 +107,7 @@ async def login() -> Any:
     email, password = form.get("email", "").strip(), form.get("password", "")
     target = form.get("next", "")
     address = client_address()
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         result = await check_sign_in(conn, email, password, address)
         if result.user is None:
             await record_failure(conn, email[:254], address, result.message)
@@ -128,7 +124,7 @@ async def logout() -> Any:
     token = request.cookies.get(SESSION_COOKIE)
     user = signed_in_user()
     if token:
-        async with _pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             await revoke_token(conn, token)
             if user is not None:
                 await record(
@@ -145,7 +141,7 @@ async def logout() -> Any:
 
 
 async def _setup_token(token: str) -> tuple[account_tokens.AccountToken | None, str]:
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await account_tokens.find(conn, "setup", token)
         if found is None:
             return None, "This setup link is not valid. Run `p88 admin create EMAIL` for a new one."
@@ -179,7 +175,7 @@ async def setup(token: str) -> Any:
         if password != again:
             raise AccountError("the two passwords differ; type the same password twice")
         check_password(password)
-        async with _pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if not await account_tokens.consume(conn, found.id):
                 raise AccountError("this setup link was used a moment ago; sign in instead")
             user = await create_user(conn, email, name, password, is_platform_admin=True)
@@ -204,7 +200,7 @@ async def setup(token: str) -> Any:
 @require_signed_in
 async def switch_form() -> Any:
     user = current_user()
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         mine = await memberships_of(conn, user.id)
         others = []
         if user.is_platform_admin:
@@ -222,7 +218,7 @@ async def switch() -> Any:
     partner_id = parse_id(form.get("partner_id", ""))
     if partner_id is None:
         return await render_template("auth/not_found.html", what="timing company"), 404
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         allowed = await membership(conn, user.id, partner_id) is not None
         if not allowed and user.is_platform_admin:
             allowed = bool(await conn.fetchval("SELECT 1 FROM partners WHERE id = $1", partner_id))

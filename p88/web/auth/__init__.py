@@ -8,7 +8,7 @@ The interface other view modules use:
     @require_role("viewer")
     async def sessions() -> str:
         partner = current_partner()          # id, slug, name, role
-        async with tenant_transaction(pool, partner.id) as conn: ...
+        async with tenant() as conn: ...     # p88.web.tenant: as this partner, under RLS
 
 Forms carry `{{ csrf_field() }}`; fetch() sends the `X-CSRF-Token` header read from
 `<meta name="csrf-token">` (base.html). Token-authenticated API views use `@csrf_exempt`;

@@ -10,10 +10,9 @@ from quart import Blueprint, render_template
 from p88.db.audit import partner_entries
 from p88.db.payments import payments_of
 from p88.db.plans import LIMITS, check_limit, current_subscription, list_plans, subscriptions_of
-from p88.db.tenancy import tenant_transaction
 from p88.db.usage import DayUsage, usage_by_day
 from p88.web.auth import current_partner, require_role
-from p88.web.services import services
+from p88.web.tenant import tenant
 
 bp = Blueprint("admin_billing", __name__, url_prefix="/admin")
 
@@ -58,7 +57,7 @@ def chart_bars(days: list[DayUsage], value: str = "reads") -> tuple[list[Bar], i
 @require_role("owner")
 async def plan() -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         subscription = await current_subscription(conn, partner.id)
         history = await subscriptions_of(conn, partner.id)
         plans = await list_plans(conn)
@@ -91,7 +90,7 @@ async def plan() -> Any:
 @require_role("owner")
 async def payments() -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await payments_of(conn, partner.id)
     return await render_template("admin/payments.html", payments=found, section="payments")
 
@@ -100,7 +99,7 @@ async def payments() -> Any:
 @require_role("owner")
 async def audit_log() -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         entries = await partner_entries(conn, partner.id)
     return await render_template(
         "admin/audit.html", entries=entries, section="audit", show_partner=False

@@ -9,12 +9,12 @@ from quart import Blueprint, redirect, render_template, request
 
 from p88.db.api_keys import MAX_NAME, create_key, keys_of, revoke_key
 from p88.db.partners import PartnerError, revoke_collector_credential, set_collector_credential
-from p88.db.tenancy import tenant_transaction
 from p88.tcp.auth import CHALLENGE_METHODS
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.auth.identity import partner_of
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
+from p88.web.tenant import tenant
 from p88.web.views.accounts_common import audit, not_found
 
 bp = Blueprint("admin_keys", __name__, url_prefix="/admin")
@@ -38,7 +38,7 @@ async def collectors_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
 ) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         rows = await conn.fetch(LIST_CREDENTIALS, partner.id)
     config = services().config
     page = await render_template(
@@ -72,7 +72,7 @@ async def _store(username: str, action: str) -> Any:
             )
     except PartnerError as exc:
         return await collectors_page(f"Nothing was changed: {exc}.", "bad", 400)
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         await audit(conn, f"collector credential {action}", partner.id, username)
     return await collectors_page(shown=(username, secret))
 
@@ -82,7 +82,7 @@ async def _store(username: str, action: str) -> Any:
 async def create_collector() -> Any:
     partner = current_partner()
     username = (await form_fields()).get("username", "").strip()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         live = await conn.fetchval(
             "SELECT 1 FROM collector_credentials WHERE partner_id = $1 AND username = $2 "
             "AND revoked_at IS NULL",
@@ -103,7 +103,7 @@ async def _credential_name(credential_id: str) -> str | None:
     if wanted is None:
         return None
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         name = await conn.fetchval(
             "SELECT username FROM collector_credentials WHERE id = $1 AND partner_id = $2",
             wanted,
@@ -128,7 +128,7 @@ async def revoke_collector(credential_id: str) -> Any:
     username = await _credential_name(credential_id)
     if username is None:
         return await not_found("collector credential")
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         if not await revoke_collector_credential(conn, partner_of(partner), username):
             return await collectors_page(f"{username} was already revoked.", "warn")
         await audit(conn, "collector credential revoked", partner.id, username)
@@ -139,7 +139,7 @@ async def keys_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
 ) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         keys = await keys_of(conn, partner.id)
     page = await render_template(
         "admin/api_keys.html",
@@ -170,7 +170,7 @@ async def create_api_key() -> Any:
             "bad",
             400,
         )
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         _, key = await create_key(conn, partner.id, name, current_user().id)
         await audit(conn, "API key created", partner.id, name)
     return await keys_page(shown=(name, key))
@@ -181,7 +181,7 @@ async def create_api_key() -> Any:
 async def revoke_api_key(key_id: str) -> Any:
     partner = current_partner()
     wanted = parse_id(key_id)
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         name = None if wanted is None else await revoke_key(conn, partner.id, wanted)
         if name is None:
             return await not_found("active API key")

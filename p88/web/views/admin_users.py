@@ -26,10 +26,10 @@ from p88.db.accounts import (
     user_by_id,
 )
 from p88.db.invitations import create_invitation, invitations_of, revoke_invitation
-from p88.db.tenancy import tenant_transaction
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
+from p88.web.tenant import tenant
 from p88.web.views.accounts_common import audit, not_found, public_url
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin")
@@ -59,7 +59,7 @@ async def users_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", link_for: str = ""
 ) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         members = await partner_members(conn, partner.id)
     page = await render_template(
         "admin/users.html",
@@ -101,7 +101,7 @@ async def _member(conn: Any, user_id_text: str) -> Any:
 async def change_role(user_id: str) -> Any:
     partner = current_partner()
     form = await form_fields()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
@@ -130,7 +130,7 @@ async def change_role(user_id: str) -> Any:
 @require_role("admin")
 async def remove(user_id: str) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
@@ -151,7 +151,7 @@ async def remove(user_id: str) -> Any:
 @require_role("admin")
 async def reset_link(user_id: str) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
@@ -172,7 +172,7 @@ async def reset_link(user_id: str) -> Any:
         if problem:
             return await users_page(f"No link was made. {problem}", "bad", 403)
         token = await account_tokens.issue_reset(conn, target)
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         await audit(conn, "reset link issued", partner.id, f"for {user.email}")
     return await users_page(link=public_url(f"/reset/{token}"), link_for=user.email)
 
@@ -181,7 +181,7 @@ async def invitations_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", email: str = ""
 ) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await invitations_of(conn, partner.id)
     page = await render_template(
         "admin/invitations.html",
@@ -216,7 +216,7 @@ async def invite() -> Any:
         return await invitations_page(
             "No invitation was made: only an owner can invite an owner.", "bad", 403
         )
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         token = await create_invitation(conn, partner.id, email, role, current_user().id)
         await audit(conn, "invitation created", partner.id, f"{email} as {role}")
     return await invitations_page(link=public_url(f"/invite/{token}"), email=email)
@@ -227,7 +227,7 @@ async def invite() -> Any:
 async def revoke(invitation_id: str) -> Any:
     partner = current_partner()
     wanted = parse_id(invitation_id)
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         email = None if wanted is None else await revoke_invitation(conn, partner.id, wanted)
         if email is None:
             return await not_found("open invitation")

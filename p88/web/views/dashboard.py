@@ -6,11 +6,11 @@ from typing import Any
 
 from quart import Blueprint, redirect, render_template
 
-from p88.db.tenancy import tenant_transaction
 from p88.status.app import StatusSources, database_answers, status_document
 from p88.web.auth import signed_in_user
 from p88.web.auth.identity import CurrentPartner
 from p88.web.services import services
+from p88.web.tenant import tenant
 
 bp = Blueprint("dashboard", __name__)
 
@@ -52,7 +52,7 @@ async def dashboard() -> Any:
     )
     summary = None
     if partner is not None and database_ok:
-        async with tenant_transaction(web.pool, partner.id) as conn:
+        async with tenant() as conn:
             summary = await conn.fetchrow(PARTNER_SUMMARY, partner.id)
     return await render_template(
         "dashboard.html", status=document, partner=partner, summary=summary

@@ -15,13 +15,13 @@ import segno
 from quart import Blueprint, abort, redirect, render_template, request
 
 from p88.db.plans import check_limit
-from p88.db.tenancy import tenant_transaction
 from p88.displays import store
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.store import Display, DisplayError
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
+from p88.web.tenant import tenant
 
 bp = Blueprint("displays", __name__)
 
@@ -98,7 +98,7 @@ def _parse_form(form: dict[str, str]) -> dict[str, Any]:
 
 async def _form_page(display: Display | None, form: dict[str, str], error: str = "") -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         choices = await _choices(conn, partner.id)
     body = await render_template(
         "displays/form.html", display=display, form=form, error=error, modes=MODES, **choices
@@ -142,7 +142,7 @@ async def _link_page(display: Display, token: str, rotated: bool) -> Any:
 @require_role("viewer")
 async def list_displays() -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         displays = await store.list_displays(conn, partner.id)
     hub = services().hub
     viewers = hub.viewers_by_display()
@@ -171,7 +171,7 @@ async def create_display() -> Any:
     form = await form_fields()
     try:
         fields = _parse_form(form)
-        async with tenant_transaction(services().pool, partner.id) as conn:
+        async with tenant() as conn:
             used = await store.count_live_displays(conn, partner.id)
             limit = await check_limit(conn, partner.id, "active_displays", used=used)
             if not limit.allowed:
@@ -185,7 +185,7 @@ async def create_display() -> Any:
 @bp.get("/displays/<int:display_id>")
 @require_role("operator")
 async def edit_display(display_id: int) -> Any:
-    async with tenant_transaction(services().pool, current_partner().id) as conn:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
     return await _form_page(display, _form_of(display))
 
@@ -194,7 +194,7 @@ async def edit_display(display_id: int) -> Any:
 @require_role("operator")
 async def update_display(display_id: int) -> Any:
     form = await form_fields()
-    async with tenant_transaction(services().pool, current_partner().id) as conn:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         try:
             await store.update_display(conn, display, **_parse_form(form))
@@ -212,7 +212,7 @@ async def update_display(display_id: int) -> Any:
 @bp.post("/displays/<int:display_id>/rotate")
 @require_role("operator")
 async def rotate_display(display_id: int) -> Any:
-    async with tenant_transaction(services().pool, current_partner().id) as conn:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         token = await store.rotate_token(conn, display)
         display = await _owned(conn, display_id)
@@ -223,7 +223,7 @@ async def rotate_display(display_id: int) -> Any:
 @bp.post("/displays/<int:display_id>/revoke")
 @require_role("operator")
 async def revoke_display(display_id: int) -> Any:
-    async with tenant_transaction(services().pool, current_partner().id) as conn:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         await store.revoke_display(conn, display)
     services().hub.close_display(display.id, *REVOKED)
@@ -233,7 +233,7 @@ async def revoke_display(display_id: int) -> Any:
 @bp.post("/displays/<int:display_id>/delete")
 @require_role("operator")
 async def delete_display(display_id: int) -> Any:
-    async with tenant_transaction(services().pool, current_partner().id) as conn:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         await store.delete_display(conn, display)
     services().hub.close_display(display.id, *REVOKED)

@@ -20,7 +20,6 @@ from quart import (
 
 from p88.db import templates as db
 from p88.db.accounts import role_rank
-from p88.db.tenancy import tenant_transaction
 from p88.layouts import (
     PRESETS,
     ImportRejected,
@@ -36,7 +35,7 @@ from p88.layouts import (
 from p88.layouts.images import MAX_IMAGE_BYTES, ImageRejected, check_image, clean_image_name
 from p88.layouts.transfer import MAX_IMPORT_BYTES, clean_name
 from p88.web.auth import current_partner, current_user, require_role
-from p88.web.services import services
+from p88.web.tenant import tenant
 
 blueprint = Blueprint("layouts", __name__)
 
@@ -77,7 +76,7 @@ def _drop_images(document: dict[str, Any], missing: list[LayoutError]) -> None:
 
 async def _list_page(*, errors: list[LayoutError] | None = None, status: int = 200) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         items = await db.list_templates(conn, partner.id)
     presets = [(key, label) for key, (label, _) in PRESETS.items()]
     body = await render_template(
@@ -109,7 +108,7 @@ async def create_template() -> Any:
         )
     name = clean_name(form.get("name"), PRESETS[preset][0])
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         new_id = await db.create_template(
             conn, partner.id, name, sample_document(preset), current_user().email
         )
@@ -120,7 +119,7 @@ async def create_template() -> Any:
 @require_role("operator")
 async def duplicate_template(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None:
             return await render_template("builder/missing.html"), 404
@@ -135,7 +134,7 @@ async def duplicate_template(template_id: int) -> Any:
 @require_role("operator")
 async def delete_template(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None or not await db.delete_template(conn, partner.id, template_id):
             return await render_template("builder/missing.html"), 404
@@ -146,7 +145,7 @@ async def delete_template(template_id: int) -> Any:
 @require_role("viewer")
 async def export_template(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return await render_template("builder/missing.html"), 404
@@ -170,7 +169,7 @@ async def import_template() -> Any:
     except ImportRejected as exc:
         return await _list_page(errors=exc.errors, status=422)
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         missing = await _missing_images(conn, partner.id, imported.document)
         _drop_images(imported.document, missing)
         new_id = await db.create_template(
@@ -184,7 +183,7 @@ async def import_template() -> Any:
 @require_role("viewer")
 async def builder(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return await render_template("builder/missing.html"), 404
@@ -208,7 +207,7 @@ async def schema() -> Any:
 @require_role("viewer")
 async def get_document(template_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return _json_error("no such template", 404)
@@ -248,7 +247,7 @@ async def put_document(template_id: int) -> Any:
         else:
             name = clean_name(body["name"], "Template")
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         if not errors:
             errors = await _missing_images(conn, partner.id, document)
         if errors:
@@ -269,7 +268,7 @@ async def put_document(template_id: int) -> Any:
 @require_role("viewer")
 async def list_images() -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         images = await db.list_images(conn, partner.id)
     return jsonify(
         {
@@ -293,7 +292,7 @@ async def upload_image() -> Any:
     except ImageRejected as exc:
         return _json_error(str(exc), exc.status)
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         info = await db.add_image(
             conn, partner.id, clean_image_name(upload.filename), content_type, data
         )
@@ -308,7 +307,7 @@ async def upload_image() -> Any:
 @require_role("viewer")
 async def get_image(image_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         image = await db.get_image(conn, partner.id, image_id)
     if image is None:
         return _json_error("no such image", 404)

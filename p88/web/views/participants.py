@@ -12,7 +12,6 @@ from typing import Any
 from quart import Blueprint, abort, redirect, render_template, request
 
 from p88.db.accounts import role_rank
-from p88.db.tenancy import tenant_transaction
 from p88.participants import queries as db
 from p88.participants.csvfile import CsvFile, CsvFileError, read_csv
 from p88.participants.importer import import_participants
@@ -27,7 +26,7 @@ from p88.participants.model import FIELDS
 from p88.participants.validate import FieldError, fields_from_values, validate_rows
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields
-from p88.web.services import services
+from p88.web.tenant import tenant
 
 bp = Blueprint("participants", __name__)
 
@@ -44,7 +43,7 @@ def _can_edit() -> bool:
 async def participant_list() -> str:
     partner = current_partner()
     search = request.args.get("q", "")[:100]
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         events = await db.event_names(conn, partner.id)
         event = request.args.get("event", "")[:200] or (events[0] if events else "")
         people = await db.list_participants(conn, partner.id, event, search) if event else []
@@ -68,7 +67,7 @@ async def import_form() -> Any:
 
 async def _upload_page(error: str | None = None, status: int = 200) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         events = await db.event_names(conn, partner.id)
     body = await render_template(
         "participants/import.html",
@@ -97,14 +96,14 @@ async def import_upload() -> Any:
         read_csv(data)
     except CsvFileError as exc:
         return await _upload_page(f"The file cannot be read: {exc}.", 400)
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         upload_id = await db.save_upload(conn, partner.id, event, upload.filename, data)
     return redirect(f"/participants/import/{upload_id}", 303)
 
 
 async def _load(upload_id: int) -> tuple[str, str, CsvFile]:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         found = await db.load_upload(conn, partner.id, upload_id)
     if found is None:
         abort(404)
@@ -156,7 +155,7 @@ async def import_apply(upload_id: int) -> Any:
         return await _mapping_page(upload_id, error=f"Not imported: {exc}.")
     if form.get("action") == "check":
         return await _mapping_page(upload_id, mapping)
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         report = await import_participants(conn, partner.id, event, csv_file, mapping)
         await db.drop_upload(conn, partner.id, upload_id)
     return await render_template(
@@ -174,7 +173,7 @@ async def _own(conn: Any, participant_id: int) -> Any:
 @bp.get("/participants/<int:participant_id>")
 @require_role("viewer")
 async def participant_edit(participant_id: int) -> Any:
-    async with tenant_transaction(services().pool, current_partner().id) as conn:
+    async with tenant() as conn:
         person = await _own(conn, participant_id)
     return await _edit_page(person, _values_of(person))
 
@@ -207,7 +206,7 @@ async def participant_save(participant_id: int) -> Any:
     form = await form_fields()
     values = {name: form.get(name, "") for name in EDIT_FIELDS}
     values["vip"] = "yes" if form.get("vip") else ""
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         person = await _own(conn, participant_id)
         try:
             fields = fields_from_values(values)

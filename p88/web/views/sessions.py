@@ -21,11 +21,11 @@ from p88.db.session_ops import (
     set_session_status,
 )
 from p88.db.sessions import SessionSummary, list_sessions, recent_reads, unknown_tags
-from p88.db.tenancy import tenant_transaction
 from p88.stats import ConnectionInfo
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
+from p88.web.tenant import tenant
 from p88.web.views.timefmt import ClockError, age, clock, parse_clock
 
 bp = Blueprint("sessions", __name__)
@@ -61,7 +61,7 @@ def _page_helpers() -> dict[str, Any]:
 @require_role("viewer")
 async def session_list() -> str:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         sessions = await list_sessions(conn, partner.id)
     return await render_template(
         "sessions/list.html",
@@ -75,7 +75,7 @@ async def _detail(
     session_id: int, flash: str | None = None, kind: str = "ok", status: int = 200
 ) -> tuple[str, int]:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         sessions = await list_sessions(conn, partner.id)
         session = next((s for s in sessions if s.id == session_id), None)
         if session is None:
@@ -110,7 +110,7 @@ async def session_detail(session_id: int) -> tuple[str, int]:
 @require_role("viewer")
 async def session_unknown_tags(session_id: int) -> str:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         session = await _own_session(conn, partner.id, session_id)
         tags = await unknown_tags(conn, partner.id, session_id, limit=5000)
     return await render_template(
@@ -135,7 +135,7 @@ async def session_rename(session_id: int) -> Any:
     partner = current_partner()
     form = await form_fields()
     try:
-        async with tenant_transaction(services().pool, partner.id) as conn:
+        async with tenant() as conn:
             if not await rename_session(conn, partner.id, session_id, form.get("name", "")):
                 abort(404)
     except SessionOpError as exc:
@@ -149,7 +149,7 @@ async def session_status(session_id: int) -> Any:
     partner = current_partner()
     status = (await form_fields()).get("status", "")
     try:
-        async with tenant_transaction(services().pool, partner.id) as conn:
+        async with tenant() as conn:
             if not await set_session_status(conn, partner.id, session_id, status):
                 abort(404)
     except SessionOpError as exc:
@@ -163,7 +163,7 @@ async def session_gun(session_id: int) -> Any:
     partner = current_partner()
     form = await form_fields()
     try:
-        async with tenant_transaction(services().pool, partner.id) as conn:
+        async with tenant() as conn:
             session = await _own_session(conn, partner.id, session_id)
             moment = parse_clock(form.get("time", ""), session.day)
             await set_manual_gun(conn, partner.id, session_id, form.get("wave", ""), moment)
@@ -176,7 +176,7 @@ async def session_gun(session_id: int) -> Any:
 @require_role("operator")
 async def session_gun_delete(session_id: int, gun_id: int) -> Any:
     partner = current_partner()
-    async with tenant_transaction(services().pool, partner.id) as conn:
+    async with tenant() as conn:
         if not await delete_manual_gun(conn, partner.id, session_id, gun_id):
             abort(404)
     return _done(session_id, "gun-deleted")
@@ -195,7 +195,7 @@ async def session_merge(session_id: int) -> Any:
             session_id, "Tick the box to confirm: the other session is deleted.", "bad", 400
         )
     try:
-        async with tenant_transaction(services().pool, partner.id) as conn:
+        async with tenant() as conn:
             await _own_session(conn, partner.id, session_id)
             await _own_session(conn, partner.id, other)
             outcome = await merge_sessions(conn, partner.id, session_id, other)

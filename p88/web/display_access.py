@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+
+from quart import Quart
 
 from p88.db.tenancy import tenant_transaction
 from p88.displays.guard import FailureGuard
@@ -34,12 +35,12 @@ class Refusal:
     reason: str
 
 
-def guard_of(app: Any) -> FailureGuard:
+def guard_of(app: Quart) -> FailureGuard:
     found: FailureGuard = app.extensions.setdefault("p88.displays.guard", FailureGuard())
     return found
 
 
-async def lookup(app: Any, token: str) -> Display | None:
+async def lookup(app: Quart, token: str) -> Display | None:
     if not well_formed(token):
         return None
     async with services_of(app).pool.acquire() as conn:
@@ -52,7 +53,7 @@ def gone_message(state: str) -> str:
     return "This display link has expired. Ask the timing company for a new link."
 
 
-async def admit(app: Any, token: str, address: str) -> Display | Refusal:
+async def admit(app: Quart, token: str, address: str) -> Display | Refusal:
     """The display behind a websocket's token, or why the socket must close."""
     guard = guard_of(app)
     if guard.blocked(address):
@@ -92,7 +93,7 @@ def next_wake(deadline: float | None) -> float:
     return min(HEARTBEAT_SECONDS, max(0.0, deadline - datetime.now(UTC).timestamp()))
 
 
-async def hello_message(app: Any, display: Display, attached: Attached, resumed: bool) -> str:
+async def hello_message(app: Quart, display: Display, attached: Attached, resumed: bool) -> str:
     """The first message: the display, its template, and the events to catch up on."""
     async with tenant_transaction(services_of(app).pool, display.partner_id) as conn:
         document = await template_document(conn, display)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
 from quart import (
@@ -21,10 +21,12 @@ from quart import (
     request,
     websocket,
 )
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import ROLES, membership, memberships_of, role_rank
 from p88.db.login_sessions import LoginSession, live_session, set_session_partner
 from p88.db.partners import Partner
+from p88.db.pool import Connection
 from p88.web.services import services
 
 SESSION_COOKIE = "p88_session"
@@ -56,7 +58,7 @@ class NotSignedIn(RuntimeError):
 
 
 async def _partner_for(
-    conn: Any, user: CurrentUser, session: LoginSession
+    conn: Connection, user: CurrentUser, session: LoginSession
 ) -> CurrentPartner | None:
     """The session's partner if the user may still work there, else their first membership."""
     if session.partner_id is not None:
@@ -149,7 +151,7 @@ def _wants_json() -> bool:
     return source.path.startswith("/api/") or has_websocket_context()
 
 
-async def not_signed_in_response() -> Any:
+async def not_signed_in_response() -> ResponseReturnValue:
     if _wants_json():
         response = jsonify({"error": "not signed in: sign in first (or send an API key)"})
         response.status_code = 401
@@ -158,7 +160,7 @@ async def not_signed_in_response() -> Any:
     return redirect(f"/login?next={quote(target, safe='/')}")
 
 
-async def forbidden_response(needed: str, reason: str = "") -> Any:
+async def forbidden_response(needed: str, reason: str = "") -> ResponseReturnValue:
     if _wants_json():
         response = jsonify({"error": f"this needs the {needed} role", "role_needed": needed})
         response.status_code = 403
@@ -169,7 +171,7 @@ async def forbidden_response(needed: str, reason: str = "") -> Any:
 
 def require_role(
     minimum: str,
-) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[Any]]]:
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R | ResponseReturnValue]]]:
     """Only signed-in members of the current partner with at least `minimum` get through.
 
     Roles rank viewer < operator < admin < owner. Anonymous: redirect to /login (HTML) or 401
@@ -179,9 +181,11 @@ def require_role(
         raise ValueError(f"unknown role {minimum!r}; roles are {ROLES}")
     needed_rank = role_rank(minimum)
 
-    def decorate(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
+    def decorate(
+        view: Callable[P, Awaitable[R]],
+    ) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
         @wraps(view)
-        async def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
             if signed_in_user() is None:
                 return await not_signed_in_response()
             partner: CurrentPartner | None = g.get("p88_partner")
@@ -200,11 +204,13 @@ def require_role(
     return decorate
 
 
-def require_platform_admin(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
+def require_platform_admin(
+    view: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
     """Only the install's operator(s) get through."""
 
     @wraps(view)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         user = signed_in_user()
         if user is None:
             return await not_signed_in_response()
@@ -217,11 +223,13 @@ def require_platform_admin(view: Callable[P, Awaitable[R]]) -> Callable[P, Await
     return guarded
 
 
-def require_signed_in(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
+def require_signed_in(
+    view: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
     """Any signed-in person, member of a partner or not (their own account pages)."""
 
     @wraps(view)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         if signed_in_user() is None:
             return await not_signed_in_response()
         return await view(*args, **kwargs)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import trio
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import (
     AccountError,
@@ -48,7 +47,9 @@ def describe_agent(user_agent: str) -> str:
     return browser or system or (user_agent[:40] or "unknown browser")
 
 
-async def account_page(flash: str = "", flash_kind: str = "ok", status: int = 200) -> Any:
+async def account_page(
+    flash: str = "", flash_kind: str = "ok", status: int = 200
+) -> ResponseReturnValue:
     user = current_user()
     async with services().pool.acquire() as conn:
         sessions = await sessions_of(conn, user.id)
@@ -67,14 +68,14 @@ async def account_page(flash: str = "", flash_kind: str = "ok", status: int = 20
 
 @bp.get("/account")
 @require_signed_in
-async def account() -> Any:
+async def account() -> ResponseReturnValue:
     saved = request.args.get("saved", "")
     return await account_page(SAVED.get(saved, ""))
 
 
 @bp.post("/account/profile")
 @require_signed_in
-async def profile() -> Any:
+async def profile() -> ResponseReturnValue:
     form = await form_fields()
     try:
         async with services().pool.acquire() as conn:
@@ -86,7 +87,7 @@ async def profile() -> Any:
 
 @bp.post("/account/password")
 @require_signed_in
-async def change_password() -> Any:
+async def change_password() -> ResponseReturnValue:
     form = await form_fields()
     user = current_user()
     current, new, again = form.get("current", ""), form.get("new", ""), form.get("again", "")
@@ -119,7 +120,7 @@ async def change_password() -> Any:
 
 @bp.post("/account/sessions/<session_id>/revoke")
 @require_signed_in
-async def revoke(session_id: str) -> Any:
+async def revoke(session_id: str) -> ResponseReturnValue:
     wanted = parse_id(session_id)
     async with services().pool.acquire() as conn:
         if wanted is None or not await revoke_session(conn, current_user().id, wanted):
@@ -133,7 +134,7 @@ async def revoke(session_id: str) -> Any:
 
 @bp.post("/account/sign-out-everywhere")
 @require_signed_in
-async def sign_out_everywhere() -> Any:
+async def sign_out_everywhere() -> ResponseReturnValue:
     user = current_user()
     async with services().pool.acquire() as conn:
         count = await revoke_all(conn, user.id)

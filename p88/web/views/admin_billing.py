@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from quart import Blueprint, render_template
+from quart.typing import ResponseReturnValue
 
 from p88.db.audit import partner_entries
 from p88.db.payments import payments_of
@@ -55,7 +55,7 @@ def chart_bars(days: list[DayUsage], value: str = "reads") -> tuple[list[Bar], i
 
 @bp.get("/plan")
 @require_role("owner")
-async def plan() -> Any:
+async def plan() -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         subscription = await current_subscription(conn, partner.id)
@@ -88,7 +88,7 @@ async def plan() -> Any:
 
 @bp.get("/payments")
 @require_role("owner")
-async def payments() -> Any:
+async def payments() -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await payments_of(conn, partner.id)
@@ -97,7 +97,7 @@ async def payments() -> Any:
 
 @bp.get("/audit")
 @require_role("owner")
-async def audit_log() -> Any:
+async def audit_log() -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         entries = await partner_entries(conn, partner.id)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.api_keys import MAX_NAME, create_key, keys_of, revoke_key
 from p88.db.partners import PartnerError, revoke_collector_credential, set_collector_credential
@@ -36,7 +36,7 @@ def _keep_plain() -> bool:
 
 async def collectors_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         rows = await conn.fetch(LIST_CREDENTIALS, partner.id)
@@ -56,11 +56,11 @@ async def collectors_page(
 
 @bp.get("/collectors")
 @require_role("admin")
-async def collectors() -> Any:
+async def collectors() -> ResponseReturnValue:
     return await collectors_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
-async def _store(username: str, action: str) -> Any:
+async def _store(username: str, action: str) -> ResponseReturnValue:
     partner = current_partner()
     secret = secrets.token_urlsafe(15)
     try:
@@ -79,7 +79,7 @@ async def _store(username: str, action: str) -> Any:
 
 @bp.post("/collectors")
 @require_role("admin")
-async def create_collector() -> Any:
+async def create_collector() -> ResponseReturnValue:
     partner = current_partner()
     username = (await form_fields()).get("username", "").strip()
     async with tenant() as conn:
@@ -114,7 +114,7 @@ async def _credential_name(credential_id: str) -> str | None:
 
 @bp.post("/collectors/<credential_id>/rotate")
 @require_role("admin")
-async def rotate_collector(credential_id: str) -> Any:
+async def rotate_collector(credential_id: str) -> ResponseReturnValue:
     username = await _credential_name(credential_id)
     if username is None:
         return await not_found("collector credential")
@@ -123,7 +123,7 @@ async def rotate_collector(credential_id: str) -> Any:
 
 @bp.post("/collectors/<credential_id>/revoke")
 @require_role("admin")
-async def revoke_collector(credential_id: str) -> Any:
+async def revoke_collector(credential_id: str) -> ResponseReturnValue:
     partner = current_partner()
     username = await _credential_name(credential_id)
     if username is None:
@@ -137,7 +137,7 @@ async def revoke_collector(credential_id: str) -> Any:
 
 async def keys_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         keys = await keys_of(conn, partner.id)
@@ -154,13 +154,13 @@ async def keys_page(
 
 @bp.get("/api-keys")
 @require_role("admin")
-async def api_keys() -> Any:
+async def api_keys() -> ResponseReturnValue:
     return await keys_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
 @bp.post("/api-keys")
 @require_role("admin")
-async def create_api_key() -> Any:
+async def create_api_key() -> ResponseReturnValue:
     partner = current_partner()
     name = (await form_fields()).get("name", "").strip()
     if not 1 <= len(name) <= MAX_NAME:
@@ -178,7 +178,7 @@ async def create_api_key() -> Any:
 
 @bp.post("/api-keys/<key_id>/revoke")
 @require_role("admin")
-async def revoke_api_key(key_id: str) -> Any:
+async def revoke_api_key(key_id: str) -> ResponseReturnValue:
     partner = current_partner()
     wanted = parse_id(key_id)
     async with tenant() as conn:

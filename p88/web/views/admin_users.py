@@ -7,14 +7,14 @@ work for this partner alone (else another partner's admin could take over their 
 
 from __future__ import annotations
 
-from typing import Any
-
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db import account_tokens
 from p88.db.accounts import (
     ROLES,
     AccountError,
+    Membership,
     check_email,
     check_role,
     count_owners,
@@ -26,6 +26,7 @@ from p88.db.accounts import (
     user_by_id,
 )
 from p88.db.invitations import create_invitation, invitations_of, revoke_invitation
+from p88.db.pool import Connection
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
@@ -57,7 +58,7 @@ def refuse_change(target_role: str, new_role: str | None) -> str:
 
 async def users_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", link_for: str = ""
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         members = await partner_members(conn, partner.id)
@@ -77,7 +78,7 @@ async def users_page(
 
 @bp.get("/")
 @require_role("viewer")
-async def admin_home() -> Any:
+async def admin_home() -> ResponseReturnValue:
     from p88.web.auth import has_role
 
     return redirect("/admin/users" if has_role("admin") else "/account")
@@ -85,11 +86,11 @@ async def admin_home() -> Any:
 
 @bp.get("/users")
 @require_role("admin")
-async def users() -> Any:
+async def users() -> ResponseReturnValue:
     return await users_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
-async def _member(conn: Any, user_id_text: str) -> Any:
+async def _member(conn: Connection, user_id_text: str) -> Membership | None:
     user_id = parse_id(user_id_text)
     if user_id is None:
         return None
@@ -98,7 +99,7 @@ async def _member(conn: Any, user_id_text: str) -> Any:
 
 @bp.post("/users/<user_id>/role")
 @require_role("admin")
-async def change_role(user_id: str) -> Any:
+async def change_role(user_id: str) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     async with tenant() as conn:
@@ -128,7 +129,7 @@ async def change_role(user_id: str) -> Any:
 
 @bp.post("/users/<user_id>/remove")
 @require_role("admin")
-async def remove(user_id: str) -> Any:
+async def remove(user_id: str) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await _member(conn, user_id)
@@ -149,7 +150,7 @@ async def remove(user_id: str) -> Any:
 
 @bp.post("/users/<user_id>/reset-link")
 @require_role("admin")
-async def reset_link(user_id: str) -> Any:
+async def reset_link(user_id: str) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await _member(conn, user_id)
@@ -179,7 +180,7 @@ async def reset_link(user_id: str) -> Any:
 
 async def invitations_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", email: str = ""
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await invitations_of(conn, partner.id)
@@ -198,13 +199,13 @@ async def invitations_page(
 
 @bp.get("/invitations")
 @require_role("admin")
-async def invitations() -> Any:
+async def invitations() -> ResponseReturnValue:
     return await invitations_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
 @bp.post("/invitations")
 @require_role("admin")
-async def invite() -> Any:
+async def invite() -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
@@ -224,7 +225,7 @@ async def invite() -> Any:
 
 @bp.post("/invitations/<invitation_id>/revoke")
 @require_role("admin")
-async def revoke(invitation_id: str) -> Any:
+async def revoke(invitation_id: str) -> ResponseReturnValue:
     partner = current_partner()
     wanted = parse_id(invitation_id)
     async with tenant() as conn:

@@ -19,10 +19,10 @@ Close 4000: fell behind, reconnect with `?after=`; 1001/1011: the hub could not 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import trio
 from quart import Blueprint, abort, jsonify, websocket
+from quart.typing import ResponseReturnValue
 
 from p88.db.pool import DATABASE_DOWN_ERRORS
 from p88.db.preview_sessions import PreviewSession, live_preview_sessions, preview_session
@@ -54,7 +54,7 @@ async def _gun(partner_id: int, session: PreviewSession) -> int | None:
 
 @bp.get("/templates/preview/sessions")
 @require_role("viewer")
-async def preview_sessions() -> Any:
+async def preview_sessions() -> ResponseReturnValue:
     """The builder's preview menu: the partner's live sessions."""
     partner = current_partner()
     async with tenant_transaction(services().pool, partner.id) as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, redirect, render_template
+from quart.typing import ResponseReturnValue
 
 from p88.status.app import StatusSources, database_answers, status_document
 from p88.web.auth import signed_in_user
@@ -37,7 +38,7 @@ def visible_status(
 
 
 @bp.get("/")
-async def dashboard() -> Any:
+async def dashboard() -> ResponseReturnValue:
     user = signed_in_user()
     if user is None:
         return redirect("/login")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import trio
 from quart import Blueprint, Response, abort, current_app, render_template, request, websocket
+from quart.typing import ResponseReturnValue
 
 from p88.db import templates as templates_db
 from p88.db.tenancy import tenant_transaction
@@ -46,7 +46,7 @@ bp = allow_framing(Blueprint("display_public", __name__))
 
 
 @bp.get("/d/<token>/images/<int:image_id>")
-async def display_image(token: str, image_id: int) -> Any:
+async def display_image(token: str, image_id: int) -> ResponseReturnValue:
     """Images of the display's template, for its page (the page has no login)."""
     address = str(request.remote_addr or "")
     if guard_of(current_app).blocked(address):
@@ -65,7 +65,7 @@ async def display_image(token: str, image_id: int) -> Any:
 
 
 @bp.get("/d/<token>")
-async def display_page(token: str) -> Any:
+async def display_page(token: str) -> ResponseReturnValue:
     address = str(request.remote_addr or "")
     if guard_of(current_app).blocked(address):
         return await _message_page(
@@ -92,7 +92,7 @@ async def display_page(token: str) -> Any:
     return response
 
 
-async def _message_page(message: str, status: int) -> Any:
+async def _message_page(message: str, status: int) -> ResponseReturnValue:
     body = await render_template("displays/public_message.html", message=message)
     return Response(body, status=status)
 

@@ -13,8 +13,10 @@ from typing import Any
 
 import segno
 from quart import Blueprint, abort, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.plans import check_limit
+from p88.db.pool import Connection
 from p88.displays import store
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.store import Display, DisplayError
@@ -41,7 +43,7 @@ def display_url(token: str) -> str:
     return f"{request.host_url.rstrip('/')}/d/{token}"
 
 
-async def _choices(conn: Any, partner_id: int) -> dict[str, Any]:
+async def _choices(conn: Connection, partner_id: int) -> dict[str, Any]:
     sessions = await conn.fetch(
         "SELECT s.id, s.name, s.event_name, s.day, s.status, "
         "array_remove(array_agg(l.name ORDER BY l.name), NULL) AS locations "
@@ -96,7 +98,9 @@ def _parse_form(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _form_page(display: Display | None, form: dict[str, str], error: str = "") -> Any:
+async def _form_page(
+    display: Display | None, form: dict[str, str], error: str = ""
+) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         choices = await _choices(conn, partner.id)
@@ -124,14 +128,14 @@ def _form_of(display: Display) -> dict[str, str]:
     return form
 
 
-async def _owned(conn: Any, display_id: int) -> Display:
+async def _owned(conn: Connection, display_id: int) -> Display:
     display = await store.get_display(conn, current_partner().id, display_id)
     if display is None:
         abort(404)
     return display
 
 
-async def _link_page(display: Display, token: str, rotated: bool) -> Any:
+async def _link_page(display: Display, token: str, rotated: bool) -> ResponseReturnValue:
     url = display_url(token)
     return await render_template(
         "displays/link.html", display=display, url=url, qr=qr_data_uri(url), rotated=rotated
@@ -140,7 +144,7 @@ async def _link_page(display: Display, token: str, rotated: bool) -> Any:
 
 @bp.get("/displays")
 @require_role("viewer")
-async def list_displays() -> Any:
+async def list_displays() -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         displays = await store.list_displays(conn, partner.id)
@@ -158,7 +162,7 @@ async def list_displays() -> Any:
 
 @bp.get("/displays/new")
 @require_role("operator")
-async def new_display() -> Any:
+async def new_display() -> ResponseReturnValue:
     defaults = {k: str(v) for k, v in DisplayOptions().to_json().items()}
     defaults["session_id"] = request.args.get("session", "")
     return await _form_page(None, defaults)
@@ -166,7 +170,7 @@ async def new_display() -> Any:
 
 @bp.post("/displays/new")
 @require_role("operator")
-async def create_display() -> Any:
+async def create_display() -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
@@ -184,7 +188,7 @@ async def create_display() -> Any:
 
 @bp.get("/displays/<int:display_id>")
 @require_role("operator")
-async def edit_display(display_id: int) -> Any:
+async def edit_display(display_id: int) -> ResponseReturnValue:
     async with tenant() as conn:
         display = await _owned(conn, display_id)
     return await _form_page(display, _form_of(display))
@@ -192,7 +196,7 @@ async def edit_display(display_id: int) -> Any:
 
 @bp.post("/displays/<int:display_id>")
 @require_role("operator")
-async def update_display(display_id: int) -> Any:
+async def update_display(display_id: int) -> ResponseReturnValue:
     form = await form_fields()
     async with tenant() as conn:
         display = await _owned(conn, display_id)
@@ -211,7 +215,7 @@ async def update_display(display_id: int) -> Any:
 
 @bp.post("/displays/<int:display_id>/rotate")
 @require_role("operator")
-async def rotate_display(display_id: int) -> Any:
+async def rotate_display(display_id: int) -> ResponseReturnValue:
     async with tenant() as conn:
         display = await _owned(conn, display_id)
         token = await store.rotate_token(conn, display)
@@ -222,7 +226,7 @@ async def rotate_display(display_id: int) -> Any:
 
 @bp.post("/displays/<int:display_id>/revoke")
 @require_role("operator")
-async def revoke_display(display_id: int) -> Any:
+async def revoke_display(display_id: int) -> ResponseReturnValue:
     async with tenant() as conn:
         display = await _owned(conn, display_id)
         await store.revoke_display(conn, display)
@@ -232,7 +236,7 @@ async def revoke_display(display_id: int) -> Any:
 
 @bp.post("/displays/<int:display_id>/delete")
 @require_role("operator")
-async def delete_display(display_id: int) -> Any:
+async def delete_display(display_id: int) -> ResponseReturnValue:
     async with tenant() as conn:
         display = await _owned(conn, display_id)
         await store.delete_display(conn, display)

@@ -17,9 +17,11 @@ from quart import (
     render_template,
     request,
 )
+from quart.typing import ResponseReturnValue
 
 from p88.db import templates as db
 from p88.db.accounts import role_rank
+from p88.db.pool import Connection
 from p88.layouts import (
     PRESETS,
     ImportRejected,
@@ -53,7 +55,7 @@ def _json_error(message: str, status: int, **extra: Any) -> Response:
 
 
 async def _missing_images(
-    conn: Any, partner_id: int, document: dict[str, Any]
+    conn: Connection, partner_id: int, document: dict[str, Any]
 ) -> list[LayoutError]:
     refs = image_references(document)
     existing = await db.existing_image_ids(conn, partner_id, (i for _, i in refs))
@@ -74,7 +76,9 @@ def _drop_images(document: dict[str, Any], missing: list[LayoutError]) -> None:
             element["options"]["image"] = None
 
 
-async def _list_page(*, errors: list[LayoutError] | None = None, status: int = 200) -> Any:
+async def _list_page(
+    *, errors: list[LayoutError] | None = None, status: int = 200
+) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         items = await db.list_templates(conn, partner.id)
@@ -92,13 +96,13 @@ async def _list_page(*, errors: list[LayoutError] | None = None, status: int = 2
 
 @blueprint.get("/templates")
 @require_role("viewer")
-async def list_templates() -> Any:
+async def list_templates() -> ResponseReturnValue:
     return await _list_page()
 
 
 @blueprint.post("/templates")
 @require_role("operator")
-async def create_template() -> Any:
+async def create_template() -> ResponseReturnValue:
     form = await request.form
     preset = form.get("preset", "finish")
     if preset not in PRESETS:
@@ -117,7 +121,7 @@ async def create_template() -> Any:
 
 @blueprint.post("/templates/<int:template_id>/duplicate")
 @require_role("operator")
-async def duplicate_template(template_id: int) -> Any:
+async def duplicate_template(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
@@ -132,7 +136,7 @@ async def duplicate_template(template_id: int) -> Any:
 
 @blueprint.post("/templates/<int:template_id>/delete")
 @require_role("operator")
-async def delete_template(template_id: int) -> Any:
+async def delete_template(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
@@ -143,7 +147,7 @@ async def delete_template(template_id: int) -> Any:
 
 @blueprint.get("/templates/<int:template_id>/export")
 @require_role("viewer")
-async def export_template(template_id: int) -> Any:
+async def export_template(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
@@ -157,7 +161,7 @@ async def export_template(template_id: int) -> Any:
 
 @blueprint.post("/templates/import")
 @require_role("operator")
-async def import_template() -> Any:
+async def import_template() -> ResponseReturnValue:
     upload = (await request.files).get("file")
     if upload is None or not upload.filename:
         return await _list_page(
@@ -181,7 +185,7 @@ async def import_template() -> Any:
 
 @blueprint.get("/templates/<int:template_id>/builder")
 @require_role("viewer")
-async def builder(template_id: int) -> Any:
+async def builder(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
@@ -197,7 +201,7 @@ async def builder(template_id: int) -> Any:
 
 @blueprint.get("/templates/schema.json")
 @require_role("viewer")
-async def schema() -> Any:
+async def schema() -> ResponseReturnValue:
     # json.dumps keeps the schema's order (palette, field order); jsonify would sort the keys.
     body = json.dumps({"schema": schema_for_builder(), "sample": sample_data()})
     return Response(body, mimetype="application/json")
@@ -205,7 +209,7 @@ async def schema() -> Any:
 
 @blueprint.get("/templates/<int:template_id>/document")
 @require_role("viewer")
-async def get_document(template_id: int) -> Any:
+async def get_document(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
@@ -225,7 +229,7 @@ async def get_document(template_id: int) -> Any:
 
 @blueprint.put("/templates/<int:template_id>/document")
 @require_role("operator")
-async def put_document(template_id: int) -> Any:
+async def put_document(template_id: int) -> ResponseReturnValue:
     too_big = _json_error(f"the template is larger than {MAX_DOCUMENT_BYTES // 1024} KB", 413)
     if (request.content_length or 0) > MAX_DOCUMENT_BYTES:
         return too_big  # refused before reading the body
@@ -266,7 +270,7 @@ async def put_document(template_id: int) -> Any:
 
 @blueprint.get("/templates/images")
 @require_role("viewer")
-async def list_images() -> Any:
+async def list_images() -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         images = await db.list_images(conn, partner.id)
@@ -282,7 +286,7 @@ async def list_images() -> Any:
 
 @blueprint.post("/templates/images")
 @require_role("operator")
-async def upload_image() -> Any:
+async def upload_image() -> ResponseReturnValue:
     upload = (await request.files).get("file")
     if upload is None:
         return _json_error("send the image as the multipart field 'file'", 400)
@@ -305,7 +309,7 @@ async def upload_image() -> Any:
 
 @blueprint.get("/templates/images/<int:image_id>")
 @require_role("viewer")
-async def get_image(image_id: int) -> Any:
+async def get_image(image_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         image = await db.get_image(conn, partner.id, image_id)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import trio
 from quart import Blueprint, redirect, render_template
+from quart.typing import ResponseReturnValue
 
 from p88.db import account_tokens
 from p88.db.accounts import (
@@ -58,7 +57,7 @@ async def _reset_token(token: str) -> tuple[account_tokens.AccountToken | None, 
 
 
 @bp.get("/reset/<token>")
-async def reset_form(token: str) -> Any:
+async def reset_form(token: str) -> ResponseReturnValue:
     found, problem = await _reset_token(token)
     if found is None:
         return await _problem(problem)
@@ -66,7 +65,7 @@ async def reset_form(token: str) -> Any:
 
 
 @bp.post("/reset/<token>")
-async def reset(token: str) -> Any:
+async def reset(token: str) -> ResponseReturnValue:
     found, problem = await _reset_token(token)
     if found is None or found.user_id is None:
         return await _problem(problem)
@@ -101,7 +100,7 @@ async def _invitation(token: str) -> tuple[Invitation | None, str]:
 
 async def _invite_page(
     invitation: Invitation, error: str = "", status: int = 200, **form: str
-) -> Any:
+) -> ResponseReturnValue:
     user = signed_in_user()
     async with services().pool.acquire() as conn:
         has_account = await user_by_email(conn, invitation.email) is not None
@@ -117,7 +116,7 @@ async def _invite_page(
 
 
 @bp.get("/invite/<token>")
-async def invite_form(token: str) -> Any:
+async def invite_form(token: str) -> ResponseReturnValue:
     found, problem = await _invitation(token)
     if found is None:
         return await _problem(problem)
@@ -125,7 +124,7 @@ async def invite_form(token: str) -> Any:
 
 
 @bp.post("/invite/<token>")
-async def invite(token: str) -> Any:
+async def invite(token: str) -> ResponseReturnValue:
     found, problem = await _invitation(token)
     if found is None:
         return await _problem(problem)

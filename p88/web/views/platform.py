@@ -7,9 +7,9 @@ is guarded by require_platform_admin.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import AccountError, check_email, partner_members
 from p88.db.audit import all_entries
@@ -30,6 +30,7 @@ from p88.db.plans import (
     plan_by_id,
     subscriptions_of,
 )
+from p88.db.pool import Row
 from p88.web.auth import current_user, require_platform_admin
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
@@ -52,7 +53,7 @@ FROM partners p ORDER BY p.name, p.id
 
 async def partners_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", **form: str
-) -> Any:
+) -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
         partners = await conn.fetch(PARTNERS)
         plans = {p["id"]: await current_subscription(conn, p["id"]) for p in partners}
@@ -71,13 +72,13 @@ async def partners_page(
 
 @bp.get("/")
 @require_platform_admin
-async def home() -> Any:
+async def home() -> ResponseReturnValue:
     return await partners_page()
 
 
 @bp.post("/partners")
 @require_platform_admin
-async def add_partner() -> Any:
+async def add_partner() -> ResponseReturnValue:
     form = await form_fields()
     slug, name = form.get("slug", "").strip(), form.get("name", "").strip()
     owner = form.get("owner_email", "").strip()
@@ -98,7 +99,7 @@ async def add_partner() -> Any:
     return await partners_page(message, link=public_url(f"/invite/{token}") if token else "")
 
 
-async def _partner(partner_id: str) -> Any:
+async def _partner(partner_id: str) -> Row | None:
     wanted = parse_id(partner_id)
     if wanted is None:
         return None
@@ -108,7 +109,9 @@ async def _partner(partner_id: str) -> Any:
         )
 
 
-async def partner_page(partner: Any, flash: str = "", kind: str = "ok", status: int = 200) -> Any:
+async def partner_page(
+    partner: Row, flash: str = "", kind: str = "ok", status: int = 200
+) -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
         members = await partner_members(conn, partner["id"])
         subscription = await current_subscription(conn, partner["id"])
@@ -134,7 +137,7 @@ async def partner_page(partner: Any, flash: str = "", kind: str = "ok", status: 
 
 @bp.get("/partners/<partner_id>")
 @require_platform_admin
-async def partner_detail(partner_id: str) -> Any:
+async def partner_detail(partner_id: str) -> ResponseReturnValue:
     partner = await _partner(partner_id)
     if partner is None:
         return await not_found("timing company")
@@ -143,7 +146,7 @@ async def partner_detail(partner_id: str) -> Any:
 
 @bp.post("/partners/<partner_id>/subscription")
 @require_platform_admin
-async def set_subscription(partner_id: str) -> Any:
+async def set_subscription(partner_id: str) -> ResponseReturnValue:
     partner = await _partner(partner_id)
     if partner is None:
         return await not_found("timing company")
@@ -173,7 +176,7 @@ async def set_subscription(partner_id: str) -> Any:
 
 @bp.post("/partners/<partner_id>/payments")
 @require_platform_admin
-async def add_payment(partner_id: str) -> Any:
+async def add_payment(partner_id: str) -> ResponseReturnValue:
     partner = await _partner(partner_id)
     if partner is None:
         return await not_found("timing company")
@@ -191,7 +194,7 @@ async def add_payment(partner_id: str) -> Any:
 
 @bp.get("/payments")
 @require_platform_admin
-async def payments() -> Any:
+async def payments() -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
         found = await all_payments(conn)
     return await render_template(
@@ -201,7 +204,7 @@ async def payments() -> Any:
 
 @bp.get("/audit")
 @require_platform_admin
-async def audit_log() -> Any:
+async def audit_log() -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
         entries = await all_entries(conn)
     return await render_template(

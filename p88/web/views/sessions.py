@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, abort, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import role_rank
+from p88.db.pool import Connection
 from p88.db.session_ops import (
     SessionOpError,
     delete_manual_gun,
@@ -118,20 +120,20 @@ async def session_unknown_tags(session_id: int) -> str:
     )
 
 
-async def _own_session(conn: Any, partner_id: int, session_id: int) -> SessionSummary:
+async def _own_session(conn: Connection, partner_id: int, session_id: int) -> SessionSummary:
     found = await list_sessions(conn, partner_id, session_id)
     if not found:
         abort(404)
     return found[0]
 
 
-def _done(session_id: int, what: str) -> Any:
+def _done(session_id: int, what: str) -> ResponseReturnValue:
     return redirect(f"/sessions/{session_id}?done={what}", 303)
 
 
 @bp.post("/sessions/<int:session_id>/rename")
 @require_role("operator")
-async def session_rename(session_id: int) -> Any:
+async def session_rename(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
@@ -145,7 +147,7 @@ async def session_rename(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/status")
 @require_role("operator")
-async def session_status(session_id: int) -> Any:
+async def session_status(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     status = (await form_fields()).get("status", "")
     try:
@@ -159,7 +161,7 @@ async def session_status(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/guns")
 @require_role("operator")
-async def session_gun(session_id: int) -> Any:
+async def session_gun(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
@@ -174,7 +176,7 @@ async def session_gun(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/guns/<int:gun_id>/delete")
 @require_role("operator")
-async def session_gun_delete(session_id: int, gun_id: int) -> Any:
+async def session_gun_delete(session_id: int, gun_id: int) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         if not await delete_manual_gun(conn, partner.id, session_id, gun_id):
@@ -184,7 +186,7 @@ async def session_gun_delete(session_id: int, gun_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/merge")
 @require_role("operator")
-async def session_merge(session_id: int) -> Any:
+async def session_merge(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     other = parse_id(form.get("other", ""))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db import account_tokens
 from p88.db.accounts import (
@@ -19,6 +19,7 @@ from p88.db.accounts import (
 )
 from p88.db.audit import record
 from p88.db.login_sessions import create_session, revoke_token, set_session_partner
+from p88.db.pool import Connection, Pool
 from p88.web.auth import (
     clear_session_cookie,
     client_address,
@@ -48,7 +49,9 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-async def start_session(user_id: int, email: str, partner_id: int | None, target: str) -> Any:
+async def start_session(
+    user_id: int, email: str, partner_id: int | None, target: str
+) -> ResponseReturnValue:
     """Create the server-side session and send the browser on with its cookie."""
     address = client_address()
     async with services().pool.acquire() as conn:
@@ -71,7 +74,7 @@ async def start_session(user_id: int, email: str, partner_id: int | None, target
     return response
 
 
-async def record_failure(conn: Any, email: str, address: str, message: str) -> None:
+async def record_failure(conn: Connection, email: str, address: str, message: str) -> None:
     """One platform entry, plus one per partner of an existing account so its owners see
     attempts on their people (owners never learn about addresses outside their company)."""
     detail = "locked by the throttle" if "Too many" in message else "wrong email or password"
@@ -90,7 +93,7 @@ async def record_failure(conn: Any, email: str, address: str, message: str) -> N
 
 
 @bp.get("/login")
-async def login_form() -> Any:
+async def login_form() -> ResponseReturnValue:
     if signed_in_user() is not None:
         return redirect(safe_next(request.args.get("next")))
     return await render_template(
@@ -102,7 +105,7 @@ async def login_form() -> Any:
 
 
 @bp.post("/login")
-async def login() -> Any:
+async def login() -> ResponseReturnValue:
     form = await form_fields()
     email, password = form.get("email", "").strip(), form.get("password", "")
     target = form.get("next", "")
@@ -120,7 +123,7 @@ async def login() -> Any:
 
 
 @bp.post("/logout")
-async def logout() -> Any:
+async def logout() -> ResponseReturnValue:
     token = request.cookies.get(SESSION_COOKIE)
     user = signed_in_user()
     if token:
@@ -156,7 +159,7 @@ async def _setup_token(token: str) -> tuple[account_tokens.AccountToken | None, 
 
 
 @bp.get("/setup/<token>")
-async def setup_form(token: str) -> Any:
+async def setup_form(token: str) -> ResponseReturnValue:
     found, problem = await _setup_token(token)
     if found is None:
         return await render_template("auth/link_problem.html", problem=problem), 404
@@ -164,7 +167,7 @@ async def setup_form(token: str) -> Any:
 
 
 @bp.post("/setup/<token>")
-async def setup(token: str) -> Any:
+async def setup(token: str) -> ResponseReturnValue:
     found, problem = await _setup_token(token)
     if found is None:
         return await render_template("auth/link_problem.html", problem=problem), 404
@@ -198,7 +201,7 @@ async def setup(token: str) -> Any:
 
 @bp.get("/switch-partner")
 @require_signed_in
-async def switch_form() -> Any:
+async def switch_form() -> ResponseReturnValue:
     user = current_user()
     async with services().pool.acquire() as conn:
         mine = await memberships_of(conn, user.id)
@@ -212,7 +215,7 @@ async def switch_form() -> Any:
 
 @bp.post("/switch-partner")
 @require_signed_in
-async def switch() -> Any:
+async def switch() -> ResponseReturnValue:
     user = current_user()
     form = await form_fields()
     partner_id = parse_id(form.get("partner_id", ""))
@@ -228,6 +231,6 @@ async def switch() -> Any:
     return redirect("/")
 
 
-async def setup_needed(pool: Any) -> bool:
+async def setup_needed(pool: Pool) -> bool:
     async with pool.acquire() as conn:
         return not await platform_admin_exists(conn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from p88.db.pool import Connection, UniqueViolation
 from p88.passwords import hash_secret
@@ -21,6 +22,26 @@ class Partner:
     id: int
     slug: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerOverview:
+    """A line of the platform's list of partners."""
+
+    id: int
+    slug: str
+    name: str
+    created_at: datetime
+    members: int
+
+
+PARTNER_BY_ID = "SELECT id, slug, name FROM partners WHERE id = $1"
+ALL_PARTNERS = "SELECT id, slug, name FROM partners ORDER BY name, id"
+PARTNERS_OVERVIEW = """
+SELECT p.id, p.slug, p.name, p.created_at,
+       (SELECT count(*) FROM memberships m WHERE m.partner_id = p.id) AS members
+FROM partners p ORDER BY p.name, p.id
+"""
 
 
 async def create_partner(conn: Connection, slug: str, name: str) -> Partner:
@@ -44,6 +65,20 @@ async def create_partner(conn: Connection, slug: str, name: str) -> Partner:
 async def partner_by_slug(conn: Connection, slug: str) -> Partner | None:
     row = await conn.fetchrow("SELECT id, slug, name FROM partners WHERE slug = $1", slug)
     return None if row is None else Partner(row["id"], row["slug"], row["name"])
+
+
+async def partner_by_id(conn: Connection, partner_id: int) -> Partner | None:
+    row = await conn.fetchrow(PARTNER_BY_ID, partner_id)
+    return None if row is None else Partner(row["id"], row["slug"], row["name"])
+
+
+async def all_partners(conn: Connection) -> list[Partner]:
+    """Every partner of the install, by name (platform admins only)."""
+    return [Partner(r["id"], r["slug"], r["name"]) for r in await conn.fetch(ALL_PARTNERS)]
+
+
+async def partners_overview(conn: Connection) -> list[PartnerOverview]:
+    return [PartnerOverview(*row) for row in await conn.fetch(PARTNERS_OVERVIEW)]
 
 
 async def set_collector_credential(

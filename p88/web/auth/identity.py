@@ -25,7 +25,7 @@ from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import ROLES, membership, memberships_of, role_rank
 from p88.db.login_sessions import LoginSession, live_session, set_session_partner
-from p88.db.partners import Partner
+from p88.db.partners import Partner, partner_by_id
 from p88.db.pool import Connection
 from p88.web.services import services
 
@@ -66,11 +66,9 @@ async def _partner_for(
         if found is not None:
             return CurrentPartner(found.partner_id, found.slug, found.name, found.role)
         if user.is_platform_admin:
-            row = await conn.fetchrow(
-                "SELECT id, slug, name FROM partners WHERE id = $1", session.partner_id
-            )
-            if row is not None:
-                return CurrentPartner(row["id"], row["slug"], row["name"], "owner", True)
+            partner = await partner_by_id(conn, session.partner_id)
+            if partner is not None:
+                return CurrentPartner(partner.id, partner.slug, partner.name, "owner", True)
     memberships = await memberships_of(conn, user.id)
     if not memberships:
         return None

@@ -14,7 +14,7 @@ from quart.typing import ResponseReturnValue
 from p88.db.accounts import AccountError, check_email, partner_members
 from p88.db.audit import all_entries
 from p88.db.invitations import create_invitation
-from p88.db.partners import PartnerError, create_partner
+from p88.db.partners import Partner, PartnerError, create_partner, partner_by_id, partners_overview
 from p88.db.payments import (
     PaymentError,
     all_payments,
@@ -30,7 +30,6 @@ from p88.db.plans import (
     plan_by_id,
     subscriptions_of,
 )
-from p88.db.pool import Row
 from p88.web.auth import current_user, require_platform_admin
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
@@ -44,19 +43,13 @@ SAVED = {
     "payment": "The payment is recorded.",
 }
 
-PARTNERS = """
-SELECT p.id, p.slug, p.name, p.created_at,
-       (SELECT count(*) FROM memberships m WHERE m.partner_id = p.id) AS members
-FROM partners p ORDER BY p.name, p.id
-"""
-
 
 async def partners_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", **form: str
 ) -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
-        partners = await conn.fetch(PARTNERS)
-        plans = {p["id"]: await current_subscription(conn, p["id"]) for p in partners}
+        partners = await partners_overview(conn)
+        plans = {p.id: await current_subscription(conn, p.id) for p in partners}
     page = await render_template(
         "platform/partners.html",
         partners=partners,
@@ -99,24 +92,22 @@ async def add_partner() -> ResponseReturnValue:
     return await partners_page(message, link=public_url(f"/invite/{token}") if token else "")
 
 
-async def _partner(partner_id: str) -> Row | None:
+async def _partner(partner_id: str) -> Partner | None:
     wanted = parse_id(partner_id)
     if wanted is None:
         return None
     async with services().pool.acquire() as conn:
-        return await conn.fetchrow(
-            "SELECT id, slug, name, created_at FROM partners WHERE id = $1", wanted
-        )
+        return await partner_by_id(conn, wanted)
 
 
 async def partner_page(
-    partner: Row, flash: str = "", kind: str = "ok", status: int = 200
+    partner: Partner, flash: str = "", kind: str = "ok", status: int = 200
 ) -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
-        members = await partner_members(conn, partner["id"])
-        subscription = await current_subscription(conn, partner["id"])
-        history = await subscriptions_of(conn, partner["id"])
-        payments = await payments_of(conn, partner["id"])
+        members = await partner_members(conn, partner.id)
+        subscription = await current_subscription(conn, partner.id)
+        history = await subscriptions_of(conn, partner.id)
+        payments = await payments_of(conn, partner.id)
         plans = await list_plans(conn)
     page = await render_template(
         "platform/partner.html",
@@ -165,13 +156,11 @@ async def set_subscription(partner_id: str) -> ResponseReturnValue:
             plan = None if plan_id is None else await plan_by_id(conn, plan_id)
             if plan is None:
                 raise PaymentError("choose one of the plans in the list")
-            await add_subscription(conn, partner["id"], plan.id, starts, ends, status)
-            await audit(
-                conn, "plan changed", partner["id"], f"{plan.name} from {starts} ({status})"
-            )
+            await add_subscription(conn, partner.id, plan.id, starts, ends, status)
+            await audit(conn, "plan changed", partner.id, f"{plan.name} from {starts} ({status})")
     except PaymentError as exc:
         return await partner_page(partner, f"Nothing was changed: {exc}.", "bad", 400)
-    return redirect(f"/platform/partners/{partner['id']}?saved=subscription")
+    return redirect(f"/platform/partners/{partner.id}?saved=subscription")
 
 
 @bp.post("/partners/<partner_id>/payments")
@@ -183,13 +172,13 @@ async def add_payment(partner_id: str) -> ResponseReturnValue:
     try:
         values = validated(await form_fields())
         async with services().pool.acquire() as conn:
-            await record_payment(conn, partner["id"], values, current_user().id)
+            await record_payment(conn, partner.id, values, current_user().id)
             await audit(
-                conn, "payment recorded", partner["id"], f"{values['amount']} {values['currency']}"
+                conn, "payment recorded", partner.id, f"{values['amount']} {values['currency']}"
             )
     except PaymentError as exc:
         return await partner_page(partner, f"Nothing was recorded: {exc}.", "bad", 400)
-    return redirect(f"/platform/partners/{partner['id']}?saved=payment")
+    return redirect(f"/platform/partners/{partner.id}?saved=payment")
 
 
 @bp.get("/payments")

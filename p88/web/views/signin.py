@@ -19,6 +19,7 @@ from p88.db.accounts import (
 )
 from p88.db.audit import record
 from p88.db.login_sessions import create_session, revoke_token, set_session_partner
+from p88.db.partners import all_partners, partner_by_id
 from p88.db.pool import Connection, Pool
 from p88.web.auth import (
     clear_session_cookie,
@@ -207,9 +208,8 @@ async def switch_form() -> ResponseReturnValue:
         mine = await memberships_of(conn, user.id)
         others = []
         if user.is_platform_admin:
-            rows = await conn.fetch("SELECT id, slug, name FROM partners ORDER BY name, id")
             member_ids = {m.partner_id for m in mine}
-            others = [r for r in rows if r["id"] not in member_ids]
+            others = [p for p in await all_partners(conn) if p.id not in member_ids]
     return await render_template("auth/switch.html", memberships=mine, others=others)
 
 
@@ -224,7 +224,7 @@ async def switch() -> ResponseReturnValue:
     async with services().pool.acquire() as conn:
         allowed = await membership(conn, user.id, partner_id) is not None
         if not allowed and user.is_platform_admin:
-            allowed = bool(await conn.fetchval("SELECT 1 FROM partners WHERE id = $1", partner_id))
+            allowed = await partner_by_id(conn, partner_id) is not None
         if not allowed:
             return await render_template("auth/not_found.html", what="timing company"), 404
         await set_session_partner(conn, current_session().id, partner_id)

@@ -8,7 +8,14 @@ from quart import Blueprint, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
 from p88.db.api_keys import MAX_NAME, create_key, keys_of, revoke_key
-from p88.db.partners import PartnerError, revoke_collector_credential, set_collector_credential
+from p88.db.partners import (
+    PartnerError,
+    collector_credentials_of,
+    credential_username,
+    has_live_credential,
+    revoke_collector_credential,
+    set_collector_credential,
+)
 from p88.tcp.auth import CHALLENGE_METHODS
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.auth.identity import partner_of
@@ -24,11 +31,6 @@ SAVED = {
     "key-revoked": "The API key is revoked; requests with it are refused from now on.",
 }
 
-LIST_CREDENTIALS = """
-SELECT id, username, created_at, revoked_at, secret_plain IS NOT NULL AS challenge_ready
-FROM collector_credentials WHERE partner_id = $1 ORDER BY revoked_at IS NOT NULL, username
-"""
-
 
 def _keep_plain() -> bool:
     return services().config.collector.authentication in CHALLENGE_METHODS
@@ -39,11 +41,11 @@ async def collectors_page(
 ) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
-        rows = await conn.fetch(LIST_CREDENTIALS, partner.id)
+        credentials = await collector_credentials_of(conn, partner.id)
     config = services().config
     page = await render_template(
         "admin/collectors.html",
-        credentials=rows,
+        credentials=credentials,
         shown=shown,
         method=config.collector.authentication,
         port=config.collector.bind.port,
@@ -83,12 +85,7 @@ async def create_collector() -> ResponseReturnValue:
     partner = current_partner()
     username = (await form_fields()).get("username", "").strip()
     async with tenant() as conn:
-        live = await conn.fetchval(
-            "SELECT 1 FROM collector_credentials WHERE partner_id = $1 AND username = $2 "
-            "AND revoked_at IS NULL",
-            partner.id,
-            username,
-        )
+        live = await has_live_credential(conn, partner.id, username)
     if live:
         return await collectors_page(
             f"Nothing was changed: {username!r} exists already; use Rotate for a new secret.",
@@ -104,12 +101,7 @@ async def _credential_name(credential_id: str) -> str | None:
         return None
     partner = current_partner()
     async with tenant() as conn:
-        name = await conn.fetchval(
-            "SELECT username FROM collector_credentials WHERE id = $1 AND partner_id = $2",
-            wanted,
-            partner.id,
-        )
-    return None if name is None else str(name)
+        return await credential_username(conn, partner.id, wanted)
 
 
 @bp.post("/collectors/<credential_id>/rotate")

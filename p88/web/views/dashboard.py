@@ -7,6 +7,7 @@ from typing import Any
 from quart import Blueprint, redirect, render_template
 from quart.typing import ResponseReturnValue
 
+from p88.db.partners import partner_summary
 from p88.status.app import StatusSources, database_answers, status_document
 from p88.web.auth import signed_in_user
 from p88.web.auth.identity import CurrentPartner
@@ -14,16 +15,6 @@ from p88.web.services import services
 from p88.web.tenant import tenant
 
 bp = Blueprint("dashboard", __name__)
-
-PARTNER_SUMMARY = """
-SELECT
-  (SELECT count(*) FROM timing_sessions WHERE partner_id = $1 AND status = 'live') AS live,
-  (SELECT count(*) FROM timing_reads WHERE partner_id = $1
-     AND received_at >= date_trunc('day', now())) AS reads_today,
-  (SELECT count(*) FROM memberships WHERE partner_id = $1) AS people,
-  (SELECT count(*) FROM collector_credentials WHERE partner_id = $1
-     AND revoked_at IS NULL) AS credentials
-"""
 
 
 def visible_status(
@@ -54,7 +45,7 @@ async def dashboard() -> ResponseReturnValue:
     summary = None
     if partner is not None and database_ok:
         async with tenant() as conn:
-            summary = await conn.fetchrow(PARTNER_SUMMARY, partner.id)
+            summary = await partner_summary(conn, partner.id)
     return await render_template(
         "dashboard.html", status=document, partner=partner, summary=summary
     )

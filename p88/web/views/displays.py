@@ -17,6 +17,8 @@ from quart.typing import ResponseReturnValue
 
 from p88.db.plans import check_limit
 from p88.db.pool import Connection
+from p88.db.sessions import session_choices
+from p88.db.templates import template_names
 from p88.displays import store
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.store import Display, DisplayError
@@ -44,19 +46,9 @@ def display_url(token: str) -> str:
 
 
 async def _choices(conn: Connection, partner_id: int) -> dict[str, Any]:
-    sessions = await conn.fetch(
-        "SELECT s.id, s.name, s.event_name, s.day, s.status, "
-        "array_remove(array_agg(l.name ORDER BY l.name), NULL) AS locations "
-        "FROM timing_sessions s LEFT JOIN timing_locations l ON l.session_id = s.id "
-        "WHERE s.partner_id = $1 GROUP BY s.id "
-        "ORDER BY (s.status = 'live') DESC, s.day DESC, s.id DESC LIMIT 200",
-        partner_id,
-    )
-    templates = await conn.fetch(
-        "SELECT id, name FROM templates WHERE partner_id = $1 ORDER BY lower(name) LIMIT 500",
-        partner_id,
-    )
-    names = sorted({loc for s in sessions for loc in s["locations"]})
+    sessions = await session_choices(conn, partner_id)
+    templates = await template_names(conn, partner_id)
+    names = sorted({loc for s in sessions for loc in s.locations})
     return {"sessions": sessions, "templates": templates, "location_names": names}
 
 

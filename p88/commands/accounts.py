@@ -19,6 +19,7 @@ from p88.db.accounts import (
     check_email,
     check_role,
     create_user,
+    make_platform_admin,
     platform_admin_exists,
     set_membership,
     user_by_email,
@@ -50,7 +51,7 @@ async def create_platform_admin(conn: Connection, email: str, url: str) -> str:
         if user is None:
             user = await create_user(conn, email, "", None, is_platform_admin=True)
         else:
-            await conn.execute("UPDATE users SET is_platform_admin = true WHERE id = $1", user.id)
+            await make_platform_admin(conn, user.id)
         await record(
             conn, "platform admin created", partner_id=None, actor_id=None,
             actor_email="(shell)", address="", detail=user.email,

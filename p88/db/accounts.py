@@ -161,6 +161,10 @@ async def update_profile(conn: Connection, user_id: int, name: str) -> None:
     await conn.execute("UPDATE users SET name = $2 WHERE id = $1", user_id, check_name(name))
 
 
+async def make_platform_admin(conn: Connection, user_id: int) -> None:
+    await conn.execute("UPDATE users SET is_platform_admin = true WHERE id = $1", user_id)
+
+
 async def platform_admin_exists(conn: Connection) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE is_platform_admin)"))
 

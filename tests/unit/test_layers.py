@@ -226,6 +226,22 @@ def test_the_known_cycle_edges_still_exist() -> None:
     assert not gone, f"remove these from KNOWN_CYCLE_EDGES, they are fixed: {gone}"
 
 
+def test_only_the_pool_module_imports_triopg_and_trio_asyncio() -> None:
+    bridge = {"triopg", "trio_asyncio"}
+    importers = set()
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                tops = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                tops = {(node.module or "").split(".")[0]}
+            else:
+                continue
+            if tops & bridge:
+                importers.add(name)
+    assert importers == {"p88.db.pool"}
+
+
 def test_the_checks_find_a_cycle_and_an_upward_import() -> None:
     # The checks themselves, on a made-up graph: views <-> app is a cycle and views -> app is
     # an import from a higher layer.

@@ -29,9 +29,10 @@ from p88.ingest.shards import Ingest
 from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
-from p88.web.app import WebServices, create_app
+from p88.web.app import create_app
 from p88.web.front import serve_port
 from p88.web.push import ROUTES, PushServer
+from p88.web.services import WebServices
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from typing import Any
 import trio
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
+from p88.db.reads import WARM_READS
 from p88.db.tenancy import tenant_transaction
 from p88.ingest.records import StoredRead, reads_of_sessions
 from p88.live.enrich import FIELD_CHECK_SECONDS, SessionContext
@@ -33,13 +34,6 @@ log = logging.getLogger(__name__)
 
 INBOX_BATCHES = 2000  # batches the hub task may fall behind before every feed restarts
 WARM_RETRY_SECONDS = 1.0
-
-WARM_READS = """
-SELECT r.id, l.name AS location, r.tag, r.local_time
-FROM timing_reads r JOIN timing_locations l ON l.id = r.location_id
-WHERE r.session_id = $1 AND r.partner_id = $2 AND ($3::text[] IS NULL OR l.name = ANY($3))
-ORDER BY r.id
-"""
 
 
 class FeedUnavailable(Exception):

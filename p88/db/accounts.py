@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from p88.db.pool import Connection, UniqueViolation
+from p88.db.pool import Connection, Row, UniqueViolation
 from p88.passwords import hash_secret
 
 ROLES = ("viewer", "operator", "admin", "owner")  # weakest first
@@ -94,7 +93,7 @@ USER_COLUMNS = (
 )
 
 
-def _user(row: Any) -> User | None:
+def _user(row: Row | None) -> User | None:
     if row is None:
         return None
     return User(
@@ -160,6 +159,10 @@ async def set_password(conn: Connection, user_id: int, password: str) -> None:
 
 async def update_profile(conn: Connection, user_id: int, name: str) -> None:
     await conn.execute("UPDATE users SET name = $2 WHERE id = $1", user_id, check_name(name))
+
+
+async def make_platform_admin(conn: Connection, user_id: int) -> None:
+    await conn.execute("UPDATE users SET is_platform_admin = true WHERE id = $1", user_id)
 
 
 async def platform_admin_exists(conn: Connection) -> bool:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, Row
 
 MAX_DETAIL = 500
 
@@ -52,7 +51,7 @@ SELECT = (
 )
 
 
-def _entries(rows: list[Any]) -> list[AuditEntry]:
+def _entries(rows: list[Row]) -> list[AuditEntry]:
     return [AuditEntry(*tuple(r)) for r in rows]
 
 

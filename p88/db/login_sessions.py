@@ -10,9 +10,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, Row
 
 IDLE = timedelta(hours=12)
 ABSOLUTE = timedelta(days=14)
@@ -54,7 +53,7 @@ SESSION_COLUMNS = (
 )
 
 
-def _session(r: Any) -> LoginSession:
+def _session(r: Row) -> LoginSession:
     return LoginSession(
         r["id"],
         r["user_id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from p88.db.pool import Connection, UniqueViolation
 from p88.passwords import hash_secret
@@ -23,6 +24,45 @@ class Partner:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class PartnerOverview:
+    """A line of the platform's list of partners."""
+
+    id: int
+    slug: str
+    name: str
+    created_at: datetime
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorCredential:
+    id: int
+    username: str
+    created_at: datetime
+    revoked_at: datetime | None
+    challenge_ready: bool  # its secret is kept for hmac-*/seed-* authentication
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerSummary:
+    """The counts on a partner's dashboard."""
+
+    live: int  # live timing sessions
+    reads_today: int
+    people: int
+    credentials: int  # live collector credentials
+
+
+PARTNER_BY_ID = "SELECT id, slug, name FROM partners WHERE id = $1"
+ALL_PARTNERS = "SELECT id, slug, name FROM partners ORDER BY name, id"
+PARTNERS_OVERVIEW = """
+SELECT p.id, p.slug, p.name, p.created_at,
+       (SELECT count(*) FROM memberships m WHERE m.partner_id = p.id) AS members
+FROM partners p ORDER BY p.name, p.id
+"""
+
+
 async def create_partner(conn: Connection, slug: str, name: str) -> Partner:
     if not SLUG_PATTERN.match(slug):
         raise PartnerError(
@@ -37,12 +77,67 @@ async def create_partner(conn: Connection, slug: str, name: str) -> Partner:
         )
     except UniqueViolation as exc:
         raise PartnerError(f"a partner with slug {slug!r} already exists") from exc
+    assert row is not None  # INSERT ... RETURNING returns the row
     return Partner(row["id"], row["slug"], row["name"])
 
 
 async def partner_by_slug(conn: Connection, slug: str) -> Partner | None:
     row = await conn.fetchrow("SELECT id, slug, name FROM partners WHERE slug = $1", slug)
     return None if row is None else Partner(row["id"], row["slug"], row["name"])
+
+
+PARTNER_SUMMARY = """
+SELECT
+  (SELECT count(*) FROM timing_sessions WHERE partner_id = $1 AND status = 'live') AS live,
+  (SELECT count(*) FROM timing_reads WHERE partner_id = $1
+     AND received_at >= date_trunc('day', now())) AS reads_today,
+  (SELECT count(*) FROM memberships WHERE partner_id = $1) AS people,
+  (SELECT count(*) FROM collector_credentials WHERE partner_id = $1
+     AND revoked_at IS NULL) AS credentials
+"""
+CREDENTIALS_OF = """
+SELECT id, username, created_at, revoked_at, secret_plain IS NOT NULL AS challenge_ready
+FROM collector_credentials WHERE partner_id = $1 ORDER BY revoked_at IS NOT NULL, username
+"""
+LIVE_CREDENTIAL = """
+SELECT 1 FROM collector_credentials WHERE partner_id = $1 AND username = $2
+AND revoked_at IS NULL
+"""
+CREDENTIAL_USERNAME = "SELECT username FROM collector_credentials WHERE id = $1 AND partner_id = $2"
+
+
+async def partner_by_id(conn: Connection, partner_id: int) -> Partner | None:
+    row = await conn.fetchrow(PARTNER_BY_ID, partner_id)
+    return None if row is None else Partner(row["id"], row["slug"], row["name"])
+
+
+async def all_partners(conn: Connection) -> list[Partner]:
+    """Every partner of the install, by name (platform admins only)."""
+    return [Partner(r["id"], r["slug"], r["name"]) for r in await conn.fetch(ALL_PARTNERS)]
+
+
+async def partners_overview(conn: Connection) -> list[PartnerOverview]:
+    return [PartnerOverview(*row) for row in await conn.fetch(PARTNERS_OVERVIEW)]
+
+
+async def partner_summary(conn: Connection, partner_id: int) -> PartnerSummary:
+    row = await conn.fetchrow(PARTNER_SUMMARY, partner_id)
+    assert row is not None  # a SELECT of subqueries without FROM returns one row
+    return PartnerSummary(*row)
+
+
+async def collector_credentials_of(conn: Connection, partner_id: int) -> list[CollectorCredential]:
+    """The partner's credentials, live ones first."""
+    return [CollectorCredential(*row) for row in await conn.fetch(CREDENTIALS_OF, partner_id)]
+
+
+async def has_live_credential(conn: Connection, partner_id: int, username: str) -> bool:
+    return bool(await conn.fetchval(LIVE_CREDENTIAL, partner_id, username))
+
+
+async def credential_username(conn: Connection, partner_id: int, credential_id: int) -> str | None:
+    name = await conn.fetchval(CREDENTIAL_USERNAME, credential_id, partner_id)
+    return None if name is None else str(name)
 
 
 async def set_collector_credential(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, Row
 
 # limit name -> (plans column, what is counted, period words)
 LIMITS: dict[str, tuple[str, str, str]] = {
@@ -70,7 +70,7 @@ class LimitStatus:
     message: str  # for the person, when not allowed or over
 
 
-def _plan(row: Any) -> Plan:
+def _plan(row: Row) -> Plan:
     return Plan(*(row[i] for i in range(9)))
 
 

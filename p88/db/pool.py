@@ -10,19 +10,19 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import asyncpg
 import trio
 import trio_asyncio
 import triopg
 
-log = logging.getLogger(__name__)
+from p88.db.types import Connection as Connection
+from p88.db.types import ConnectionSource as ConnectionSource
+from p88.db.types import Pool as Pool
+from p88.db.types import Row as Row
 
-# A triopg connection or pool proxy. triopg ships no type information; this alias documents
-# which object a function expects.
-Connection = Any
-Pool = Any
+log = logging.getLogger(__name__)
 
 # Raised when PostgreSQL is stopped, restarting or unreachable: ingest journals instead.
 DATABASE_DOWN_ERRORS: tuple[type[BaseException], ...] = (
@@ -57,7 +57,8 @@ async def in_one_crossing(
     PostgreSQL, took 7-10 ms, and four crossings cost about 20 ms of a 50 ms batch. Within
     one asyncio coroutine the statements follow one another as PostgreSQL answers.
     `statements` must be an asyncio coroutine function using the raw asyncpg API."""
-    raw = conn._asyncpg_conn  # triopg 0.6's proxy (pinned): pool and single connections alike
+    # triopg 0.6's proxy (pinned): pool and single connections alike
+    raw = cast(Any, conn)._asyncpg_conn
     result: T = await trio_asyncio.aio_as_trio(statements)(raw, *args)
     return result
 

@@ -8,9 +8,8 @@ Tenant queries: run inside `tenant_transaction`; each filters by partner too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +30,7 @@ ORDER BY s.last_read_at DESC NULLS LAST, s.created_at DESC, s.id DESC
 """
 
 
-def _session(row: Any) -> PreviewSession:
+def _session(row: Row) -> PreviewSession:
     return PreviewSession(row["id"], row["name"], row["event_name"], row["timezone"])
 
 

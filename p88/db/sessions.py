@@ -70,6 +70,18 @@ class RecentRead:
     name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SessionChoice:
+    """A session offered in a form (a display's session), with its points' names."""
+
+    id: int
+    name: str
+    event_name: str
+    day: date
+    status: str
+    locations: list[str]
+
+
 SESSIONS = """
 SELECT s.id, s.event_name, s.day, s.timezone, s.name, s.status, s.created_at, s.last_read_at,
        (SELECT count(*) FROM participants p
@@ -131,6 +143,13 @@ WHERE r.partner_id = $1 AND r.session_id = $2
 ORDER BY r.id DESC
 LIMIT $3
 """
+SESSION_CHOICES = """
+SELECT s.id, s.name, s.event_name, s.day, s.status,
+       array_remove(array_agg(l.name ORDER BY l.name), NULL) AS locations
+FROM timing_sessions s LEFT JOIN timing_locations l ON l.session_id = s.id
+WHERE s.partner_id = $1 GROUP BY s.id
+ORDER BY (s.status = 'live') DESC, s.day DESC, s.id DESC LIMIT 200
+"""
 
 
 async def list_sessions(
@@ -173,3 +192,8 @@ async def recent_reads(
     """The newest reads first, joined with their participant when the tag has one."""
     rows = await conn.fetch(RECENT_READS, partner_id, session_id, limit)
     return [RecentRead(**dict(row)) for row in rows]
+
+
+async def session_choices(conn: Connection, partner_id: int) -> list[SessionChoice]:
+    """Live sessions first, then the newest (at most 200)."""
+    return [SessionChoice(*row) for row in await conn.fetch(SESSION_CHOICES, partner_id)]

@@ -29,6 +29,12 @@ class TemplateSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateName:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     id: int
     name: str
@@ -61,6 +67,9 @@ SELECT id, name, (document->'canvas'->>'width')::int AS width,
        jsonb_array_length(document->'elements') AS elements, updated_at, updated_by
 FROM templates WHERE partner_id = $1 ORDER BY lower(name), id
 """
+TEMPLATE_NAMES = (
+    "SELECT id, name FROM templates WHERE partner_id = $1 ORDER BY lower(name) LIMIT 500"
+)
 GET_TEMPLATE = """
 SELECT id, name, document::text AS document, created_at, updated_at, updated_by
 FROM templates WHERE partner_id = $1 AND id = $2
@@ -107,6 +116,11 @@ def _dump(document: dict[str, Any]) -> str:
 async def list_templates(conn: Connection, partner_id: int) -> list[TemplateSummary]:
     rows = await conn.fetch(LIST_TEMPLATES, partner_id)
     return [TemplateSummary(*row) for row in rows]
+
+
+async def template_names(conn: Connection, partner_id: int) -> list[TemplateName]:
+    """For a menu: by name, at most 500."""
+    return [TemplateName(*row) for row in await conn.fetch(TEMPLATE_NAMES, partner_id)]
 
 
 async def get_template(conn: Connection, partner_id: int, template_id: int) -> Template | None:
@@ -164,6 +178,7 @@ async def add_image(
     """Store an image (checked by the caller); the same bytes uploaded again keep one row."""
     digest = hashlib.sha256(data).hexdigest()
     row = await conn.fetchrow(INSERT_IMAGE, partner_id, name, content_type, len(data), digest, data)
+    assert row is not None  # INSERT ... ON CONFLICT DO UPDATE ... RETURNING always returns it
     return ImageInfo(*row)
 
 

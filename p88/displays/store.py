@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, Row
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.tokens import new_token, token_hash
 
@@ -53,7 +53,7 @@ class Display:
         return "live"
 
 
-def _display(row: Any) -> Display:
+def _display(row: Row) -> Display:
     raw = row["options"]
     options = parse_options(json.loads(raw) if isinstance(raw, str) else raw)
     return Display(

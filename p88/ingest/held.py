@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 import trio
 
@@ -25,7 +24,7 @@ class HeldConnection:
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
-        self._lease: AbstractAsyncContextManager[Any] | None = None
+        self._lease: AbstractAsyncContextManager[Connection] | None = None
         self._conn: Connection | None = None
 
     @asynccontextmanager

@@ -16,6 +16,7 @@ import trio
 from p88.db.pool import (
     DATABASE_DOWN_ERRORS,
     Connection,
+    ConnectionSource,
     DeadlockDetected,
     ForeignKeyViolation,
     Pool,
@@ -136,7 +137,7 @@ def _ids_by_point(
 
 
 async def write_batch(
-    pool: Pool,
+    pool: ConnectionSource,
     batch: Sequence[Passing],
     cache: IdCache,
     touched: dict[int, float] | None = None,
@@ -184,7 +185,7 @@ async def write_batch(
 
 
 async def _write_batch_once(
-    pool: Pool,
+    pool: ConnectionSource,
     batch: Sequence[Passing],
     cache: IdCache,
     touched: dict[int, float],

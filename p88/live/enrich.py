@@ -215,6 +215,7 @@ async def field_signature(
         partner_id,
         event_name,
     )
+    assert row is not None  # an aggregate always has its row
     return (int(row["n"]), row["at"])
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
 from datetime import timedelta
-from typing import Any
 
-from p88.db.pool import Connection
+from p88.db.pool import Connection, Row
 from p88.participants.model import Participant, ParticipantFields
 
 COLUMNS = (
@@ -67,7 +66,7 @@ SELECT event_name, max(at) AS at FROM (
 BIB_TAGS = "SELECT bib, tag FROM participants WHERE partner_id = $1 AND event_name = $2"
 
 
-def participant_from_row(row: Any) -> Participant:
+def participant_from_row(row: Row) -> Participant:
     return Participant(**dict(row))
 
 

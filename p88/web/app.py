@@ -2,34 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from quart_trio import QuartTrio
 
 import p88
-from p88.config import Config
-from p88.db.pool import Pool
-from p88.displays.guard import FailureGuard
-from p88.hub import Hub
-from p88.stats import Stats
+from p88.web.auth import install_auth
+from p88.web.services import WebServices
+from p88.web.views import (
+    account,
+    admin_billing,
+    admin_keys,
+    admin_users,
+    builder_preview,
+    dashboard,
+    display_public,
+    displays,
+    layouts,
+    links,
+    participants,
+    platform,
+    platform_plans,
+    sessions,
+    signin,
+)
 
-
-@dataclass(slots=True)
-class WebServices:
-    """Everything the views share; kept on the app, never in module globals."""
-
-    config: Config
-    pool: Pool
-    hub: Hub
-    stats: Stats
-    # Display links guessed wrong, per address: shared by the display pages and their sockets.
-    display_guard: FailureGuard = field(default_factory=FailureGuard)
-
-
-def services_of(app: Any) -> WebServices:
-    services: WebServices = app.extensions["p88"]
-    return services
+BLUEPRINTS = (
+    # Accounts: sign-in, the company's people, keys and billing, the platform.
+    signin.bp,
+    dashboard.bp,
+    account.bp,
+    links.bp,
+    admin_users.bp,
+    admin_keys.bp,
+    admin_billing.bp,
+    platform.bp,
+    platform_plans.bp,
+    layouts.blueprint,
+    builder_preview.bp,  # the builder's live-session preview
+    display_public.bp,  # public /d/<token>
+    displays.bp,  # operator pages
+    sessions.bp,  # timing sessions
+    participants.bp,  # runners
+)
 
 
 def create_app(services: WebServices) -> QuartTrio:
@@ -41,25 +56,7 @@ def create_app(services: WebServices) -> QuartTrio:
     async def common_context() -> dict[str, Any]:
         return {"version": p88.__version__}
 
-    from p88.web.accounts_setup import register_accounts  # views import services_of from here
-
-    register_accounts(app)  # auth hooks first: every later blueprint sees the signed-in user
-
-    from p88.web.views import layouts  # imported here: the views import services_of from here
-
-    app.register_blueprint(layouts.blueprint)
-
-    from p88.web.views import builder_preview  # the builder's live-session preview
-
-    app.register_blueprint(builder_preview.bp)
-
-    from p88.web.views import display_public, displays  # public /d/<token> and operator pages
-
-    app.register_blueprint(display_public.bp)
-    app.register_blueprint(displays.bp)
-
-    from p88.web.views import participants, sessions  # timing sessions, runners
-
-    for blueprint in (sessions.bp, participants.bp):
+    install_auth(app)  # auth hooks first: every blueprint sees the signed-in user
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -16,7 +16,7 @@ from p88.displays.store import Display, display_for_token, template_document
 from p88.displays.tokens import well_formed
 from p88.hub import Attached
 from p88.live.feeds import FeedKey
-from p88.web.app import WebServices
+from p88.web.services import WebServices
 
 UNKNOWN, GONE, TOO_MANY = 4404, 4410, 4429
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from p88.accounts_commands import first_run_setup_link
+from p88.commands.accounts import first_run_setup_link
 from p88.db.pool import open_bridge, open_pool
 from tests.browser.accounts_driver import OPERATOR, OWNER
 from tests.browser.chromium import requires_chromium

@@ -15,6 +15,7 @@ import trio
 from click.testing import CliRunner
 
 from p88.cli import main
+from p88.db.pool import connect, open_bridge
 
 LINK = re.compile(r"(http://[\w.:]+)(/(?:setup|reset|invite)/[A-Za-z0-9_-]+)")
 
@@ -35,6 +36,13 @@ async def get_page(url: str) -> tuple[int, bytes]:
             while len(body) < length:
                 body += await stream.receive_some(65536)
     return int(head.split()[1]), body
+
+
+async def platform_admin(dsn: str, email: str) -> bool:
+    async with open_bridge(), connect(dsn) as conn:
+        return bool(
+            await conn.fetchval("SELECT is_platform_admin FROM users WHERE email = $1", email)
+        )
 
 
 def write_config(tmp_path: Path, dsn: str) -> Path:
@@ -102,6 +110,10 @@ def test_shell_commands_print_one_time_links(dsn, tmp_path) -> None:
     assert LINK.search(out).group(2).startswith("/reset/")
     out = run("admin", "create", "root@example.com")
     assert LINK.search(out).group(2).startswith("/reset/")
+    assert not trio.run(platform_admin, dsn, "op@fast.example")
+    out = run("admin", "create", "Op@Fast.example")  # an existing account becomes one too
+    assert "platform admin op@fast.example" in out
+    assert trio.run(platform_admin, dsn, "op@fast.example")
     out = run("user", "reset-password", "op@fast.example")
     assert LINK.search(out).group(2).startswith("/reset/")
     failed = runner.invoke(

@@ -46,11 +46,12 @@ from p88.db.database import open_database
 from p88.db.partners import PartnerError, create_partner, partner_by_slug
 from p88.hub import Hub
 from p88.stats import Stats
-from p88.web.app import WebServices, create_app
+from p88.web.app import create_app
 from p88.web.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, token_for_session
 from p88.web.auth.identity import SESSION_COOKIE
 from p88.web.front import serve_port
 from p88.web.push import ROUTES, PushServer
+from p88.web.services import WebServices
 from tests.conftest import make_config
 from tests.system.wsclient import WsClient, WsClosed
 

@@ -10,7 +10,9 @@ from p88.db.tenancy import tenant_transaction
 from p88.db.usage import record_api_request, record_display_usage
 from p88.passwords import verify_secret
 from tests.web.isolation import seed_partner
+from tests.web.sessions_seed import seed_session
 from tests.web.support import (
+    add_user,
     create_partner_with_user,
     make_platform_admin,
     post_form,
@@ -18,6 +20,7 @@ from tests.web.support import (
 )
 
 SECRET = re.compile(r"data-secret>([^<]+)<")
+CARD = re.compile(r'<div class="label">([^<]+)</div><div class="value">([^<]+)</div>')
 
 
 async def test_collector_secret_is_shown_once_and_rotation_replaces_it(web) -> None:
@@ -201,3 +204,17 @@ async def test_audit_log_owner_sees_own_platform_admin_sees_all(web) -> None:
     everything = await (await admin.get("/platform/audit")).get_data(as_text=True)
     for text in ("alpha-key", "bravo-key", "sign-in failed", "nobody@x.example", "&lt;local&gt;"):
         assert text in everything, text
+
+
+async def test_the_dashboard_counts_only_the_partners_own_sessions_reads_and_people(web) -> None:
+    owner = await create_partner_with_user(web.pool, "alpha", "admin")
+    await add_user(web.pool, owner, "viewer")
+    other = await create_partner_with_user(web.pool, "bravo")
+    finish = [("FINISH", "t1", "10:00:00.00"), ("FINISH", "t2", "10:00:01.00")]
+    await seed_session(web.pool, owner.partner_id, "Spring 10K", finish)
+    await seed_session(web.pool, other.partner_id, "Elsewhere", [("FINISH", "t9", "10:00:00.00")])
+    client = await signed_in_client(web.app, owner)
+    await post_form(client, "/admin/collectors", {"username": "finish-1"})
+    cards = dict(CARD.findall(await (await client.get("/")).get_data(as_text=True)))
+    assert cards["Live sessions"] == "1" and cards["Reads today"] == "2"
+    assert cards["Collector credentials"] == "1" and cards["People"] == "2"

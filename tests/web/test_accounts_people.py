@@ -349,3 +349,18 @@ async def test_the_platform_admin_can_work_in_any_company_as_owner(web) -> None:
     await post_form(client, "/switch-partner", {"partner_id": alpha.partner_id})
     page = await (await client.get("/admin/users")).get_data(as_text=True)
     assert alpha.email in page and "Alpha Timing · owner" in page
+
+
+async def test_the_platform_admin_picks_any_company_but_not_a_missing_one(web) -> None:
+    await create_partner_with_user(web.pool, "alpha")
+    bravo = await create_partner_with_user(web.pool, "bravo")
+    admin = await make_platform_admin(web.pool)
+    client = await signed_in_client(web.app, admin)
+    menu = await (await client.get("/switch-partner")).get_data(as_text=True)
+    assert "Alpha Timing" in menu and "Bravo Timing" in menu
+    assert f'value="{bravo.partner_id}"' in menu
+    async with web.pool.acquire() as conn:
+        missing = await conn.fetchval("SELECT max(id) + 1 FROM partners")
+    response = await post_form(client, "/switch-partner", {"partner_id": missing})
+    assert response.status_code == 404
+    assert "No company" in await (await client.get("/")).get_data(as_text=True)

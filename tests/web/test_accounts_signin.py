@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argon2
 
-from p88.accounts_commands import first_run_setup_link
+from p88.commands.accounts import first_run_setup_link
 from p88.db import throttle
 from tests.web.support import create_partner_with_user, csrf_token_of, post_form, signed_in_client
 

@@ -7,10 +7,13 @@ import re
 from datetime import date
 from typing import Any
 
+from p88.db.templates import create_template
 from p88.db.tenancy import tenant_transaction
 from p88.demo import ensure_session
 from p88.displays import store
 from p88.displays.tokens import token_hash
+from p88.layouts.presets import sample_document
+from tests.web.sessions_seed import seed_session
 from tests.web.support import (
     TestAccount,
     WebHarness,
@@ -244,3 +247,24 @@ async def test_an_expired_link_stops_working(web: WebHarness) -> None:
     client = await signed_in_client(web.app, alpha)
     listing = (await (await client.get("/displays")).get_data()).decode()
     assert "expired" in listing and "until" in listing
+
+
+async def test_the_create_form_offers_only_the_partners_own_sessions_points_and_templates(
+    web: WebHarness,
+) -> None:
+    alpha = await create_partner_with_user(web.pool, "alpha", role="operator")
+    bravo = await create_partner_with_user(web.pool, "bravo", role="operator")
+    for account, event, point, template in (
+        (alpha, "RIVER RUN", "FINISH", "Alpha board"),
+        (bravo, "HILL CLIMB", "SUMMIT", "Bravo board"),
+    ):
+        await seed_session(web.pool, account.partner_id, event, [(point, "t1", "10:00:00.00")])
+        async with tenant_transaction(web.pool, account.partner_id) as conn:
+            await create_template(
+                conn, account.partner_id, template, sample_document("finish"), None
+            )
+    client = await signed_in_client(web.app, alpha)
+    page = (await (await client.get("/displays/new")).get_data()).decode()
+    assert "RIVER RUN" in page and "(FINISH)" in page and "Alpha board" in page
+    assert '<option value="FINISH">' in page
+    assert "HILL CLIMB" not in page and "SUMMIT" not in page and "Bravo board" not in page

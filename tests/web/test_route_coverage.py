@@ -13,8 +13,9 @@ from pathlib import Path
 from p88.config import config_from_mapping
 from p88.hub import Hub
 from p88.stats import Stats
-from p88.web.app import WebServices, create_app
+from p88.web.app import create_app
 from p88.web.push import ROUTES
+from p88.web.services import WebServices
 
 PUBLIC_RULES: dict[str, str] = {
     "/static/<path:filename>": "CSS/JS/images shipped with p88; no partner data",

@@ -8,7 +8,7 @@ The interface other view modules use:
     @require_role("viewer")
     async def sessions() -> str:
         partner = current_partner()          # id, slug, name, role
-        async with tenant_transaction(pool, partner.id) as conn: ...
+        async with tenant() as conn: ...     # p88.web.tenant: as this partner, under RLS
 
 Forms carry `{{ csrf_field() }}`; fetch() sends the `X-CSRF-Token` header read from
 `<meta name="csrf-token">` (base.html). Token-authenticated API views use `@csrf_exempt`;
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import request
+from quart import Quart, request
+from quart.typing import ResponseTypes
 
 from p88.db.accounts import ROLES, role_rank
 from p88.db.login_sessions import ABSOLUTE
@@ -71,7 +72,7 @@ def has_role(minimum: str) -> bool:
     return partner is not None and role_rank(partner.role) >= role_rank(minimum)
 
 
-def set_session_cookie(response: Any, token: str) -> None:
+def set_session_cookie(response: ResponseTypes, token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -83,13 +84,13 @@ def set_session_cookie(response: Any, token: str) -> None:
     )
 
 
-def clear_session_cookie(response: Any) -> None:
+def clear_session_cookie(response: ResponseTypes) -> None:
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=request.scheme == "https"
     )
 
 
-def install_auth(app: Any) -> None:
+def install_auth(app: Quart) -> None:
     """Wire identity loading, CSRF, headers and template helpers into the app."""
     app.before_request(load_identity)
     app.before_websocket(load_identity)

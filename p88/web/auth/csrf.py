@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from quart import current_app, g, render_template, request
+from quart.typing import ResponseReturnValue, ResponseTypes
 
 CSRF_COOKIE = "p88_csrf"
 CSRF_FIELD = "csrf_token"
@@ -63,7 +64,7 @@ def _exempt() -> bool:
     return bool(blueprint is not None and getattr(blueprint, "p88_csrf_exempt", False))
 
 
-async def check_csrf() -> Any:
+async def check_csrf() -> ResponseReturnValue | None:
     """Before each request: refuse unsafe methods without the right token."""
     if request.method not in UNSAFE_METHODS or _exempt():
         return None
@@ -91,7 +92,7 @@ async def check_csrf() -> Any:
     return await render_template("auth/csrf_failed.html"), 400
 
 
-def set_csrf_cookie(response: Any) -> Any:
+def set_csrf_cookie(response: ResponseTypes) -> ResponseTypes:
     """After each request: store a freshly made anonymous token."""
     new: str | None = g.get("p88_csrf_new")
     if new:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from quart import Blueprint, current_app, request
+from quart.typing import ResponseTypes
 
 T = TypeVar("T", bound=Blueprint | Callable[..., Any])
 
@@ -36,7 +37,7 @@ def _framing_allowed() -> bool:
     return bool(blueprint is not None and getattr(blueprint, "p88_allow_framing", False))
 
 
-def add_security_headers(response: Any) -> Any:
+def add_security_headers(response: ResponseTypes) -> ResponseTypes:
     framing = _framing_allowed()
     csp = BASE_CSP if framing else BASE_CSP + "; frame-ancestors 'none'"
     response.headers.setdefault("Content-Security-Policy", csp)

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
 from quart import (
-    current_app,
     g,
     has_websocket_context,
     jsonify,
@@ -22,10 +21,13 @@ from quart import (
     request,
     websocket,
 )
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import ROLES, membership, memberships_of, role_rank
 from p88.db.login_sessions import LoginSession, live_session, set_session_partner
-from p88.db.partners import Partner
+from p88.db.partners import Partner, partner_by_id
+from p88.db.pool import Connection
+from p88.web.services import services
 
 SESSION_COOKIE = "p88_session"
 
@@ -55,15 +57,8 @@ class NotSignedIn(RuntimeError):
     """current_user() was called outside a view guarded by require_role."""
 
 
-def _pool() -> Any:
-
-    from p88.web.app import services_of
-
-    return services_of(current_app).pool
-
-
 async def _partner_for(
-    conn: Any, user: CurrentUser, session: LoginSession
+    conn: Connection, user: CurrentUser, session: LoginSession
 ) -> CurrentPartner | None:
     """The session's partner if the user may still work there, else their first membership."""
     if session.partner_id is not None:
@@ -71,11 +66,9 @@ async def _partner_for(
         if found is not None:
             return CurrentPartner(found.partner_id, found.slug, found.name, found.role)
         if user.is_platform_admin:
-            row = await conn.fetchrow(
-                "SELECT id, slug, name FROM partners WHERE id = $1", session.partner_id
-            )
-            if row is not None:
-                return CurrentPartner(row["id"], row["slug"], row["name"], "owner", True)
+            partner = await partner_by_id(conn, session.partner_id)
+            if partner is not None:
+                return CurrentPartner(partner.id, partner.slug, partner.name, "owner", True)
     memberships = await memberships_of(conn, user.id)
     if not memberships:
         return None
@@ -106,7 +99,7 @@ class Identity:
     partner: CurrentPartner | None
 
 
-async def resolve_identity(conn: Any, token: str) -> Identity | None:
+async def resolve_identity(conn: Connection, token: str) -> Identity | None:
     """The signed-in user behind a session cookie's value, if the session is live."""
     if not token or len(token) > 200:
         return None
@@ -129,7 +122,7 @@ async def load_identity() -> None:
     token = source.cookies.get(SESSION_COOKIE)
     if not token:
         return
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         identity = await resolve_identity(conn, token)
     if identity is not None:
         g.p88_user = identity.user
@@ -170,7 +163,7 @@ def _wants_json() -> bool:
     return source.path.startswith("/api/") or has_websocket_context()
 
 
-async def not_signed_in_response() -> Any:
+async def not_signed_in_response() -> ResponseReturnValue:
     if _wants_json():
         response = jsonify({"error": "not signed in: sign in first (or send an API key)"})
         response.status_code = 401
@@ -179,7 +172,7 @@ async def not_signed_in_response() -> Any:
     return redirect(f"/login?next={quote(target, safe='/')}")
 
 
-async def forbidden_response(needed: str, reason: str = "") -> Any:
+async def forbidden_response(needed: str, reason: str = "") -> ResponseReturnValue:
     if _wants_json():
         response = jsonify({"error": f"this needs the {needed} role", "role_needed": needed})
         response.status_code = 403
@@ -190,7 +183,7 @@ async def forbidden_response(needed: str, reason: str = "") -> Any:
 
 def require_role(
     minimum: str,
-) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[Any]]]:
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R | ResponseReturnValue]]]:
     """Only signed-in members of the current partner with at least `minimum` get through.
 
     Roles rank viewer < operator < admin < owner. Anonymous: redirect to /login (HTML) or 401
@@ -200,9 +193,11 @@ def require_role(
         raise ValueError(f"unknown role {minimum!r}; roles are {ROLES}")
     needed_rank = role_rank(minimum)
 
-    def decorate(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
+    def decorate(
+        view: Callable[P, Awaitable[R]],
+    ) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
         @wraps(view)
-        async def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
             if signed_in_user() is None:
                 return await not_signed_in_response()
             partner: CurrentPartner | None = g.get("p88_partner")
@@ -221,11 +216,13 @@ def require_role(
     return decorate
 
 
-def require_platform_admin(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
+def require_platform_admin(
+    view: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
     """Only the install's operator(s) get through."""
 
     @wraps(view)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         user = signed_in_user()
         if user is None:
             return await not_signed_in_response()
@@ -238,11 +235,13 @@ def require_platform_admin(view: Callable[P, Awaitable[R]]) -> Callable[P, Await
     return guarded
 
 
-def require_signed_in(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
+def require_signed_in(
+    view: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
     """Any signed-in person, member of a partner or not (their own account pages)."""
 
     @wraps(view)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         if signed_in_user() is None:
             return await not_signed_in_response()
         return await view(*args, **kwargs)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import trio
 
 from p88.hub import FeedUnavailable
-from p88.web.app import WebServices
 from p88.web.display_access import (
     GONE,
     Refusal,
@@ -20,6 +19,7 @@ from p88.web.display_access import (
 )
 from p88.web.push.server import Upgrade
 from p88.web.push.socket import Expiry, PushSocket
+from p88.web.services import WebServices
 
 
 async def serve_display(services: WebServices, upgrade: Upgrade, socket: PushSocket) -> None:

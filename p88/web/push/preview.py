@@ -27,11 +27,11 @@ from p88.live.enrich import load_guns
 from p88.live.feeds import FeedKey
 from p88.live.passings import Rules
 from p88.live.race_clock import gun_epoch_ms
-from p88.web.app import WebServices
 from p88.web.display_access import after_of
 from p88.web.push.server import Upgrade
 from p88.web.push.signed_in import admit_member
 from p88.web.push.socket import PushSocket
+from p88.web.services import WebServices
 
 GUN_CHECK_SECONDS = 5.0  # a gun set by hand reaches an open preview's race clock within this
 GUN_RECHECK_SECONDS = 1.0  # while no gun is known yet: the race may start any moment

@@ -19,8 +19,8 @@ from wsproto.connection import ConnectionState
 from wsproto.events import Request
 
 from p88.db.pool import DATABASE_DOWN_ERRORS
-from p88.web.app import WebServices
 from p88.web.push.socket import PEER_GONE, PushSocket
+from p88.web.services import WebServices
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from p88.db.tenancy import tenant_transaction
 from p88.hub import Subscription
 from p88.ingest.records import StoredRead
 from p88.participants.queries import participants_for_tags
-from p88.web.app import WebServices
 from p88.web.push.server import Upgrade
 from p88.web.push.signed_in import admit_member
 from p88.web.push.socket import PushSocket
+from p88.web.services import WebServices
 from p88.web.views.timefmt import clock
 
 BACKLOG = 30

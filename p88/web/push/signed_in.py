@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from p88.db.accounts import role_rank
-from p88.web.app import WebServices
 from p88.web.auth.identity import SESSION_COOKIE, CurrentPartner, is_cross_site, resolve_identity
 from p88.web.push.server import Upgrade
 from p88.web.push.socket import PushSocket
+from p88.web.services import WebServices
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import trio
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import (
     AccountError,
@@ -19,7 +18,8 @@ from p88.db.login_sessions import revoke_all, revoke_session, sessions_of
 from p88.passwords import hash_secret, verify_secret
 from p88.web.auth import clear_session_cookie, current_session, current_user, require_signed_in
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool
+from p88.web.services import services
+from p88.web.views.accounts_common import audit, not_found
 from p88.web.views.signin import start_session
 
 bp = Blueprint("account", __name__)
@@ -47,9 +47,11 @@ def describe_agent(user_agent: str) -> str:
     return browser or system or (user_agent[:40] or "unknown browser")
 
 
-async def account_page(flash: str = "", flash_kind: str = "ok", status: int = 200) -> Any:
+async def account_page(
+    flash: str = "", flash_kind: str = "ok", status: int = 200
+) -> ResponseReturnValue:
     user = current_user()
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         sessions = await sessions_of(conn, user.id)
         memberships = await memberships_of(conn, user.id)
     page = await render_template(
@@ -66,17 +68,17 @@ async def account_page(flash: str = "", flash_kind: str = "ok", status: int = 20
 
 @bp.get("/account")
 @require_signed_in
-async def account() -> Any:
+async def account() -> ResponseReturnValue:
     saved = request.args.get("saved", "")
     return await account_page(SAVED.get(saved, ""))
 
 
 @bp.post("/account/profile")
 @require_signed_in
-async def profile() -> Any:
+async def profile() -> ResponseReturnValue:
     form = await form_fields()
     try:
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             await update_profile(conn, current_user().id, form.get("name", ""))
     except AccountError as exc:
         return await account_page(f"Nothing was changed: {exc}.", "bad", 400)
@@ -85,7 +87,7 @@ async def profile() -> Any:
 
 @bp.post("/account/password")
 @require_signed_in
-async def change_password() -> Any:
+async def change_password() -> ResponseReturnValue:
     form = await form_fields()
     user = current_user()
     current, new, again = form.get("current", ""), form.get("new", ""), form.get("again", "")
@@ -93,7 +95,7 @@ async def change_password() -> Any:
         if new != again:
             raise AccountError("the two new passwords differ; type the same password twice")
         check_password(new)
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             stored = await user_by_id(conn, user.id)
             ok = (
                 stored is not None
@@ -118,9 +120,9 @@ async def change_password() -> Any:
 
 @bp.post("/account/sessions/<session_id>/revoke")
 @require_signed_in
-async def revoke(session_id: str) -> Any:
+async def revoke(session_id: str) -> ResponseReturnValue:
     wanted = parse_id(session_id)
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         if wanted is None or not await revoke_session(conn, current_user().id, wanted):
             return await not_found("sign-in")
     if wanted == current_session().id:
@@ -132,9 +134,9 @@ async def revoke(session_id: str) -> Any:
 
 @bp.post("/account/sign-out-everywhere")
 @require_signed_in
-async def sign_out_everywhere() -> Any:
+async def sign_out_everywhere() -> ResponseReturnValue:
     user = current_user()
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         count = await revoke_all(conn, user.id)
         await audit(conn, "signed out everywhere", None, f"{count} session(s) ended")
     response = redirect("/login")

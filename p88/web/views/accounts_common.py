@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from quart import current_app, render_template
+from quart import render_template
 
 from p88.db.audit import record
 from p88.db.pool import Connection
-from p88.web.app import services_of
 from p88.web.auth import client_address, signed_in_user
-
-
-def pool() -> Any:
-    return services_of(current_app).pool
+from p88.web.services import services
 
 
 async def audit(conn: Connection, action: str, partner_id: int | None, detail: str = "") -> None:
@@ -38,7 +32,7 @@ def public_url(path: str) -> str:
     """An absolute link for a person to open (setup, reset and invitation links)."""
     from quart import request
 
-    base = services_of(current_app).config.web.public_url.rstrip("/")
+    base = services().config.web.public_url.rstrip("/")
     if not base:
         base = request.host_url.rstrip("/")
     return base + path

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from quart import Blueprint, render_template
+from quart.typing import ResponseReturnValue
 
 from p88.db.audit import partner_entries
 from p88.db.payments import payments_of
 from p88.db.plans import LIMITS, check_limit, current_subscription, list_plans, subscriptions_of
-from p88.db.tenancy import tenant_transaction
 from p88.db.usage import DayUsage, usage_by_day
 from p88.web.auth import current_partner, require_role
-from p88.web.views.accounts_common import pool
+from p88.web.tenant import tenant
 
 bp = Blueprint("admin_billing", __name__, url_prefix="/admin")
 
@@ -56,9 +55,9 @@ def chart_bars(days: list[DayUsage], value: str = "reads") -> tuple[list[Bar], i
 
 @bp.get("/plan")
 @require_role("owner")
-async def plan() -> Any:
+async def plan() -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         subscription = await current_subscription(conn, partner.id)
         history = await subscriptions_of(conn, partner.id)
         plans = await list_plans(conn)
@@ -89,18 +88,18 @@ async def plan() -> Any:
 
 @bp.get("/payments")
 @require_role("owner")
-async def payments() -> Any:
+async def payments() -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await payments_of(conn, partner.id)
     return await render_template("admin/payments.html", payments=found, section="payments")
 
 
 @bp.get("/audit")
 @require_role("owner")
-async def audit_log() -> Any:
+async def audit_log() -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         entries = await partner_entries(conn, partner.id)
     return await render_template(
         "admin/audit.html", entries=entries, section="audit", show_partner=False

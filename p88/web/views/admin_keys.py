@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
-from quart import Blueprint, current_app, redirect, render_template, request
+from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.api_keys import MAX_NAME, create_key, keys_of, revoke_key
-from p88.db.partners import PartnerError, revoke_collector_credential, set_collector_credential
-from p88.db.tenancy import tenant_transaction
+from p88.db.partners import (
+    PartnerError,
+    collector_credentials_of,
+    credential_username,
+    has_live_credential,
+    revoke_collector_credential,
+    set_collector_credential,
+)
 from p88.tcp.auth import CHALLENGE_METHODS
-from p88.web.app import services_of
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.auth.identity import partner_of
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool
+from p88.web.services import services
+from p88.web.tenant import tenant
+from p88.web.views.accounts_common import audit, not_found
 
 bp = Blueprint("admin_keys", __name__, url_prefix="/admin")
 
@@ -24,26 +31,21 @@ SAVED = {
     "key-revoked": "The API key is revoked; requests with it are refused from now on.",
 }
 
-LIST_CREDENTIALS = """
-SELECT id, username, created_at, revoked_at, secret_plain IS NOT NULL AS challenge_ready
-FROM collector_credentials WHERE partner_id = $1 ORDER BY revoked_at IS NOT NULL, username
-"""
-
 
 def _keep_plain() -> bool:
-    return services_of(current_app).config.collector.authentication in CHALLENGE_METHODS
+    return services().config.collector.authentication in CHALLENGE_METHODS
 
 
 async def collectors_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
-        rows = await conn.fetch(LIST_CREDENTIALS, partner.id)
-    config = services_of(current_app).config
+    async with tenant() as conn:
+        credentials = await collector_credentials_of(conn, partner.id)
+    config = services().config
     page = await render_template(
         "admin/collectors.html",
-        credentials=rows,
+        credentials=credentials,
         shown=shown,
         method=config.collector.authentication,
         port=config.collector.bind.port,
@@ -56,15 +58,15 @@ async def collectors_page(
 
 @bp.get("/collectors")
 @require_role("admin")
-async def collectors() -> Any:
+async def collectors() -> ResponseReturnValue:
     return await collectors_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
-async def _store(username: str, action: str) -> Any:
+async def _store(username: str, action: str) -> ResponseReturnValue:
     partner = current_partner()
     secret = secrets.token_urlsafe(15)
     try:
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             # Usernames are unique across partners, so this check must see every partner's rows;
             # set_collector_credential refuses a name that belongs to someone else.
             await set_collector_credential(
@@ -72,23 +74,18 @@ async def _store(username: str, action: str) -> Any:
             )
     except PartnerError as exc:
         return await collectors_page(f"Nothing was changed: {exc}.", "bad", 400)
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         await audit(conn, f"collector credential {action}", partner.id, username)
     return await collectors_page(shown=(username, secret))
 
 
 @bp.post("/collectors")
 @require_role("admin")
-async def create_collector() -> Any:
+async def create_collector() -> ResponseReturnValue:
     partner = current_partner()
     username = (await form_fields()).get("username", "").strip()
-    async with tenant_transaction(pool(), partner.id) as conn:
-        live = await conn.fetchval(
-            "SELECT 1 FROM collector_credentials WHERE partner_id = $1 AND username = $2 "
-            "AND revoked_at IS NULL",
-            partner.id,
-            username,
-        )
+    async with tenant() as conn:
+        live = await has_live_credential(conn, partner.id, username)
     if live:
         return await collectors_page(
             f"Nothing was changed: {username!r} exists already; use Rotate for a new secret.",
@@ -103,18 +100,13 @@ async def _credential_name(credential_id: str) -> str | None:
     if wanted is None:
         return None
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
-        name = await conn.fetchval(
-            "SELECT username FROM collector_credentials WHERE id = $1 AND partner_id = $2",
-            wanted,
-            partner.id,
-        )
-    return None if name is None else str(name)
+    async with tenant() as conn:
+        return await credential_username(conn, partner.id, wanted)
 
 
 @bp.post("/collectors/<credential_id>/rotate")
 @require_role("admin")
-async def rotate_collector(credential_id: str) -> Any:
+async def rotate_collector(credential_id: str) -> ResponseReturnValue:
     username = await _credential_name(credential_id)
     if username is None:
         return await not_found("collector credential")
@@ -123,12 +115,12 @@ async def rotate_collector(credential_id: str) -> Any:
 
 @bp.post("/collectors/<credential_id>/revoke")
 @require_role("admin")
-async def revoke_collector(credential_id: str) -> Any:
+async def revoke_collector(credential_id: str) -> ResponseReturnValue:
     partner = current_partner()
     username = await _credential_name(credential_id)
     if username is None:
         return await not_found("collector credential")
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         if not await revoke_collector_credential(conn, partner_of(partner), username):
             return await collectors_page(f"{username} was already revoked.", "warn")
         await audit(conn, "collector credential revoked", partner.id, username)
@@ -137,9 +129,9 @@ async def revoke_collector(credential_id: str) -> Any:
 
 async def keys_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         keys = await keys_of(conn, partner.id)
     page = await render_template(
         "admin/api_keys.html",
@@ -154,13 +146,13 @@ async def keys_page(
 
 @bp.get("/api-keys")
 @require_role("admin")
-async def api_keys() -> Any:
+async def api_keys() -> ResponseReturnValue:
     return await keys_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
 @bp.post("/api-keys")
 @require_role("admin")
-async def create_api_key() -> Any:
+async def create_api_key() -> ResponseReturnValue:
     partner = current_partner()
     name = (await form_fields()).get("name", "").strip()
     if not 1 <= len(name) <= MAX_NAME:
@@ -170,7 +162,7 @@ async def create_api_key() -> Any:
             "bad",
             400,
         )
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         _, key = await create_key(conn, partner.id, name, current_user().id)
         await audit(conn, "API key created", partner.id, name)
     return await keys_page(shown=(name, key))
@@ -178,10 +170,10 @@ async def create_api_key() -> Any:
 
 @bp.post("/api-keys/<key_id>/revoke")
 @require_role("admin")
-async def revoke_api_key(key_id: str) -> Any:
+async def revoke_api_key(key_id: str) -> ResponseReturnValue:
     partner = current_partner()
     wanted = parse_id(key_id)
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         name = None if wanted is None else await revoke_key(conn, partner.id, wanted)
         if name is None:
             return await not_found("active API key")

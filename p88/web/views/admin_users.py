@@ -7,14 +7,14 @@ work for this partner alone (else another partner's admin could take over their 
 
 from __future__ import annotations
 
-from typing import Any
-
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db import account_tokens
 from p88.db.accounts import (
     ROLES,
     AccountError,
+    Membership,
     check_email,
     check_role,
     count_owners,
@@ -26,10 +26,12 @@ from p88.db.accounts import (
     user_by_id,
 )
 from p88.db.invitations import create_invitation, invitations_of, revoke_invitation
-from p88.db.tenancy import tenant_transaction
+from p88.db.pool import Connection
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool, public_url
+from p88.web.services import services
+from p88.web.tenant import tenant
+from p88.web.views.accounts_common import audit, not_found, public_url
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin")
 
@@ -56,9 +58,9 @@ def refuse_change(target_role: str, new_role: str | None) -> str:
 
 async def users_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", link_for: str = ""
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         members = await partner_members(conn, partner.id)
     page = await render_template(
         "admin/users.html",
@@ -76,7 +78,7 @@ async def users_page(
 
 @bp.get("/")
 @require_role("viewer")
-async def admin_home() -> Any:
+async def admin_home() -> ResponseReturnValue:
     from p88.web.auth import has_role
 
     return redirect("/admin/users" if has_role("admin") else "/account")
@@ -84,11 +86,11 @@ async def admin_home() -> Any:
 
 @bp.get("/users")
 @require_role("admin")
-async def users() -> Any:
+async def users() -> ResponseReturnValue:
     return await users_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
-async def _member(conn: Any, user_id_text: str) -> Any:
+async def _member(conn: Connection, user_id_text: str) -> Membership | None:
     user_id = parse_id(user_id_text)
     if user_id is None:
         return None
@@ -97,10 +99,10 @@ async def _member(conn: Any, user_id_text: str) -> Any:
 
 @bp.post("/users/<user_id>/role")
 @require_role("admin")
-async def change_role(user_id: str) -> Any:
+async def change_role(user_id: str) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
@@ -127,9 +129,9 @@ async def change_role(user_id: str) -> Any:
 
 @bp.post("/users/<user_id>/remove")
 @require_role("admin")
-async def remove(user_id: str) -> Any:
+async def remove(user_id: str) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
@@ -148,15 +150,15 @@ async def remove(user_id: str) -> Any:
 
 @bp.post("/users/<user_id>/reset-link")
 @require_role("admin")
-async def reset_link(user_id: str) -> Any:
+async def reset_link(user_id: str) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
         target = int(user_id)
     problem = refuse_change(found.role, None)
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         user = await user_by_id(conn, target)
         elsewhere = [m for m in await memberships_of(conn, target) if m.partner_id != partner.id]
         if user is None:
@@ -171,16 +173,16 @@ async def reset_link(user_id: str) -> Any:
         if problem:
             return await users_page(f"No link was made. {problem}", "bad", 403)
         token = await account_tokens.issue_reset(conn, target)
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         await audit(conn, "reset link issued", partner.id, f"for {user.email}")
     return await users_page(link=public_url(f"/reset/{token}"), link_for=user.email)
 
 
 async def invitations_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", email: str = ""
-) -> Any:
+) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await invitations_of(conn, partner.id)
     page = await render_template(
         "admin/invitations.html",
@@ -197,13 +199,13 @@ async def invitations_page(
 
 @bp.get("/invitations")
 @require_role("admin")
-async def invitations() -> Any:
+async def invitations() -> ResponseReturnValue:
     return await invitations_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
 @bp.post("/invitations")
 @require_role("admin")
-async def invite() -> Any:
+async def invite() -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
@@ -215,7 +217,7 @@ async def invite() -> Any:
         return await invitations_page(
             "No invitation was made: only an owner can invite an owner.", "bad", 403
         )
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         token = await create_invitation(conn, partner.id, email, role, current_user().id)
         await audit(conn, "invitation created", partner.id, f"{email} as {role}")
     return await invitations_page(link=public_url(f"/invite/{token}"), email=email)
@@ -223,10 +225,10 @@ async def invite() -> Any:
 
 @bp.post("/invitations/<invitation_id>/revoke")
 @require_role("admin")
-async def revoke(invitation_id: str) -> Any:
+async def revoke(invitation_id: str) -> ResponseReturnValue:
     partner = current_partner()
     wanted = parse_id(invitation_id)
-    async with tenant_transaction(pool(), partner.id) as conn:
+    async with tenant() as conn:
         email = None if wanted is None else await revoke_invitation(conn, partner.id, wanted)
         if email is None:
             return await not_found("open invitation")

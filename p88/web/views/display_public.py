@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from quart import Blueprint, Response, abort, current_app, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db import templates as templates_db
 from p88.db.tenancy import tenant_transaction
-from p88.web.app import services_of
 from p88.web.auth.headers import allow_framing
 from p88.web.display_access import gone_message, lookup
+from p88.web.services import services_of
 from p88.web.views.layouts import image_response
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ bp = allow_framing(Blueprint("display_public", __name__))
 
 
 @bp.get("/d/<token>/images/<int:image_id>")
-async def display_image(token: str, image_id: int) -> Any:
+async def display_image(token: str, image_id: int) -> ResponseReturnValue:
     """Images of the display's template, for its page (the page has no login)."""
     address = str(request.remote_addr or "")
     if services_of(current_app).display_guard.blocked(address):
@@ -41,7 +41,7 @@ async def display_image(token: str, image_id: int) -> Any:
 
 
 @bp.get("/d/<token>")
-async def display_page(token: str) -> Any:
+async def display_page(token: str) -> ResponseReturnValue:
     address = str(request.remote_addr or "")
     if services_of(current_app).display_guard.blocked(address):
         return await _message_page(
@@ -68,6 +68,6 @@ async def display_page(token: str) -> Any:
     return response
 
 
-async def _message_page(message: str, status: int) -> Any:
+async def _message_page(message: str, status: int) -> ResponseReturnValue:
     body = await render_template("displays/public_message.html", message=message)
     return Response(body, status=status)

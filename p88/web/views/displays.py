@@ -12,26 +12,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 import segno
-from quart import Blueprint, abort, current_app, redirect, render_template, request
+from quart import Blueprint, abort, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.plans import check_limit
-from p88.db.tenancy import tenant_transaction
+from p88.db.pool import Connection
+from p88.db.sessions import session_choices
+from p88.db.templates import template_names
 from p88.displays import store
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.store import Display, DisplayError
-from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
+from p88.web.services import services
+from p88.web.tenant import tenant
 
 bp = Blueprint("displays", __name__)
 
 OPTION_FIELDS = tuple(DisplayOptions.__dataclass_fields__)
 REPLACED = (4410, "this display link was replaced; ask the timing company for the new one")
 REVOKED = (4410, "this display link was revoked")
-
-
-def _pool() -> Any:
-    return services_of(current_app).pool
 
 
 def qr_data_uri(url: str) -> str:
@@ -45,20 +45,10 @@ def display_url(token: str) -> str:
     return f"{request.host_url.rstrip('/')}/d/{token}"
 
 
-async def _choices(conn: Any, partner_id: int) -> dict[str, Any]:
-    sessions = await conn.fetch(
-        "SELECT s.id, s.name, s.event_name, s.day, s.status, "
-        "array_remove(array_agg(l.name ORDER BY l.name), NULL) AS locations "
-        "FROM timing_sessions s LEFT JOIN timing_locations l ON l.session_id = s.id "
-        "WHERE s.partner_id = $1 GROUP BY s.id "
-        "ORDER BY (s.status = 'live') DESC, s.day DESC, s.id DESC LIMIT 200",
-        partner_id,
-    )
-    templates = await conn.fetch(
-        "SELECT id, name FROM templates WHERE partner_id = $1 ORDER BY lower(name) LIMIT 500",
-        partner_id,
-    )
-    names = sorted({loc for s in sessions for loc in s["locations"]})
+async def _choices(conn: Connection, partner_id: int) -> dict[str, Any]:
+    sessions = await session_choices(conn, partner_id)
+    templates = await template_names(conn, partner_id)
+    names = sorted({loc for s in sessions for loc in s.locations})
     return {"sessions": sessions, "templates": templates, "location_names": names}
 
 
@@ -70,7 +60,7 @@ def _expiry(raw: str) -> datetime | None:
         naive = datetime.fromisoformat(raw.strip())
     except ValueError:
         raise DisplayError("the expiry must be a date and time, e.g. 2026-05-08T18:00") from None
-    tz = services_of(current_app).config.tz
+    tz = services().config.tz
     return naive.replace(tzinfo=naive.tzinfo or tz)
 
 
@@ -100,9 +90,11 @@ def _parse_form(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _form_page(display: Display | None, form: dict[str, str], error: str = "") -> Any:
+async def _form_page(
+    display: Display | None, form: dict[str, str], error: str = ""
+) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         choices = await _choices(conn, partner.id)
     body = await render_template(
         "displays/form.html", display=display, form=form, error=error, modes=MODES, **choices
@@ -111,7 +103,7 @@ async def _form_page(display: Display | None, form: dict[str, str], error: str =
 
 
 def _form_of(display: Display) -> dict[str, str]:
-    tz = services_of(current_app).config.tz
+    tz = services().config.tz
     form = {k: str(v) for k, v in display.options.to_json().items()}
     if not display.options.vip_first:
         form.pop("vip_first")
@@ -128,14 +120,14 @@ def _form_of(display: Display) -> dict[str, str]:
     return form
 
 
-async def _owned(conn: Any, display_id: int) -> Display:
+async def _owned(conn: Connection, display_id: int) -> Display:
     display = await store.get_display(conn, current_partner().id, display_id)
     if display is None:
         abort(404)
     return display
 
 
-async def _link_page(display: Display, token: str, rotated: bool) -> Any:
+async def _link_page(display: Display, token: str, rotated: bool) -> ResponseReturnValue:
     url = display_url(token)
     return await render_template(
         "displays/link.html", display=display, url=url, qr=qr_data_uri(url), rotated=rotated
@@ -144,11 +136,11 @@ async def _link_page(display: Display, token: str, rotated: bool) -> Any:
 
 @bp.get("/displays")
 @require_role("viewer")
-async def list_displays() -> Any:
+async def list_displays() -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         displays = await store.list_displays(conn, partner.id)
-    hub = services_of(current_app).hub
+    hub = services().hub
     viewers = hub.viewers_by_display()
     now = datetime.now(UTC)
     return await render_template(
@@ -162,7 +154,7 @@ async def list_displays() -> Any:
 
 @bp.get("/displays/new")
 @require_role("operator")
-async def new_display() -> Any:
+async def new_display() -> ResponseReturnValue:
     defaults = {k: str(v) for k, v in DisplayOptions().to_json().items()}
     defaults["session_id"] = request.args.get("session", "")
     return await _form_page(None, defaults)
@@ -170,12 +162,12 @@ async def new_display() -> Any:
 
 @bp.post("/displays/new")
 @require_role("operator")
-async def create_display() -> Any:
+async def create_display() -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
         fields = _parse_form(form)
-        async with tenant_transaction(_pool(), partner.id) as conn:
+        async with tenant() as conn:
             used = await store.count_live_displays(conn, partner.id)
             limit = await check_limit(conn, partner.id, "active_displays", used=used)
             if not limit.allowed:
@@ -188,17 +180,17 @@ async def create_display() -> Any:
 
 @bp.get("/displays/<int:display_id>")
 @require_role("operator")
-async def edit_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+async def edit_display(display_id: int) -> ResponseReturnValue:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
     return await _form_page(display, _form_of(display))
 
 
 @bp.post("/displays/<int:display_id>")
 @require_role("operator")
-async def update_display(display_id: int) -> Any:
+async def update_display(display_id: int) -> ResponseReturnValue:
     form = await form_fields()
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         try:
             await store.update_display(conn, display, **_parse_form(form))
@@ -209,36 +201,36 @@ async def update_display(display_id: int) -> Any:
     if error:
         return await _form_page(display, form, error)
     # Screens reload their configuration by reconnecting (same link, new settings).
-    services_of(current_app).hub.close_display(display.id, 4000, "settings changed")
+    services().hub.close_display(display.id, 4000, "settings changed")
     return redirect("/displays")
 
 
 @bp.post("/displays/<int:display_id>/rotate")
 @require_role("operator")
-async def rotate_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+async def rotate_display(display_id: int) -> ResponseReturnValue:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         token = await store.rotate_token(conn, display)
         display = await _owned(conn, display_id)
-    services_of(current_app).hub.close_display(display.id, *REPLACED)
+    services().hub.close_display(display.id, *REPLACED)
     return await _link_page(display, token, rotated=True)
 
 
 @bp.post("/displays/<int:display_id>/revoke")
 @require_role("operator")
-async def revoke_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+async def revoke_display(display_id: int) -> ResponseReturnValue:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         await store.revoke_display(conn, display)
-    services_of(current_app).hub.close_display(display.id, *REVOKED)
+    services().hub.close_display(display.id, *REVOKED)
     return redirect("/displays")
 
 
 @bp.post("/displays/<int:display_id>/delete")
 @require_role("operator")
-async def delete_display(display_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+async def delete_display(display_id: int) -> ResponseReturnValue:
+    async with tenant() as conn:
         display = await _owned(conn, display_id)
         await store.delete_display(conn, display)
-    services_of(current_app).hub.close_display(display.id, *REVOKED)
+    services().hub.close_display(display.id, *REVOKED)
     return redirect("/displays")

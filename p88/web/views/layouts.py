@@ -12,16 +12,16 @@ from typing import Any
 from quart import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
     request,
 )
+from quart.typing import ResponseReturnValue
 
 from p88.db import templates as db
 from p88.db.accounts import role_rank
-from p88.db.tenancy import tenant_transaction
+from p88.db.pool import Connection
 from p88.layouts import (
     PRESETS,
     ImportRejected,
@@ -36,16 +36,12 @@ from p88.layouts import (
 )
 from p88.layouts.images import MAX_IMAGE_BYTES, ImageRejected, check_image, clean_image_name
 from p88.layouts.transfer import MAX_IMPORT_BYTES, clean_name
-from p88.web.app import services_of
 from p88.web.auth import current_partner, current_user, require_role
+from p88.web.tenant import tenant
 
 blueprint = Blueprint("layouts", __name__)
 
 MAX_DOCUMENT_BYTES = MAX_IMPORT_BYTES
-
-
-def _pool() -> Any:
-    return services_of(current_app).pool
 
 
 def _can_edit() -> bool:
@@ -59,7 +55,7 @@ def _json_error(message: str, status: int, **extra: Any) -> Response:
 
 
 async def _missing_images(
-    conn: Any, partner_id: int, document: dict[str, Any]
+    conn: Connection, partner_id: int, document: dict[str, Any]
 ) -> list[LayoutError]:
     refs = image_references(document)
     existing = await db.existing_image_ids(conn, partner_id, (i for _, i in refs))
@@ -80,9 +76,11 @@ def _drop_images(document: dict[str, Any], missing: list[LayoutError]) -> None:
             element["options"]["image"] = None
 
 
-async def _list_page(*, errors: list[LayoutError] | None = None, status: int = 200) -> Any:
+async def _list_page(
+    *, errors: list[LayoutError] | None = None, status: int = 200
+) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         items = await db.list_templates(conn, partner.id)
     presets = [(key, label) for key, (label, _) in PRESETS.items()]
     body = await render_template(
@@ -98,13 +96,13 @@ async def _list_page(*, errors: list[LayoutError] | None = None, status: int = 2
 
 @blueprint.get("/templates")
 @require_role("viewer")
-async def list_templates() -> Any:
+async def list_templates() -> ResponseReturnValue:
     return await _list_page()
 
 
 @blueprint.post("/templates")
 @require_role("operator")
-async def create_template() -> Any:
+async def create_template() -> ResponseReturnValue:
     form = await request.form
     preset = form.get("preset", "finish")
     if preset not in PRESETS:
@@ -114,7 +112,7 @@ async def create_template() -> Any:
         )
     name = clean_name(form.get("name"), PRESETS[preset][0])
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         new_id = await db.create_template(
             conn, partner.id, name, sample_document(preset), current_user().email
         )
@@ -123,9 +121,9 @@ async def create_template() -> Any:
 
 @blueprint.post("/templates/<int:template_id>/duplicate")
 @require_role("operator")
-async def duplicate_template(template_id: int) -> Any:
+async def duplicate_template(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None:
             return await render_template("builder/missing.html"), 404
@@ -138,9 +136,9 @@ async def duplicate_template(template_id: int) -> Any:
 
 @blueprint.post("/templates/<int:template_id>/delete")
 @require_role("operator")
-async def delete_template(template_id: int) -> Any:
+async def delete_template(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None or not await db.delete_template(conn, partner.id, template_id):
             return await render_template("builder/missing.html"), 404
@@ -149,9 +147,9 @@ async def delete_template(template_id: int) -> Any:
 
 @blueprint.get("/templates/<int:template_id>/export")
 @require_role("viewer")
-async def export_template(template_id: int) -> Any:
+async def export_template(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return await render_template("builder/missing.html"), 404
@@ -163,7 +161,7 @@ async def export_template(template_id: int) -> Any:
 
 @blueprint.post("/templates/import")
 @require_role("operator")
-async def import_template() -> Any:
+async def import_template() -> ResponseReturnValue:
     upload = (await request.files).get("file")
     if upload is None or not upload.filename:
         return await _list_page(
@@ -175,7 +173,7 @@ async def import_template() -> Any:
     except ImportRejected as exc:
         return await _list_page(errors=exc.errors, status=422)
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         missing = await _missing_images(conn, partner.id, imported.document)
         _drop_images(imported.document, missing)
         new_id = await db.create_template(
@@ -187,9 +185,9 @@ async def import_template() -> Any:
 
 @blueprint.get("/templates/<int:template_id>/builder")
 @require_role("viewer")
-async def builder(template_id: int) -> Any:
+async def builder(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return await render_template("builder/missing.html"), 404
@@ -203,7 +201,7 @@ async def builder(template_id: int) -> Any:
 
 @blueprint.get("/templates/schema.json")
 @require_role("viewer")
-async def schema() -> Any:
+async def schema() -> ResponseReturnValue:
     # json.dumps keeps the schema's order (palette, field order); jsonify would sort the keys.
     body = json.dumps({"schema": schema_for_builder(), "sample": sample_data()})
     return Response(body, mimetype="application/json")
@@ -211,9 +209,9 @@ async def schema() -> Any:
 
 @blueprint.get("/templates/<int:template_id>/document")
 @require_role("viewer")
-async def get_document(template_id: int) -> Any:
+async def get_document(template_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
     if found is None:
         return _json_error("no such template", 404)
@@ -231,7 +229,7 @@ async def get_document(template_id: int) -> Any:
 
 @blueprint.put("/templates/<int:template_id>/document")
 @require_role("operator")
-async def put_document(template_id: int) -> Any:
+async def put_document(template_id: int) -> ResponseReturnValue:
     too_big = _json_error(f"the template is larger than {MAX_DOCUMENT_BYTES // 1024} KB", 413)
     if (request.content_length or 0) > MAX_DOCUMENT_BYTES:
         return too_big  # refused before reading the body
@@ -253,7 +251,7 @@ async def put_document(template_id: int) -> Any:
         else:
             name = clean_name(body["name"], "Template")
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         if not errors:
             errors = await _missing_images(conn, partner.id, document)
         if errors:
@@ -272,9 +270,9 @@ async def put_document(template_id: int) -> Any:
 
 @blueprint.get("/templates/images")
 @require_role("viewer")
-async def list_images() -> Any:
+async def list_images() -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         images = await db.list_images(conn, partner.id)
     return jsonify(
         {
@@ -288,7 +286,7 @@ async def list_images() -> Any:
 
 @blueprint.post("/templates/images")
 @require_role("operator")
-async def upload_image() -> Any:
+async def upload_image() -> ResponseReturnValue:
     upload = (await request.files).get("file")
     if upload is None:
         return _json_error("send the image as the multipart field 'file'", 400)
@@ -298,7 +296,7 @@ async def upload_image() -> Any:
     except ImageRejected as exc:
         return _json_error(str(exc), exc.status)
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         info = await db.add_image(
             conn, partner.id, clean_image_name(upload.filename), content_type, data
         )
@@ -311,9 +309,9 @@ async def upload_image() -> Any:
 
 @blueprint.get("/templates/images/<int:image_id>")
 @require_role("viewer")
-async def get_image(image_id: int) -> Any:
+async def get_image(image_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         image = await db.get_image(conn, partner.id, image_id)
     if image is None:
         return _json_error("no such image", 404)

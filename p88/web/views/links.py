@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import trio
 from quart import Blueprint, redirect, render_template
+from quart.typing import ResponseReturnValue
 
 from p88.db import account_tokens
 from p88.db.accounts import (
@@ -22,7 +21,8 @@ from p88.db.login_sessions import revoke_all, set_session_partner
 from p88.passwords import hash_secret
 from p88.web.auth import client_address, current_session, signed_in_user
 from p88.web.forms import form_fields
-from p88.web.views.accounts_common import audit, pool
+from p88.web.services import services
+from p88.web.views.accounts_common import audit
 from p88.web.views.signin import start_session
 
 bp = Blueprint("links", __name__)
@@ -45,7 +45,7 @@ async def _problem(text: str) -> tuple[str, int]:
 
 
 async def _reset_token(token: str) -> tuple[account_tokens.AccountToken | None, str]:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await account_tokens.find(conn, "reset", token)
     if found is None:
         return None, RESET_PROBLEMS["missing"]
@@ -57,7 +57,7 @@ async def _reset_token(token: str) -> tuple[account_tokens.AccountToken | None, 
 
 
 @bp.get("/reset/<token>")
-async def reset_form(token: str) -> Any:
+async def reset_form(token: str) -> ResponseReturnValue:
     found, problem = await _reset_token(token)
     if found is None:
         return await _problem(problem)
@@ -65,7 +65,7 @@ async def reset_form(token: str) -> Any:
 
 
 @bp.post("/reset/<token>")
-async def reset(token: str) -> Any:
+async def reset(token: str) -> ResponseReturnValue:
     found, problem = await _reset_token(token)
     if found is None or found.user_id is None:
         return await _problem(problem)
@@ -76,7 +76,7 @@ async def reset(token: str) -> Any:
             raise AccountError("the two passwords differ; type the same password twice")
         check_password(password)
         new_hash = await trio.to_thread.run_sync(hash_secret, password)
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if not await account_tokens.consume(conn, found.id):
                 raise AccountError("this link was used a moment ago; ask for a new one")
             await set_password_hash(conn, found.user_id, new_hash)
@@ -89,7 +89,7 @@ async def reset(token: str) -> Any:
 
 
 async def _invitation(token: str) -> tuple[Invitation | None, str]:
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await invitation_by_token(conn, token)
     if found is None:
         return None, INVITE_PROBLEMS["missing"]
@@ -100,9 +100,9 @@ async def _invitation(token: str) -> tuple[Invitation | None, str]:
 
 async def _invite_page(
     invitation: Invitation, error: str = "", status: int = 200, **form: str
-) -> Any:
+) -> ResponseReturnValue:
     user = signed_in_user()
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         has_account = await user_by_email(conn, invitation.email) is not None
     page = await render_template(
         "auth/invite.html",
@@ -116,7 +116,7 @@ async def _invite_page(
 
 
 @bp.get("/invite/<token>")
-async def invite_form(token: str) -> Any:
+async def invite_form(token: str) -> ResponseReturnValue:
     found, problem = await _invitation(token)
     if found is None:
         return await _problem(problem)
@@ -124,7 +124,7 @@ async def invite_form(token: str) -> Any:
 
 
 @bp.post("/invite/<token>")
-async def invite(token: str) -> Any:
+async def invite(token: str) -> ResponseReturnValue:
     found, problem = await _invitation(token)
     if found is None:
         return await _problem(problem)
@@ -135,7 +135,7 @@ async def invite(token: str) -> Any:
             return await _invite_page(
                 found, "Sign out first: this invitation is for another email.", 400
             )
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if not await accept(conn, found, user.id):
                 return await _problem(INVITE_PROBLEMS["accepted"])
             await audit(
@@ -153,7 +153,7 @@ async def invite(token: str) -> Any:
         if password != again:
             raise AccountError("the two passwords differ; type the same password twice")
         check_password(password)
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if await user_by_email(conn, found.email) is not None:
                 raise AccountError("you already have an account: sign in, then open the link again")
             created = await create_user(conn, found.email, name, password)

@@ -7,12 +7,11 @@ the current partner; another partner's participant or upload id is a 404.
 
 from __future__ import annotations
 
-from typing import Any
-
-from quart import Blueprint, abort, current_app, redirect, render_template, request
+from quart import Blueprint, abort, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import role_rank
-from p88.db.tenancy import tenant_transaction
+from p88.db.pool import Connection
 from p88.participants import queries as db
 from p88.participants.csvfile import CsvFile, CsvFileError, read_csv
 from p88.participants.importer import import_participants
@@ -23,20 +22,16 @@ from p88.participants.mapping import (
     detect_style,
     mapping_from_form,
 )
-from p88.participants.model import FIELDS
+from p88.participants.model import FIELDS, Participant
 from p88.participants.validate import FieldError, fields_from_values, validate_rows
-from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields
+from p88.web.tenant import tenant
 
 bp = Blueprint("participants", __name__)
 
 EDIT_FIELDS = [name for name in FIELDS if name != "full_name"]
 PREVIEW_ROWS = 5
-
-
-def _pool() -> Any:
-    return services_of(current_app).pool
 
 
 def _can_edit() -> bool:
@@ -48,7 +43,7 @@ def _can_edit() -> bool:
 async def participant_list() -> str:
     partner = current_partner()
     search = request.args.get("q", "")[:100]
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         events = await db.event_names(conn, partner.id)
         event = request.args.get("event", "")[:200] or (events[0] if events else "")
         people = await db.list_participants(conn, partner.id, event, search) if event else []
@@ -66,13 +61,13 @@ async def participant_list() -> str:
 
 @bp.get("/participants/import")
 @require_role("operator")
-async def import_form() -> Any:
+async def import_form() -> ResponseReturnValue:
     return await _upload_page()
 
 
-async def _upload_page(error: str | None = None, status: int = 200) -> Any:
+async def _upload_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         events = await db.event_names(conn, partner.id)
     body = await render_template(
         "participants/import.html",
@@ -86,7 +81,7 @@ async def _upload_page(error: str | None = None, status: int = 200) -> Any:
 
 @bp.post("/participants/import")
 @require_role("operator")
-async def import_upload() -> Any:
+async def import_upload() -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     files = await request.files
@@ -101,14 +96,14 @@ async def import_upload() -> Any:
         read_csv(data)
     except CsvFileError as exc:
         return await _upload_page(f"The file cannot be read: {exc}.", 400)
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         upload_id = await db.save_upload(conn, partner.id, event, upload.filename, data)
     return redirect(f"/participants/import/{upload_id}", 303)
 
 
 async def _load(upload_id: int) -> tuple[str, str, CsvFile]:
     partner = current_partner()
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         found = await db.load_upload(conn, partner.id, upload_id)
     if found is None:
         abort(404)
@@ -118,7 +113,7 @@ async def _load(upload_id: int) -> tuple[str, str, CsvFile]:
 
 async def _mapping_page(
     upload_id: int, mapping: ColumnMapping | None = None, error: str | None = None
-) -> Any:
+) -> ResponseReturnValue:
     event, filename, csv_file = await _load(upload_id)
     mapping = mapping or detect_mapping(csv_file.header)
     checked = validate_rows(csv_file, mapping) if "bib" in mapping.columns else None
@@ -144,13 +139,13 @@ async def _mapping_page(
 
 @bp.get("/participants/import/<int:upload_id>")
 @require_role("operator")
-async def import_mapping(upload_id: int) -> Any:
+async def import_mapping(upload_id: int) -> ResponseReturnValue:
     return await _mapping_page(upload_id)
 
 
 @bp.post("/participants/import/<int:upload_id>")
 @require_role("operator")
-async def import_apply(upload_id: int) -> Any:
+async def import_apply(upload_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     event, filename, csv_file = await _load(upload_id)
@@ -160,7 +155,7 @@ async def import_apply(upload_id: int) -> Any:
         return await _mapping_page(upload_id, error=f"Not imported: {exc}.")
     if form.get("action") == "check":
         return await _mapping_page(upload_id, mapping)
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         report = await import_participants(conn, partner.id, event, csv_file, mapping)
         await db.drop_upload(conn, partner.id, upload_id)
     return await render_template(
@@ -168,7 +163,7 @@ async def import_apply(upload_id: int) -> Any:
     )
 
 
-async def _own(conn: Any, participant_id: int) -> Any:
+async def _own(conn: Connection, participant_id: int) -> Participant:
     person = await db.participant_by_id(conn, current_partner().id, participant_id)
     if person is None:
         abort(404)
@@ -177,21 +172,21 @@ async def _own(conn: Any, participant_id: int) -> Any:
 
 @bp.get("/participants/<int:participant_id>")
 @require_role("viewer")
-async def participant_edit(participant_id: int) -> Any:
-    async with tenant_transaction(_pool(), current_partner().id) as conn:
+async def participant_edit(participant_id: int) -> ResponseReturnValue:
+    async with tenant() as conn:
         person = await _own(conn, participant_id)
     return await _edit_page(person, _values_of(person))
 
 
-def _values_of(person: Any) -> dict[str, str]:
+def _values_of(person: Participant) -> dict[str, str]:
     values = {name: str(getattr(person, name) or "") for name in EDIT_FIELDS}
     values["vip"] = "yes" if person.vip else ""
     return values
 
 
 async def _edit_page(
-    person: Any, values: dict[str, str], error: str | None = None, saved: bool = False
-) -> Any:
+    person: Participant, values: dict[str, str], error: str | None = None, saved: bool = False
+) -> ResponseReturnValue:
     body = await render_template(
         "participants/edit.html",
         person=person,
@@ -206,12 +201,12 @@ async def _edit_page(
 
 @bp.post("/participants/<int:participant_id>")
 @require_role("operator")
-async def participant_save(participant_id: int) -> Any:
+async def participant_save(participant_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     values = {name: form.get(name, "") for name in EDIT_FIELDS}
     values["vip"] = "yes" if form.get("vip") else ""
-    async with tenant_transaction(_pool(), partner.id) as conn:
+    async with tenant() as conn:
         person = await _own(conn, participant_id)
         try:
             fields = fields_from_values(values)

@@ -7,14 +7,14 @@ is guarded by require_platform_admin.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import AccountError, check_email, partner_members
 from p88.db.audit import all_entries
 from p88.db.invitations import create_invitation
-from p88.db.partners import PartnerError, create_partner
+from p88.db.partners import Partner, PartnerError, create_partner, partner_by_id, partners_overview
 from p88.db.payments import (
     PaymentError,
     all_payments,
@@ -32,7 +32,8 @@ from p88.db.plans import (
 )
 from p88.web.auth import current_user, require_platform_admin
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool, public_url
+from p88.web.services import services
+from p88.web.views.accounts_common import audit, not_found, public_url
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
@@ -42,19 +43,13 @@ SAVED = {
     "payment": "The payment is recorded.",
 }
 
-PARTNERS = """
-SELECT p.id, p.slug, p.name, p.created_at,
-       (SELECT count(*) FROM memberships m WHERE m.partner_id = p.id) AS members
-FROM partners p ORDER BY p.name, p.id
-"""
-
 
 async def partners_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", **form: str
-) -> Any:
-    async with pool().acquire() as conn:
-        partners = await conn.fetch(PARTNERS)
-        plans = {p["id"]: await current_subscription(conn, p["id"]) for p in partners}
+) -> ResponseReturnValue:
+    async with services().pool.acquire() as conn:
+        partners = await partners_overview(conn)
+        plans = {p.id: await current_subscription(conn, p.id) for p in partners}
     page = await render_template(
         "platform/partners.html",
         partners=partners,
@@ -70,13 +65,13 @@ async def partners_page(
 
 @bp.get("/")
 @require_platform_admin
-async def home() -> Any:
+async def home() -> ResponseReturnValue:
     return await partners_page()
 
 
 @bp.post("/partners")
 @require_platform_admin
-async def add_partner() -> Any:
+async def add_partner() -> ResponseReturnValue:
     form = await form_fields()
     slug, name = form.get("slug", "").strip(), form.get("name", "").strip()
     owner = form.get("owner_email", "").strip()
@@ -84,7 +79,7 @@ async def add_partner() -> Any:
         if len(name) > 200:
             raise PartnerError("the name is too long (at most 200 characters)")
         email = check_email(owner) if owner else ""
-        async with pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             partner = await create_partner(conn, slug, name)
             await audit(conn, "partner created", partner.id, f"{partner.slug}: {partner.name}")
             token = ""
@@ -97,22 +92,22 @@ async def add_partner() -> Any:
     return await partners_page(message, link=public_url(f"/invite/{token}") if token else "")
 
 
-async def _partner(partner_id: str) -> Any:
+async def _partner(partner_id: str) -> Partner | None:
     wanted = parse_id(partner_id)
     if wanted is None:
         return None
-    async with pool().acquire() as conn:
-        return await conn.fetchrow(
-            "SELECT id, slug, name, created_at FROM partners WHERE id = $1", wanted
-        )
+    async with services().pool.acquire() as conn:
+        return await partner_by_id(conn, wanted)
 
 
-async def partner_page(partner: Any, flash: str = "", kind: str = "ok", status: int = 200) -> Any:
-    async with pool().acquire() as conn:
-        members = await partner_members(conn, partner["id"])
-        subscription = await current_subscription(conn, partner["id"])
-        history = await subscriptions_of(conn, partner["id"])
-        payments = await payments_of(conn, partner["id"])
+async def partner_page(
+    partner: Partner, flash: str = "", kind: str = "ok", status: int = 200
+) -> ResponseReturnValue:
+    async with services().pool.acquire() as conn:
+        members = await partner_members(conn, partner.id)
+        subscription = await current_subscription(conn, partner.id)
+        history = await subscriptions_of(conn, partner.id)
+        payments = await payments_of(conn, partner.id)
         plans = await list_plans(conn)
     page = await render_template(
         "platform/partner.html",
@@ -133,7 +128,7 @@ async def partner_page(partner: Any, flash: str = "", kind: str = "ok", status: 
 
 @bp.get("/partners/<partner_id>")
 @require_platform_admin
-async def partner_detail(partner_id: str) -> Any:
+async def partner_detail(partner_id: str) -> ResponseReturnValue:
     partner = await _partner(partner_id)
     if partner is None:
         return await not_found("timing company")
@@ -142,7 +137,7 @@ async def partner_detail(partner_id: str) -> Any:
 
 @bp.post("/partners/<partner_id>/subscription")
 @require_platform_admin
-async def set_subscription(partner_id: str) -> Any:
+async def set_subscription(partner_id: str) -> ResponseReturnValue:
     partner = await _partner(partner_id)
     if partner is None:
         return await not_found("timing company")
@@ -157,41 +152,39 @@ async def set_subscription(partner_id: str) -> Any:
         assert starts is not None
         if ends is not None and ends < starts:
             raise PaymentError("the subscription ends before it starts")
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             plan = None if plan_id is None else await plan_by_id(conn, plan_id)
             if plan is None:
                 raise PaymentError("choose one of the plans in the list")
-            await add_subscription(conn, partner["id"], plan.id, starts, ends, status)
-            await audit(
-                conn, "plan changed", partner["id"], f"{plan.name} from {starts} ({status})"
-            )
+            await add_subscription(conn, partner.id, plan.id, starts, ends, status)
+            await audit(conn, "plan changed", partner.id, f"{plan.name} from {starts} ({status})")
     except PaymentError as exc:
         return await partner_page(partner, f"Nothing was changed: {exc}.", "bad", 400)
-    return redirect(f"/platform/partners/{partner['id']}?saved=subscription")
+    return redirect(f"/platform/partners/{partner.id}?saved=subscription")
 
 
 @bp.post("/partners/<partner_id>/payments")
 @require_platform_admin
-async def add_payment(partner_id: str) -> Any:
+async def add_payment(partner_id: str) -> ResponseReturnValue:
     partner = await _partner(partner_id)
     if partner is None:
         return await not_found("timing company")
     try:
         values = validated(await form_fields())
-        async with pool().acquire() as conn:
-            await record_payment(conn, partner["id"], values, current_user().id)
+        async with services().pool.acquire() as conn:
+            await record_payment(conn, partner.id, values, current_user().id)
             await audit(
-                conn, "payment recorded", partner["id"], f"{values['amount']} {values['currency']}"
+                conn, "payment recorded", partner.id, f"{values['amount']} {values['currency']}"
             )
     except PaymentError as exc:
         return await partner_page(partner, f"Nothing was recorded: {exc}.", "bad", 400)
-    return redirect(f"/platform/partners/{partner['id']}?saved=payment")
+    return redirect(f"/platform/partners/{partner.id}?saved=payment")
 
 
 @bp.get("/payments")
 @require_platform_admin
-async def payments() -> Any:
-    async with pool().acquire() as conn:
+async def payments() -> ResponseReturnValue:
+    async with services().pool.acquire() as conn:
         found = await all_payments(conn)
     return await render_template(
         "platform/payments.html", payments=found, show_partner=True, section="payments"
@@ -200,8 +193,8 @@ async def payments() -> Any:
 
 @bp.get("/audit")
 @require_platform_admin
-async def audit_log() -> Any:
-    async with pool().acquire() as conn:
+async def audit_log() -> ResponseReturnValue:
+    async with services().pool.acquire() as conn:
         entries = await all_entries(conn)
     return await render_template(
         "platform/audit.html", entries=entries, show_partner=True, section="audit"

@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.plans import LIMITS, list_plans, plan_by_id, save_plan
 from p88.db.pool import UniqueViolation
 from p88.web.auth import require_platform_admin
 from p88.web.forms import form_fields, parse_id
-from p88.web.views.accounts_common import audit, not_found, pool
+from p88.web.services import services
+from p88.web.views.accounts_common import audit, not_found
 
 bp = Blueprint("platform_plans", __name__, url_prefix="/platform")
 
@@ -52,8 +54,8 @@ def plan_values(form: dict[str, str]) -> dict[str, Any]:
     return values
 
 
-async def plans_page(flash: str = "", kind: str = "ok", status: int = 200) -> Any:
-    async with pool().acquire() as conn:
+async def plans_page(flash: str = "", kind: str = "ok", status: int = 200) -> ResponseReturnValue:
+    async with services().pool.acquire() as conn:
         plans = await list_plans(conn)
     page = await render_template(
         "platform/plans.html",
@@ -68,15 +70,15 @@ async def plans_page(flash: str = "", kind: str = "ok", status: int = 200) -> An
 
 @bp.get("/plans")
 @require_platform_admin
-async def plans() -> Any:
+async def plans() -> ResponseReturnValue:
     saved = "The plan is saved." if request.args.get("saved") else ""
     return await plans_page(saved)
 
 
-async def _save(plan_id: int | None) -> Any:
+async def _save(plan_id: int | None) -> ResponseReturnValue:
     try:
         values = plan_values(await form_fields())
-        async with pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             await save_plan(conn, plan_id, values)
             await audit(
                 conn, "plan defined" if plan_id is None else "plan edited", None, values["name"]
@@ -90,15 +92,15 @@ async def _save(plan_id: int | None) -> Any:
 
 @bp.post("/plans")
 @require_platform_admin
-async def create_plan() -> Any:
+async def create_plan() -> ResponseReturnValue:
     return await _save(None)
 
 
 @bp.post("/plans/<plan_id>")
 @require_platform_admin
-async def edit_plan(plan_id: str) -> Any:
+async def edit_plan(plan_id: str) -> ResponseReturnValue:
     wanted = parse_id(plan_id)
-    async with pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         if wanted is None or await plan_by_id(conn, wanted) is None:
             return await not_found("plan")
     return await _save(wanted)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, current_app, redirect, render_template, request
+from quart import Blueprint, abort, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import role_rank
+from p88.db.pool import Connection
 from p88.db.session_ops import (
     SessionOpError,
     delete_manual_gun,
@@ -21,11 +23,11 @@ from p88.db.session_ops import (
     set_session_status,
 )
 from p88.db.sessions import SessionSummary, list_sessions, recent_reads, unknown_tags
-from p88.db.tenancy import tenant_transaction
 from p88.stats import ConnectionInfo
-from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
+from p88.web.services import services
+from p88.web.tenant import tenant
 from p88.web.views.timefmt import ClockError, age, clock, parse_clock
 
 bp = Blueprint("sessions", __name__)
@@ -40,10 +42,6 @@ DONE_MESSAGES = {
 }
 
 
-def _services() -> Any:
-    return services_of(current_app)
-
-
 def _can_edit() -> bool:
     return role_rank(current_partner().role) >= role_rank("operator")
 
@@ -51,7 +49,7 @@ def _can_edit() -> bool:
 def connections_by_event(slug: str) -> dict[str, list[ConnectionInfo]]:
     """Open collector connections of this partner, by event name."""
     found: dict[str, list[ConnectionInfo]] = {}
-    for info in _services().stats.connections.values():
+    for info in services().stats.connections.values():
         if info.partner == slug:
             found.setdefault(info.event, []).append(info)
     return found
@@ -65,7 +63,7 @@ def _page_helpers() -> dict[str, Any]:
 @require_role("viewer")
 async def session_list() -> str:
     partner = current_partner()
-    async with tenant_transaction(_services().pool, partner.id) as conn:
+    async with tenant() as conn:
         sessions = await list_sessions(conn, partner.id)
     return await render_template(
         "sessions/list.html",
@@ -79,7 +77,7 @@ async def _detail(
     session_id: int, flash: str | None = None, kind: str = "ok", status: int = 200
 ) -> tuple[str, int]:
     partner = current_partner()
-    async with tenant_transaction(_services().pool, partner.id) as conn:
+    async with tenant() as conn:
         sessions = await list_sessions(conn, partner.id)
         session = next((s for s in sessions if s.id == session_id), None)
         if session is None:
@@ -114,7 +112,7 @@ async def session_detail(session_id: int) -> tuple[str, int]:
 @require_role("viewer")
 async def session_unknown_tags(session_id: int) -> str:
     partner = current_partner()
-    async with tenant_transaction(_services().pool, partner.id) as conn:
+    async with tenant() as conn:
         session = await _own_session(conn, partner.id, session_id)
         tags = await unknown_tags(conn, partner.id, session_id, limit=5000)
     return await render_template(
@@ -122,24 +120,24 @@ async def session_unknown_tags(session_id: int) -> str:
     )
 
 
-async def _own_session(conn: Any, partner_id: int, session_id: int) -> SessionSummary:
+async def _own_session(conn: Connection, partner_id: int, session_id: int) -> SessionSummary:
     found = await list_sessions(conn, partner_id, session_id)
     if not found:
         abort(404)
     return found[0]
 
 
-def _done(session_id: int, what: str) -> Any:
+def _done(session_id: int, what: str) -> ResponseReturnValue:
     return redirect(f"/sessions/{session_id}?done={what}", 303)
 
 
 @bp.post("/sessions/<int:session_id>/rename")
 @require_role("operator")
-async def session_rename(session_id: int) -> Any:
+async def session_rename(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
-        async with tenant_transaction(_services().pool, partner.id) as conn:
+        async with tenant() as conn:
             if not await rename_session(conn, partner.id, session_id, form.get("name", "")):
                 abort(404)
     except SessionOpError as exc:
@@ -149,11 +147,11 @@ async def session_rename(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/status")
 @require_role("operator")
-async def session_status(session_id: int) -> Any:
+async def session_status(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     status = (await form_fields()).get("status", "")
     try:
-        async with tenant_transaction(_services().pool, partner.id) as conn:
+        async with tenant() as conn:
             if not await set_session_status(conn, partner.id, session_id, status):
                 abort(404)
     except SessionOpError as exc:
@@ -163,11 +161,11 @@ async def session_status(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/guns")
 @require_role("operator")
-async def session_gun(session_id: int) -> Any:
+async def session_gun(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     try:
-        async with tenant_transaction(_services().pool, partner.id) as conn:
+        async with tenant() as conn:
             session = await _own_session(conn, partner.id, session_id)
             moment = parse_clock(form.get("time", ""), session.day)
             await set_manual_gun(conn, partner.id, session_id, form.get("wave", ""), moment)
@@ -178,9 +176,9 @@ async def session_gun(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/guns/<int:gun_id>/delete")
 @require_role("operator")
-async def session_gun_delete(session_id: int, gun_id: int) -> Any:
+async def session_gun_delete(session_id: int, gun_id: int) -> ResponseReturnValue:
     partner = current_partner()
-    async with tenant_transaction(_services().pool, partner.id) as conn:
+    async with tenant() as conn:
         if not await delete_manual_gun(conn, partner.id, session_id, gun_id):
             abort(404)
     return _done(session_id, "gun-deleted")
@@ -188,7 +186,7 @@ async def session_gun_delete(session_id: int, gun_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/merge")
 @require_role("operator")
-async def session_merge(session_id: int) -> Any:
+async def session_merge(session_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
     other = parse_id(form.get("other", ""))
@@ -199,7 +197,7 @@ async def session_merge(session_id: int) -> Any:
             session_id, "Tick the box to confirm: the other session is deleted.", "bad", 400
         )
     try:
-        async with tenant_transaction(_services().pool, partner.id) as conn:
+        async with tenant() as conn:
             await _own_session(conn, partner.id, session_id)
             await _own_session(conn, partner.id, other)
             outcome = await merge_sessions(conn, partner.id, session_id, other)
@@ -207,5 +205,5 @@ async def session_merge(session_id: int) -> Any:
         return await _detail(session_id, f"Not merged: {exc}.", "bad", 400)
     for display_id in outcome.displays_rebound:
         # Open screens reconnect and load the feed of the session they now belong to.
-        _services().hub.close_display(display_id, 4000, "session merged")
+        services().hub.close_display(display_id, 4000, "session merged")
     return _done(session_id, "merged")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
-from quart import Blueprint, current_app, redirect, render_template, request
+from quart import Blueprint, redirect, render_template, request
+from quart.typing import ResponseReturnValue
 
 from p88.db import account_tokens
 from p88.db.accounts import (
@@ -19,7 +19,8 @@ from p88.db.accounts import (
 )
 from p88.db.audit import record
 from p88.db.login_sessions import create_session, revoke_token, set_session_partner
-from p88.web.app import services_of
+from p88.db.partners import all_partners, partner_by_id
+from p88.db.pool import Connection, Pool
 from p88.web.auth import (
     clear_session_cookie,
     client_address,
@@ -32,6 +33,7 @@ from p88.web.auth import (
 from p88.web.auth.identity import SESSION_COOKIE
 from p88.web.auth.signin import check_password as check_sign_in
 from p88.web.forms import form_fields, parse_id
+from p88.web.services import services
 
 bp = Blueprint("signin", __name__)
 
@@ -48,14 +50,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _pool() -> Any:
-    return services_of(current_app).pool
-
-
-async def start_session(user_id: int, email: str, partner_id: int | None, target: str) -> Any:
+async def start_session(
+    user_id: int, email: str, partner_id: int | None, target: str
+) -> ResponseReturnValue:
     """Create the server-side session and send the browser on with its cookie."""
     address = client_address()
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         if partner_id is None:
             found = await memberships_of(conn, user_id)
             partner_id = found[0].partner_id if found else None
@@ -75,7 +75,7 @@ async def start_session(user_id: int, email: str, partner_id: int | None, target
     return response
 
 
-async def record_failure(conn: Any, email: str, address: str, message: str) -> None:
+async def record_failure(conn: Connection, email: str, address: str, message: str) -> None:
     """One platform entry, plus one per partner of an existing account so its owners see
     attempts on their people (owners never learn about addresses outside their company)."""
     detail = "locked by the throttle" if "Too many" in message else "wrong email or password"
@@ -94,24 +94,24 @@ async def record_failure(conn: Any, email: str, address: str, message: str) -> N
 
 
 @bp.get("/login")
-async def login_form() -> Any:
+async def login_form() -> ResponseReturnValue:
     if signed_in_user() is not None:
         return redirect(safe_next(request.args.get("next")))
     return await render_template(
         "auth/login.html",
         next=request.args.get("next", ""),
         email="",
-        setup_needed=await setup_needed(_pool()),
+        setup_needed=await setup_needed(services().pool),
     )
 
 
 @bp.post("/login")
-async def login() -> Any:
+async def login() -> ResponseReturnValue:
     form = await form_fields()
     email, password = form.get("email", "").strip(), form.get("password", "")
     target = form.get("next", "")
     address = client_address()
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         result = await check_sign_in(conn, email, password, address)
         if result.user is None:
             await record_failure(conn, email[:254], address, result.message)
@@ -124,11 +124,11 @@ async def login() -> Any:
 
 
 @bp.post("/logout")
-async def logout() -> Any:
+async def logout() -> ResponseReturnValue:
     token = request.cookies.get(SESSION_COOKIE)
     user = signed_in_user()
     if token:
-        async with _pool().acquire() as conn:
+        async with services().pool.acquire() as conn:
             await revoke_token(conn, token)
             if user is not None:
                 await record(
@@ -145,7 +145,7 @@ async def logout() -> Any:
 
 
 async def _setup_token(token: str) -> tuple[account_tokens.AccountToken | None, str]:
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         found = await account_tokens.find(conn, "setup", token)
         if found is None:
             return None, "This setup link is not valid. Run `p88 admin create EMAIL` for a new one."
@@ -160,7 +160,7 @@ async def _setup_token(token: str) -> tuple[account_tokens.AccountToken | None, 
 
 
 @bp.get("/setup/<token>")
-async def setup_form(token: str) -> Any:
+async def setup_form(token: str) -> ResponseReturnValue:
     found, problem = await _setup_token(token)
     if found is None:
         return await render_template("auth/link_problem.html", problem=problem), 404
@@ -168,7 +168,7 @@ async def setup_form(token: str) -> Any:
 
 
 @bp.post("/setup/<token>")
-async def setup(token: str) -> Any:
+async def setup(token: str) -> ResponseReturnValue:
     found, problem = await _setup_token(token)
     if found is None:
         return await render_template("auth/link_problem.html", problem=problem), 404
@@ -179,7 +179,7 @@ async def setup(token: str) -> Any:
         if password != again:
             raise AccountError("the two passwords differ; type the same password twice")
         check_password(password)
-        async with _pool().acquire() as conn, conn.transaction():
+        async with services().pool.acquire() as conn, conn.transaction():
             if not await account_tokens.consume(conn, found.id):
                 raise AccountError("this setup link was used a moment ago; sign in instead")
             user = await create_user(conn, email, name, password, is_platform_admin=True)
@@ -202,36 +202,35 @@ async def setup(token: str) -> Any:
 
 @bp.get("/switch-partner")
 @require_signed_in
-async def switch_form() -> Any:
+async def switch_form() -> ResponseReturnValue:
     user = current_user()
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         mine = await memberships_of(conn, user.id)
         others = []
         if user.is_platform_admin:
-            rows = await conn.fetch("SELECT id, slug, name FROM partners ORDER BY name, id")
             member_ids = {m.partner_id for m in mine}
-            others = [r for r in rows if r["id"] not in member_ids]
+            others = [p for p in await all_partners(conn) if p.id not in member_ids]
     return await render_template("auth/switch.html", memberships=mine, others=others)
 
 
 @bp.post("/switch-partner")
 @require_signed_in
-async def switch() -> Any:
+async def switch() -> ResponseReturnValue:
     user = current_user()
     form = await form_fields()
     partner_id = parse_id(form.get("partner_id", ""))
     if partner_id is None:
         return await render_template("auth/not_found.html", what="timing company"), 404
-    async with _pool().acquire() as conn:
+    async with services().pool.acquire() as conn:
         allowed = await membership(conn, user.id, partner_id) is not None
         if not allowed and user.is_platform_admin:
-            allowed = bool(await conn.fetchval("SELECT 1 FROM partners WHERE id = $1", partner_id))
+            allowed = await partner_by_id(conn, partner_id) is not None
         if not allowed:
             return await render_template("auth/not_found.html", what="timing company"), 404
         await set_session_partner(conn, current_session().id, partner_id)
     return redirect("/")
 
 
-async def setup_needed(pool: Any) -> bool:
+async def setup_needed(pool: Pool) -> bool:
     async with pool.acquire() as conn:
         return not await platform_admin_exists(conn)

@@ -7,18 +7,19 @@ their own.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from p88.config import Config
+from p88.commands.common import base_url, config_option, load, run_with_db_reporting
 from p88.db import account_tokens
 from p88.db.accounts import (
     AccountError,
     check_email,
     check_role,
     create_user,
+    make_platform_admin,
     platform_admin_exists,
     set_membership,
     user_by_email,
@@ -27,16 +28,6 @@ from p88.db.audit import record
 from p88.db.invitations import create_invitation
 from p88.db.partners import PartnerError, partner_by_slug
 from p88.db.pool import Connection, Pool
-
-
-def base_url(config: Config, bound_url: str = "") -> str:
-    """Where people open links: web.public_url, else the bound address, else the config bind."""
-    if config.web.public_url:
-        return config.web.public_url.rstrip("/")
-    if bound_url:
-        return bound_url.rstrip("/")
-    host = config.web.bind.host or "127.0.0.1"
-    return f"http://{host}:{config.web.bind.port}"
 
 
 async def first_run_setup_link(pool: Pool, url: str) -> str | None:
@@ -60,7 +51,7 @@ async def create_platform_admin(conn: Connection, email: str, url: str) -> str:
         if user is None:
             user = await create_user(conn, email, "", None, is_platform_admin=True)
         else:
-            await conn.execute("UPDATE users SET is_platform_admin = true WHERE id = $1", user.id)
+            await make_platform_admin(conn, user.id)
         await record(
             conn, "platform admin created", partner_id=None, actor_id=None,
             actor_email="(shell)", address="", detail=user.email,
@@ -107,45 +98,10 @@ async def owner_invitation_link(conn: Connection, partner_id: int, email: str, u
     return f"{url}/invite/{token}"
 
 
-def _person_error(exc: BaseException) -> BaseException | None:
-    """The AccountError/PartnerError inside `exc`, which trio may wrap in exception groups."""
-    if isinstance(exc, AccountError | PartnerError):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _person_error(inner)
-            if found is not None:
-                return found
-    return None
-
-
-def run_with_db_reporting(config: Config, body: Any) -> Any:
-    """`_run_with_db` that turns our own errors into a clean message instead of a traceback."""
-    from p88.cli import _run_with_db
-
-    try:
-        return _run_with_db(config, body)
-    except BaseException as exc:
-        found = _person_error(exc)
-        if found is None:
-            raise
-        raise click.ClickException(str(found)) from None
-
-
-def _run(config_path: Path | None, body: Any) -> Any:
-    from p88.cli import _load
-
-    config = _load(config_path)
+def _run(config_path: Path | None, body: Callable[[Connection, str], Awaitable[str]]) -> str:
+    """`body(conn, url)` with url where people open links; our own errors as clean messages."""
+    config = load(config_path)
     return run_with_db_reporting(config, lambda conn: body(conn, base_url(config)))
-
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file (default: ./p88.toml if present, else built-in defaults).",
-)
 
 
 @click.group("admin")
@@ -194,8 +150,3 @@ def user_reset_password(config_path: Path | None, email: str) -> None:
     """Print a one-time link with which EMAIL chooses a new password."""
     link = _run(config_path, lambda conn, url: reset_password_link(conn, email, url))
     click.echo(f"reset link for {email.strip().lower()} (valid 24 hours, works once):\n  {link}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(admin_group)
-    main.add_command(user_group)

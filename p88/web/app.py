@@ -38,6 +38,10 @@ def create_app(services: WebServices) -> QuartTrio:
     async def common_context() -> dict[str, Any]:
         return {"version": p88.__version__}
 
+    from p88.web.input_guard import install_input_guard
+
+    install_input_guard(app)  # first: its int converter and NUL check must precede everything
+
     from p88.web.accounts_setup import register_accounts  # views import services_of from here
 
     register_accounts(app)  # auth hooks first: every later blueprint sees the signed-in user

@@ -12,6 +12,7 @@ from p88.config import Config
 from p88.db.pool import Pool
 from p88.hub import Hub
 from p88.stats import Stats
+from p88.web.forwarded import ForwardedMiddleware
 
 
 @dataclass(slots=True)
@@ -32,6 +33,9 @@ def services_of(app: Any) -> WebServices:
 def create_app(services: WebServices) -> QuartTrio:
     app = QuartTrio(__name__)
     app.extensions["p88"] = services
+    trusted = services.config.web.trusted_networks
+    if trusted:  # the client's address and scheme as the proxy in front saw them
+        app.asgi_app = ForwardedMiddleware(app.asgi_app, trusted)  # type: ignore[method-assign,assignment]
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
 
     @app.context_processor

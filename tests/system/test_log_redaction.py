@@ -54,6 +54,7 @@ async def status_of(web_url: str, path: str) -> int:
     return int(answer.split()[1])
 
 
+@pytest.mark.expect_log_errors(r"p88.web.app: Exception on request GET /(d|reset|invite|setup)/")
 async def test_errors_on_token_urls_are_logged_without_the_token(
     dsn: str, tmp_path: Path, serve_log: io.StringIO
 ) -> None:

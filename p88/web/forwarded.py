@@ -47,8 +47,8 @@ def parse_address(text: str) -> Address | None:
     return address
 
 
-def _trusted(address: Address | None, trusted: Sequence[Network]) -> bool:
-    return address is not None and any(address in network for network in trusted)
+def _trusted(address: Address, trusted: Sequence[Network]) -> bool:
+    return any(address in network for network in trusted)
 
 
 def _values(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> list[str]:
@@ -69,10 +69,10 @@ def client_of(
     """The client's address and scheme for a connection from `peer_address` that came in
     over `scheme` with these headers (name, value pairs as ASGI and wsproto give them)."""
     peer = parse_address(peer_address)
-    if not _trusted(peer, trusted):
+    if peer is None or not _trusted(peer, trusted):
         return Client(peer_address if peer is None else str(peer), scheme)
     headers = list(headers)
-    address: Address = peer  # type: ignore[assignment]  # _trusted is False for None
+    address = peer
     depth = 0  # how many hops from the right the chosen address is
     for hop in reversed(_values(headers, b"x-forwarded-for")):
         found = parse_address(hop)
@@ -113,8 +113,8 @@ class ForwardedMiddleware:
         peer = scope.get("client") or ("", 0)
         websocket = scope["type"] == "websocket"
         secure = scope.get("scheme") in ("https", "wss")
-        found = client_of(peer[0], scope.get("headers", ()), self.trusted,
-                          "https" if secure else "http")  # fmt: skip
+        own_scheme = "https" if secure else "http"
+        found = client_of(peer[0], scope.get("headers", ()), self.trusted, own_scheme)
         if websocket:
             scheme = "wss" if found.scheme == "https" else "ws"
         else:

@@ -8,6 +8,7 @@ secrets and the DSN so they need not live in the file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import zoneinfo
@@ -62,12 +63,35 @@ class StatusConfig:
     bind: HostPort = HostPort("127.0.0.1", 61612)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: tuple[str, ...], key: str) -> tuple[Network, ...]:
+    """IP addresses and CIDR blocks (`127.0.0.1`, `10.0.0.0/8`, `fd00::/8`)."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=True))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{key}: {entry!r} is not an IP address or network ({exc}); "
+                "write for example 127.0.0.1, 10.0.0.0/8 or fd00::/8"
+            ) from exc
+    return tuple(networks)
+
+
 @dataclass(frozen=True, slots=True)
 class WebConfig:
     bind: HostPort = HostPort("127.0.0.1", 5001)
     public_url: str = ""  # how people reach the web app, for links it prints; "" = from bind
     certfile: str = ""
     keyfile: str = ""
+    # Proxies (addresses or CIDR blocks) whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies, "web.trusted_proxies")  # checked at load
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +143,12 @@ def _typed(value: Any, expected: type, key: str) -> Any:
     return value
 
 
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{key} must be a list of strings, for example ["127.0.0.1"]')
+    return tuple(value)
+
+
 def _build(cls: type[Any], raw: Mapping[str, Any], section: str) -> Any:
     """Build one section dataclass, converting and checking each field by its declared type."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -132,6 +162,8 @@ def _build(cls: type[Any], raw: Mapping[str, Any], section: str) -> Any:
             values[name] = parse_host_port(_typed(value, str, key), key)
         elif isinstance(current, Path):
             values[name] = Path(_typed(value, str, key))
+        elif isinstance(current, tuple):
+            values[name] = _strings(value, key)
         else:
             values[name] = _typed(value, type(current), key)
     return cls(**values)
@@ -171,6 +203,7 @@ def _validate(config: Config) -> None:
     ):
         if number < 1:
             raise ConfigError(f"{key} must be at least 1")
+    parse_networks(config.web.trusted_proxies, "web.trusted_proxies")
     writers, pool = config.collector.ingest_writers, config.database.pool_size
     if writers >= pool:
         raise ConfigError(

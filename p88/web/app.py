@@ -8,6 +8,8 @@ from quart_trio import QuartTrio
 
 import p88
 from p88.web.auth import install_auth
+from p88.web.forwarded import ForwardedMiddleware
+from p88.web.input_guard import install_input_guard
 from p88.web.services import WebServices
 from p88.web.views import (
     account,
@@ -50,13 +52,17 @@ BLUEPRINTS = (
 def create_app(services: WebServices) -> QuartTrio:
     app = QuartTrio(__name__)
     app.extensions["p88"] = services
+    trusted = services.config.web.trusted_networks
+    if trusted:  # the client's address and scheme as the proxy in front saw them
+        app.asgi_app = ForwardedMiddleware(app.asgi_app, trusted)  # type: ignore[method-assign,assignment]
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
 
     @app.context_processor
     async def common_context() -> dict[str, Any]:
         return {"version": p88.__version__}
 
-    install_auth(app)  # auth hooks first: every blueprint sees the signed-in user
+    install_input_guard(app)  # first: its int converter and NUL check precede everything
+    install_auth(app)  # auth hooks next: every blueprint sees the signed-in user
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

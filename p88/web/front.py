@@ -121,7 +121,8 @@ class FrontDoor:
             return
         replay = PrefetchedStream(conversation, head)
         if self.push is not None and self.push.wants(head):
-            await self.push.serve(replay, NO_FD if secure else stream.socket.fileno(), peer)
+            fd = NO_FD if secure else stream.socket.fileno()
+            await self.push.serve(replay, fd, peer, "https" if secure else "http")
         else:
             await self.http.serve(replay)
 

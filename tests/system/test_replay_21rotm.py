@@ -61,6 +61,7 @@ async def test_race_facts(race: list[PointFeed]) -> None:
     assert total_reads(race) == 64_990
 
 
+@pytest.mark.expect_log_errors(r"p88.ingest.writer: PostgreSQL unreachable .*journaling reads")
 async def test_replay_resume_rewind_and_database_restart_store_each_read_once(
     race: list[PointFeed], own_postgres: OwnPostgres, tmp_path: Path
 ) -> None:

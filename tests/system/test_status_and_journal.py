@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import trio
 
 from tests.conftest import make_config
@@ -49,6 +50,8 @@ async def test_health_status_and_metrics_when_all_is_well(dsn: str, tmp_path: Pa
         assert status == 404
 
 
+# The writer says so at ERROR: an operator must see that reads are journaled, not stored.
+@pytest.mark.expect_log_errors(r"p88.ingest.writer: PostgreSQL unreachable .*journaling reads")
 async def test_postgres_stop_journals_reads_and_start_drains_them(
     own_postgres: OwnPostgres, tmp_path: Path
 ) -> None:

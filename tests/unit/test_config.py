@@ -47,6 +47,10 @@ def test_environment_overrides_the_dsn() -> None:
         ({"database": "x"}, "[database]"),
         ({"collector": {"ingest_writers": 10}}, "collector.ingest_writers"),
         ({"collector": {"ingest_writers": 3}, "database": {"pool_size": 3}}, "database.pool_size"),
+        ({"web": {"trusted_proxies": "10.0.0.1"}}, "web.trusted_proxies"),
+        ({"web": {"trusted_proxies": [10]}}, "web.trusted_proxies"),
+        ({"web": {"trusted_proxies": ["proxy.example"]}}, "web.trusted_proxies"),
+        ({"web": {"trusted_proxies": ["10.0.0.1/8"]}}, "web.trusted_proxies"),  # host bits set
     ],
 )
 def test_bad_values_stop_start_up_naming_the_key(raw: dict[str, object], named: str) -> None:
@@ -75,3 +79,15 @@ def test_ipv6_and_port_zero_binds() -> None:
     config = config_from_mapping({"web": {"bind": "[::1]:0"}}, env={})
     assert config.web.bind == HostPort("::1", 0)
     assert str(config.web.bind) == "[::1]:0"
+
+
+def test_trusted_proxies_are_addresses_and_networks() -> None:
+    assert config_from_mapping({}, env={}).web.trusted_networks == ()
+    config = config_from_mapping(
+        {"web": {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8", "fd00::/8"]}}, env={}
+    )
+    assert [str(n) for n in config.web.trusted_networks] == [
+        "127.0.0.1/32",
+        "10.0.0.0/8",
+        "fd00::/8",
+    ]

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("p88.web.views", "p88.web.api", "p88.web.push"),
     ("p88.web.tenant", "p88.web.display_access"),
     ("p88.web.auth",),
-    ("p88.web.services", "p88.web.forms", "p88.web"),
+    ("p88.web.services", "p88.web.forms", "p88.web.forwarded", "p88.web.input_guard", "p88.web"),
     ("p88.tcp", "p88.status"),
     # the domain: live sessions and their fan-out, ingest, results, and what they work with
     (
@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "p88.demo",
     ),
     ("p88.db",),
-    ("p88.reads", "p88.config", "p88.passwords", "p88.sampledata", "p88"),
+    ("p88.reads", "p88.config", "p88.passwords", "p88.sampledata", "p88.logredact", "p88"),
 )
 # Packages whose modules are placed one by one: an unplaced module in them is an error.
 WHOLE_PACKAGE_ONLY = frozenset({"p88", "p88.web"})

@@ -108,10 +108,13 @@ async def _push_port(services: WebServices) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def web_app(dsn: str, data_dir: Path) -> AsyncIterator[WebHarness]:
+async def web_app(
+    dsn: str, data_dir: Path, **sections: dict[str, object]
+) -> AsyncIterator[WebHarness]:
     """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does,
-    and p88's websocket server for it on a real port."""
-    config = make_config(dsn, data_dir)
+    and p88's websocket server for it on a real port; `sections` add config (e.g.
+    web={"trusted_proxies": [...]})."""
+    config = make_config(dsn, data_dir, **sections)
     async with open_database(config, pool_size=4) as database:
         hub, stats = Hub(), Stats()
         services = WebServices(config, database.pool, hub, stats)

@@ -22,6 +22,10 @@ BASE_CSP = (
 )
 
 
+# A year, the usual figure; no includeSubDomains: other hosts of the domain are not p88's.
+HSTS = "max-age=31536000"
+
+
 def allow_framing(target: T) -> T:
     """Let other sites frame this blueprint's (or this view's) pages."""
     target.p88_allow_framing = True  # type: ignore[union-attr]
@@ -45,6 +49,8 @@ def add_security_headers(response: ResponseTypes) -> ResponseTypes:
     response.headers["Referrer-Policy"] = "same-origin"
     if not framing:
         response.headers["X-Frame-Options"] = "DENY"
+    if request.scheme == "https":  # the proxy's scheme when it is trusted (p88.web.forwarded)
+        response.headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith(("/login", "/setup/", "/reset/", "/invite/", "/account", "/admin")):
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,6 +19,7 @@ from wsproto.connection import ConnectionState
 from wsproto.events import Request
 
 from p88.db.pool import DATABASE_DOWN_ERRORS
+from p88.web.forwarded import client_of
 from p88.web.push.socket import PEER_GONE, PushSocket
 from p88.web.services import WebServices
 
@@ -109,12 +110,17 @@ class PushServer:
         for socket in self._open:
             socket.close_soon(SHUTTING_DOWN, "server shutting down")
 
-    async def serve(self, stream: trio.abc.Stream, fd: int, peer: str) -> None:
-        """One push connection, from its handshake to its close."""
+    async def serve(self, stream: trio.abc.Stream, fd: int, peer: str, scheme: str) -> None:
+        """One push connection, from its handshake to its close. `peer` is the socket's peer
+        address; behind a trusted proxy the client is the one the proxy names."""
         socket = PushSocket(stream, fd, peer)
         request = await socket.handshake()
         if request is None:
             return
+        if self.services is not None:
+            trusted = self.services.config.web.trusted_networks
+            peer = client_of(peer, request.extra_headers, trusted, scheme).address
+            socket.peer = peer
         found = self._route(request.target.partition("?")[0])
         if found is None:  # the first line said one thing, the parsed request another
             await socket.reject(404, "no live connection at this address")

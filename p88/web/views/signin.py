@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from quart import Blueprint, redirect, render_template, request
 from quart.typing import ResponseReturnValue
+from werkzeug.urls import iri_to_uri
 
 from p88.db import account_tokens
 from p88.db.accounts import (
@@ -37,23 +39,32 @@ from p88.web.services import services
 
 bp = Blueprint("signin", __name__)
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: never send someone to another site after signing in."""
-    if not target or len(target) > 2000:
+    """Only same-site paths: never send someone to another site after signing in.
+
+    Control characters go home too: CR/LF would break the Location header (a 500 after the
+    session was made), and browsers drop tabs and newlines, so "/\t/evil" means //evil.
+    The result is ASCII (iri_to_uri), so any header encoding takes it."""
+    if not target or len(target) > 2000 or _CONTROL.search(target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     if "\\" in target:
         return "/"
-    return target
+    return iri_to_uri(target)
 
 
 async def start_session(
     user_id: int, email: str, partner_id: int | None, target: str
 ) -> ResponseReturnValue:
-    """Create the server-side session and send the browser on with its cookie."""
+    """Create the server-side session and send the browser on with its cookie. The response
+    is built first: nothing after the session row may fail, or the row and its audit entry
+    would stay behind with no cookie sent."""
+    response = redirect(safe_next(target))
     address = client_address()
     async with services().pool.acquire() as conn:
         if partner_id is None:
@@ -70,7 +81,6 @@ async def start_session(
             actor_email=email,
             address=address,
         )
-    response = redirect(safe_next(target))
     set_session_cookie(response, token)
     return response
 

@@ -267,5 +267,9 @@ def _add_optional_commands() -> None:
 
     register_accounts(main)
 
+    from p88.backup_commands import register as register_backups
+
+    register_backups(main)
+
 
 _add_optional_commands()

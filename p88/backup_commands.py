@@ -26,6 +26,7 @@ from p88.db.restore import (
     restore_backup,
     restored_counts,
 )
+from p88.ops.state import human_size
 
 T = TypeVar("T")
 PERSON_ERRORS = (pgtools.PgToolError, RestoreRefused, ConfigError)
@@ -37,15 +38,6 @@ config_option = click.option(
     default=None,
     help="Config file (default: ./p88.toml if present, else built-in defaults).",
 )
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
 
 
 class Progress:

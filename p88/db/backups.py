@@ -100,7 +100,8 @@ async def make_backup(
         final = output if output is not None else _final_name(folder, taken_at, kind)
         await trio.Path(partial).rename(final)
     finally:
-        await trio.Path(partial).unlink(missing_ok=True)
+        with trio.CancelScope(shield=True):  # a cancelled backup leaves no partial file
+            await trio.Path(partial).unlink(missing_ok=True)
     return BackupFile(final, taken_at, size, kind)
 
 

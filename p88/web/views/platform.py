@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from quart import Blueprint, redirect, render_template, request
+from quart import Blueprint, current_app, redirect, render_template, request
 
 from p88.db.accounts import AccountError, check_email, partner_members
 from p88.db.audit import all_entries
@@ -30,6 +30,8 @@ from p88.db.plans import (
     plan_by_id,
     subscriptions_of,
 )
+from p88.ops.state import human_size
+from p88.web.app import services_of
 from p88.web.auth import current_user, require_platform_admin
 from p88.web.forms import form_fields, parse_id
 from p88.web.views.accounts_common import audit, not_found, pool, public_url
@@ -64,6 +66,8 @@ async def partners_page(
         invite_link=link,
         form=form,
         section="partners",
+        ops=services_of(current_app).stats.ops,
+        human_size=human_size,
     )
     return page, status
 

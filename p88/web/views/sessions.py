@@ -26,6 +26,7 @@ from p88.stats import ConnectionInfo
 from p88.web.app import services_of
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
+from p88.web.views.point_alerts import quiet_for, silent_points_of
 from p88.web.views.timefmt import ClockError, age, clock, parse_clock
 
 bp = Blueprint("sessions", __name__)
@@ -97,6 +98,8 @@ async def _detail(
         unknown=unknown,
         latest=latest,
         connections=connections if session.live else [],
+        silent=silent_points_of(_services().stats, partner.slug, session_id),
+        quiet_for=quiet_for,
         flash=flash,
         flash_kind=kind,
         **_page_helpers(),

@@ -104,7 +104,7 @@ class WsClient:
 __all__ = ["Message", "WsClient", "WsClosed"]
 
 
-async def http_get_page(url: str, seconds: float = 10.0) -> tuple[int, bytes]:
+async def http_get_page(url: str, seconds: float = 10.0, cookie: str = "") -> tuple[int, bytes]:
     """GET over a real socket, reading exactly Content-Length bytes (Hypercorn keeps the
     connection open after a response, so reading to EOF would wait)."""
     host_port, _, path = url.split("://", 1)[1].partition("/")
@@ -112,7 +112,10 @@ async def http_get_page(url: str, seconds: float = 10.0) -> tuple[int, bytes]:
     with trio.fail_after(seconds):
         stream = await trio.open_tcp_stream(host, int(port))
         async with stream:
-            request = f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n"
+            extra = f"Cookie: {cookie}\r\n" if cookie else ""
+            request = (
+                f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n{extra}\r\n"
+            )
             await stream.send_all(request.encode())
             raw = b""
             while b"\r\n\r\n" not in raw:

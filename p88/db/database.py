@@ -74,7 +74,7 @@ async def backup_before_migrating(dsn: str, folder: Path) -> None:
     log.info("migrations are pending: backing up the database into %s first", folder)
     try:
         made = await make_backup(dsn, folder, "before-migration")
-    except PgToolError as exc:
+    except (PgToolError, OSError) as exc:
         raise PendingMigrations(
             f"migrations are pending, and the backup made before them failed: {exc}. "
             "Nothing was migrated; fix the cause (disk space, [backup] dir) and start again"

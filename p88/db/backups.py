@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,20 @@ log = logging.getLogger(__name__)
 NAME = re.compile(r"^p88-(\d{8}T\d{6}Z)-([a-z-]+)(?:-(\d+))?\.dump$")
 STAMP = "%Y%m%dT%H%M%SZ"
 STALE_PARTIAL = timedelta(days=1)  # a .partial this old belongs to no running backup
+PROGRESS_LOG_EVERY = 10.0  # seconds between progress lines of a running backup
+
+
+class LoggedProgress:
+    """A running backup's size in the log (serve's terminal), every PROGRESS_LOG_EVERY s."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.last = time.monotonic()
+
+    def __call__(self, size: int) -> None:
+        if time.monotonic() - self.last >= PROGRESS_LOG_EVERY:
+            self.last = time.monotonic()
+            log.info("%s backup: %.1f MB written", self.kind, size / 1e6)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import trio
 
 from p88.config import Config
-from p88.db.backups import make_backup
+from p88.db.backups import LoggedProgress, make_backup
 from p88.db.embedded import EmbeddedPostgres
 from p88.db.migrate import migrate, needs_backup_before_migrating, pending_migrations
 from p88.db.pgtools import PgToolError
@@ -73,7 +73,9 @@ async def prepare_schema(dsn: str, *, apply: bool, backup_folder: Path | None = 
 async def backup_before_migrating(dsn: str, folder: Path) -> None:
     log.info("migrations are pending: backing up the database into %s first", folder)
     try:
-        made = await make_backup(dsn, folder, "before-migration")
+        made = await make_backup(
+            dsn, folder, "before-migration", on_progress=LoggedProgress("before-migration")
+        )
     except (PgToolError, OSError) as exc:
         raise PendingMigrations(
             f"migrations are pending, and the backup made before them failed: {exc}. "

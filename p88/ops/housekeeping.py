@@ -8,7 +8,6 @@ seconds of real time to look at it. pg_dump runs as a subprocess, so the loop ne
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from pathlib import Path
 import trio
 
 from p88.config import Config
-from p88.db.backups import list_backups, make_backup, newest_backup, prune
+from p88.db.backups import LoggedProgress, list_backups, make_backup, newest_backup, prune
 from p88.db.pgtools import PgToolError
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.retention import close_idle_sessions
@@ -30,24 +29,10 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(hours=1)  # a failed daily backup is tried again this much later
 AUTO_CLOSE_EVERY = timedelta(hours=1)
-PROGRESS_LOG_EVERY = 10.0  # seconds between progress lines of a running backup
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class ProgressLog:
-    """A running backup's size in the log, at most every PROGRESS_LOG_EVERY seconds."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.last = time.monotonic()
-
-    def __call__(self, size: int) -> None:
-        if time.monotonic() - self.last >= PROGRESS_LOG_EVERY:
-            self.last = time.monotonic()
-            log.info("backup %s: %.1f MB written", self.name, size / 1e6)
 
 
 @dataclass(slots=True)
@@ -104,7 +89,7 @@ class Housekeeping:
         log.info("daily backup into %s", self.folder)
         try:
             made = await make_backup(
-                self.dsn, self.folder, "daily", now=now, on_progress=ProgressLog("daily")
+                self.dsn, self.folder, "daily", now=now, on_progress=LoggedProgress("daily")
             )
         except (PgToolError, OSError) as exc:
             state.backup_error = f"{now.isoformat()}: {exc}"

@@ -61,7 +61,7 @@ class Target:
         return cls((dsn[: found.start()] + dsn[found.end() :]).strip(), password)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env = dict(os.environ)  # PGSSLMODE and friends still apply
         if self.password:
             env["PGPASSWORD"] = self.password
         return env

@@ -4,8 +4,10 @@ occupied databases are refused and change nothing."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +109,18 @@ async def test_a_backup_restores_into_a_fresh_data_dir_identically(
     assert "verified" in made.stdout and (tmp_path / "race.dump").stat().st_size > 0
     before = await everything(dsn)
 
-    fresh_dir = tmp_path / "fresh"
+    # Outside pytest's tmp tree: a pytest starting elsewhere on the machine resets that tree to
+    # mode 0700, and the embedded server runs as its own user (as in tests/conftest.py).
+    fresh_dir = Path(tempfile.mkdtemp(prefix="p88-restore-"))
+    try:
+        await restore_and_compare(tmp_path, source, fresh_dir, before)
+    finally:
+        shutil.rmtree(fresh_dir, ignore_errors=True)
+
+
+async def restore_and_compare(
+    tmp_path: Path, source: Path, fresh_dir: Path, before: dict[str, Any]
+) -> None:
     fresh = config_file(tmp_path / "fresh.toml", data_dir=fresh_dir)
     restored = await cli("restore", "--config", str(fresh), str(tmp_path / "race.dump"))
     assert restored.returncode == 0, restored.stderr

@@ -26,6 +26,7 @@ from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
+from p88.ops.housekeeping import Housekeeping
 from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
@@ -177,6 +178,8 @@ async def _run_services(
     async with trio.open_nursery() as nursery:
         await nursery.start(ingest.run)
         await nursery.start(hub.run, database.pool)
+        housekeeping = Housekeeping(config, database.dsn, database.pool, stats)
+        await nursery.start(housekeeping.run, shutdown)
         collector_scope = trio.CancelScope()
         services = CollectorServices(
             config.collector,

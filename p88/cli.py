@@ -5,7 +5,17 @@ from __future__ import annotations
 import click
 
 import p88
-from p88.commands import accounts, collector_users, demo, migrate, partners, reads, serve, simulate
+from p88.commands import (
+    accounts,
+    backup,
+    collector_users,
+    demo,
+    migrate,
+    partners,
+    reads,
+    serve,
+    simulate,
+)
 
 
 @click.group()
@@ -24,5 +34,7 @@ for command in (
     demo.demo_command,
     accounts.admin_group,
     accounts.user_group,
+    backup.backup_command,
+    backup.restore_command,
 ):
     main.add_command(command)

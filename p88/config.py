@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +102,44 @@ class EventConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupConfig:
+    dir: str = ""  # "" = <database.data_dir>/backups
+    at: str = "03:00"  # daily, HH:MM in event.timezone
+    keep: int = 14  # newest backups kept in dir; older ones are deleted
+
+    def folder(self, data_dir: Path) -> Path:
+        return Path(self.dir) if self.dir else data_dir / "backups"
+
+    @property
+    def at_time(self) -> time:
+        hours, minutes = self.at.split(":")
+        return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    raw_reads_days: int = 30  # raw reads of ended sessions older than this are deleted
+    # A live session with no read for this long and no middleware connected is marked ended.
+    close_idle_sessions_hours: int = 24
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    point_silent_s: float = 120.0  # a point that sent reads, then nothing this long, is flagged
+    # A point whose middleware disconnected is flagged when it is not back within this long.
+    disconnect_grace_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     collector: CollectorConfig = field(default_factory=CollectorConfig)
     status: StatusConfig = field(default_factory=StatusConfig)
     web: WebConfig = field(default_factory=WebConfig)
     event: EventConfig = field(default_factory=EventConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -204,6 +238,7 @@ def _validate(config: Config) -> None:
         if number < 1:
             raise ConfigError(f"{key} must be at least 1")
     parse_networks(config.web.trusted_proxies, "web.trusted_proxies")
+    _validate_operations(config)
     writers, pool = config.collector.ingest_writers, config.database.pool_size
     if writers >= pool:
         raise ConfigError(
@@ -213,12 +248,39 @@ def _validate(config: Config) -> None:
         )
 
 
+AT_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _validate_operations(config: Config) -> None:
+    """[backup], [retention], [alerts]."""
+    if not AT_PATTERN.match(config.backup.at):
+        raise ConfigError(
+            f'backup.at = {config.backup.at!r}: expected HH:MM (24-hour clock), e.g. "03:00"'
+        )
+    for key, number in (
+        ("backup.keep", config.backup.keep),
+        ("retention.raw_reads_days", config.retention.raw_reads_days),
+        ("retention.close_idle_sessions_hours", config.retention.close_idle_sessions_hours),
+    ):
+        if number < 1:
+            raise ConfigError(f"{key} must be at least 1")
+    for key, seconds in (
+        ("alerts.point_silent_s", config.alerts.point_silent_s),
+        ("alerts.disconnect_grace_s", config.alerts.disconnect_grace_s),
+    ):
+        if seconds <= 0:
+            raise ConfigError(f"{key} must be greater than 0 seconds")
+
+
 SECTIONS: dict[str, type[Any]] = {
     "database": DatabaseConfig,
     "collector": CollectorConfig,
     "status": StatusConfig,
     "web": WebConfig,
     "event": EventConfig,
+    "backup": BackupConfig,
+    "retention": RetentionConfig,
+    "alerts": AlertsConfig,
 }
 
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from p88.ingest.latency import LatencyWindow
+from p88.ops_state import OpsState
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class Stats:
     connections: dict[int, ConnectionInfo] = field(default_factory=dict)
     # Socket read -> commit, for reads written straight through (not journal replays).
     ingest_latency_ms: LatencyWindow = field(default_factory=LatencyWindow)
+    ops: OpsState = field(default_factory=OpsState)  # what housekeeping last did
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def open_connection(self, peer: str) -> tuple[int, ConnectionInfo]:

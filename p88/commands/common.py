@@ -53,39 +53,45 @@ def setup_logging(verbose: bool, stream: TextIO | None = None) -> logging.Handle
 
 def run_with_db(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
     """Run `body(conn)` against the configured database (starting the embedded one if needed)."""
+    return trio.run(_with_db, config, body)
+
+
+async def _with_db(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
     from p88.db.database import open_database
 
-    async def main() -> T:
-        async with (
-            open_database(config, pool_size=2) as database,
-            database.pool.acquire() as conn,
-        ):
-            return await body(conn)
-
-    return trio.run(main)
+    async with open_database(config, pool_size=2) as database, database.pool.acquire() as conn:
+        return await body(conn)
 
 
-def _person_error(exc: BaseException) -> BaseException | None:
-    """The AccountError/PartnerError inside `exc`, which trio may wrap in exception groups."""
-    if isinstance(exc, AccountError | PartnerError):
+def error_inside(
+    exc: BaseException, kinds: tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The first error of one of `kinds` inside `exc`, which trio may wrap in groups."""
+    if isinstance(exc, kinds):
         return exc
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
-            found = _person_error(inner)
+            found = error_inside(inner, kinds)
             if found is not None:
                 return found
     return None
 
 
-def run_with_db_reporting(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
-    """`run_with_db` that turns our own errors into a clean message instead of a traceback."""
+def run_reporting(main: Callable[[], Awaitable[T]], kinds: tuple[type[BaseException], ...]) -> T:
+    """trio.run(main), with errors of `kinds` (a person's to fix, their message says how) as a
+    clean message instead of a traceback."""
     try:
-        return run_with_db(config, body)
+        return trio.run(main)
     except BaseException as exc:
-        found = _person_error(exc)
+        found = error_inside(exc, kinds)
         if found is None:
             raise
         raise click.ClickException(str(found)) from None
+
+
+def run_with_db_reporting(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
+    """`run_with_db` that turns our own errors into a clean message instead of a traceback."""
+    return run_reporting(lambda: _with_db(config, body), (AccountError, PartnerError))
 
 
 def base_url(config: Config, bound_url: str = "") -> str:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import click
-import trio
 
 import p88
 from p88.commands.accounts import first_run_setup_link
-from p88.commands.common import base_url, config_option, load, setup_logging
+from p88.commands.common import (
+    base_url,
+    config_option,
+    error_inside,
+    load,
+    run_reporting,
+    setup_logging,
+)
+
+BIND_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)  # a port we cannot listen on
 
 
 @click.command()
@@ -44,11 +53,16 @@ def serve(config_path: Path | None, no_migrate: bool, verbose: bool) -> None:
             )
 
     try:
-        trio.run(lambda: serve_app(config, apply_migrations=not no_migrate, on_ready=banner))
-    except PendingMigrations as exc:
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:
+        run_reporting(
+            lambda: serve_app(config, apply_migrations=not no_migrate, on_ready=banner),
+            (PendingMigrations,),
+        )
+    except BaseException as exc:
+        found = error_inside(exc, (OSError,))
+        if not isinstance(found, OSError) or found.errno not in BIND_ERRORS:
+            raise
+        reason = found.strerror or found
         raise click.ClickException(
-            f"could not start: {exc.strerror or exc} — is another p88 (or program) using the "
-            "same ports? Change the binds in p88.toml."
-        ) from exc
+            f"could not start: {reason} — is another p88 (or program) using the same ports? "
+            "Change the binds in p88.toml."
+        ) from None

@@ -23,6 +23,8 @@ with warnings.catch_warnings():
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "p88"
+# The wheel's PostgreSQL 18 programs (pg_dump, pg_restore, psql: p88.db.pgtools).
+POSTGRES_BIN_PATH = Path(_commands.POSTGRES_BIN_PATH)
 
 
 class EmbeddedPostgres:

@@ -95,6 +95,16 @@ async def pending_migrations(conn: Connection) -> list[Migration]:
     return [m for m in known if m.version not in applied]
 
 
+async def needs_backup_before_migrating(conn: Connection) -> bool:
+    """True when migrations are pending on a database that already has p88's schema (a fresh,
+    empty database has nothing to lose)."""
+    if not await conn.fetchval("SELECT to_regclass('public.schema_migrations') IS NOT NULL"):
+        return False
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM schema_migrations)"):
+        return False
+    return bool(await pending_migrations(conn))
+
+
 async def migrate(conn: Connection) -> list[Migration]:
     """Apply every pending migration, each in its own transaction; return those applied."""
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)

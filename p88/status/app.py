@@ -72,7 +72,23 @@ def status_document(sources: StatusSources, database_ok: bool) -> dict[str, Any]
             "samples": len(stats.ingest_latency_ms),
         },
         "connections": [info.as_json(now) for info in stats.connections.values()],
+        "backup": stats.ops.backup_json(),
+        "retention": _retention_json(stats),
+        "points_silent": [point.as_json(now) for point in stats.ops.points_silent],
     }
+
+
+def _retention_json(stats: Stats) -> dict[str, object]:
+    run = stats.ops.retention
+    return {
+        "last_run": None if run is None else run.as_json(),
+        "sessions_auto_closed": stats.ops.sessions_closed,
+    }
+
+
+def _last_backup_time(s: StatusSources) -> float:
+    last = s.stats.ops.last_backup
+    return 0 if last is None else last.taken_at.timestamp()
 
 
 METRICS: list[tuple[str, str, str, Callable[[StatusSources], float]]] = [
@@ -140,6 +156,18 @@ METRICS: list[tuple[str, str, str, Callable[[StatusSources], float]]] = [
         "gauge",
         "Live display subscriptions",
         lambda s: s.hub.subscriber_count(),
+    ),
+    (
+        "p88_last_backup_timestamp_seconds",
+        "gauge",
+        "When the newest verified backup was taken (0: none)",
+        _last_backup_time,
+    ),
+    (
+        "p88_points_silent",
+        "gauge",
+        "Timing points of live sessions that went quiet or lost their middleware",
+        lambda s: len(s.stats.ops.points_silent),
     ),
 ]
 

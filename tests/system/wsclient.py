@@ -124,7 +124,7 @@ __all__ = ["Message", "WsClient", "WsClosed"]
 
 
 async def http_get_page(
-    url: str, seconds: float = 10.0, tls: ssl.SSLContext | None = None
+    url: str, seconds: float = 10.0, tls: ssl.SSLContext | None = None, cookie: str = ""
 ) -> tuple[int, bytes]:
     """GET over a real socket, reading exactly Content-Length bytes (Hypercorn keeps the
     connection open after a response, so reading to EOF would wait)."""
@@ -132,7 +132,10 @@ async def http_get_page(
     with trio.fail_after(seconds):
         stream = await open_stream(url, tls)
         async with stream:
-            request = f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n"
+            extra = f"Cookie: {cookie}\r\n" if cookie else ""
+            request = (
+                f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n{extra}\r\n"
+            )
             await stream.send_all(request.encode())
             raw = b""
             while b"\r\n\r\n" not in raw:

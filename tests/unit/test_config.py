@@ -51,6 +51,15 @@ def test_environment_overrides_the_dsn() -> None:
         ({"web": {"trusted_proxies": [10]}}, "web.trusted_proxies"),
         ({"web": {"trusted_proxies": ["proxy.example"]}}, "web.trusted_proxies"),
         ({"web": {"trusted_proxies": ["10.0.0.1/8"]}}, "web.trusted_proxies"),  # host bits set
+        ({"backup": {"at": "3am"}}, "backup.at"),
+        ({"backup": {"at": "24:00"}}, "backup.at"),
+        ({"backup": {"keep": 0}}, "backup.keep"),
+        ({"backup": {"every": "day"}}, "backup.every"),
+        ({"retention": {"raw_reads_days": 0}}, "retention.raw_reads_days"),
+        ({"retention": {"close_idle_sessions_hours": 0}}, "retention.close_idle_sessions_hours"),
+        ({"alerts": {"point_silent_s": 0}}, "alerts.point_silent_s"),
+        ({"alerts": {"disconnect_grace_s": -1}}, "alerts.disconnect_grace_s"),
+        ({"alerts": {"point_silent": 60}}, "alerts.point_silent"),
     ],
 )
 def test_bad_values_stop_start_up_naming_the_key(raw: dict[str, object], named: str) -> None:
@@ -91,3 +100,11 @@ def test_trusted_proxies_are_addresses_and_networks() -> None:
         "10.0.0.0/8",
         "fd00::/8",
     ]
+
+
+def test_the_backup_folder_defaults_to_the_data_dir() -> None:
+    config = config_from_mapping({"database": {"data_dir": "/srv/p88"}}, env={})
+    assert config.backup.folder(config.database.data_dir) == Path("/srv/p88/backups")
+    chosen = config_from_mapping({"backup": {"dir": "/mnt/backup", "at": "04:30"}}, env={})
+    assert chosen.backup.folder(Path("x")) == Path("/mnt/backup")
+    assert (chosen.backup.at_time.hour, chosen.backup.at_time.minute) == (4, 30)

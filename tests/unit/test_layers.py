@@ -43,6 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "p88.displays",
         "p88.stats",
         "p88.demo",
+        "p88.ops",
+        "p88.ops_state",
     ),
     ("p88.db",),
     ("p88.reads", "p88.config", "p88.passwords", "p88.sampledata", "p88.logredact", "p88"),

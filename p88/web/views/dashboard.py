@@ -13,6 +13,7 @@ from p88.web.auth import signed_in_user
 from p88.web.auth.identity import CurrentPartner
 from p88.web.services import services
 from p88.web.tenant import tenant
+from p88.web.views.point_alerts import quiet_for
 
 bp = Blueprint("dashboard", __name__)
 
@@ -20,12 +21,13 @@ bp = Blueprint("dashboard", __name__)
 def visible_status(
     document: dict[str, Any], partner: CurrentPartner | None, everything: bool
 ) -> dict[str, Any]:
-    """The status document with only the connections this person may see."""
+    """The status document with only the connections and silent points this person may see."""
     if everything:
         return document
     slug = partner.slug if partner is not None else None
     mine = [c for c in document["connections"] if slug is not None and c["partner"] == slug]
-    return {**document, "connections": mine}
+    quiet = [p for p in document["points_silent"] if slug is not None and p["partner"] == slug]
+    return {**document, "connections": mine, "points_silent": quiet}
 
 
 @bp.get("/")
@@ -47,5 +49,5 @@ async def dashboard() -> ResponseReturnValue:
         async with tenant() as conn:
             summary = await partner_summary(conn, partner.id)
     return await render_template(
-        "dashboard.html", status=document, partner=partner, summary=summary
+        "dashboard.html", status=document, partner=partner, summary=summary, quiet_for=quiet_for
     )

@@ -30,6 +30,7 @@ from p88.db.plans import (
     plan_by_id,
     subscriptions_of,
 )
+from p88.ops_state import human_size
 from p88.web.auth import current_user, require_platform_admin
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
@@ -59,6 +60,8 @@ async def partners_page(
         invite_link=link,
         form=form,
         section="partners",
+        ops=services().stats.ops,
+        human_size=human_size,
     )
     return page, status
 

@@ -28,6 +28,7 @@ from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
 from p88.web.tenant import tenant
+from p88.web.views.point_alerts import quiet_for, silent_points_of
 from p88.web.views.timefmt import ClockError, age, clock, parse_clock
 
 bp = Blueprint("sessions", __name__)
@@ -95,6 +96,8 @@ async def _detail(
         unknown=unknown,
         latest=latest,
         connections=connections if session.live else [],
+        silent=silent_points_of(services().stats, partner.slug, session_id),
+        quiet_for=quiet_for,
         flash=flash,
         flash_kind=kind,
         **_page_helpers(),

@@ -68,11 +68,8 @@ def _places(
         if mine is None or mine[1][0] != "placed":
             places[bib] = Places()
             continue
-        found: dict[str, tuple[int | None, int]] = {}
-        for key in ranking_keys(result):
-            found[key.kind] = (ranked.get(key, {}).get(bib), len(members.get(key, ())))
-        o, g, a = (found.get(kind, (None, 0)) for kind in ("overall", "gender", "age_group"))
-        places[bib] = Places(o[0], g[0], a[0], o[1], g[1], a[1])
+        found = {key.kind: ranked[key][bib] for key in ranking_keys(result)}
+        places[bib] = Places(found.get("overall"), found.get("gender"), found.get("age_group"))
     return places
 
 

@@ -30,7 +30,6 @@ from p88.results.standings import Ranking, RankingKey, Shift, ranking_keys
 from p88.results.waves import GunTable, gun_table, usable_lines, wave_list
 
 NO_PLACES = Places()
-KINDS = ("overall", "gender", "age_group")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,12 +256,8 @@ class Engine:
         if held is None or held[1][0] != "placed":
             return NO_PLACES
         time = held[1][1]
-        found: dict[str, tuple[int, int]] = {}
-        for key in held[0]:
-            ranking = self._rankings[key]
-            found[key.kind] = (ranking.place(time), len(ranking))
-        overall, gender, group = (found.get(kind, (None, 0)) for kind in KINDS)
-        return Places(overall[0], gender[0], group[0], overall[1], gender[1], group[1])
+        found = {key.kind: self._rankings[key].place(time) for key in held[0]}
+        return Places(found.get("overall"), found.get("gender"), found.get("age_group"))
 
     def row(self, bib: str) -> Row:
         return Row(self._by_bib[bib], self._results[bib], self.places(bib))

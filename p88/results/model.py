@@ -96,14 +96,12 @@ class Result:
 @dataclass(frozen=True, slots=True)
 class Places:
     """Places within the runner's course; None where not placed or not in such a ranking.
-    `of_*` is how many are placed in that ranking ("3rd of 412")."""
+    How many are placed in a ranking ("3rd of 412") is the ranking's own number
+    (`len(engine.ranking(key))`): it changes with every finisher, the places do not."""
 
     overall: int | None = None
     gender: int | None = None
     age_group: int | None = None
-    of_overall: int = 0
-    of_gender: int = 0
-    of_age_group: int = 0
 
 
 @dataclass(frozen=True, slots=True)

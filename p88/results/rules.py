@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from p88.results.clock import Hundredths
+from p88.results.clock import Hundredths, pace_per_km, pace_per_mile
 from p88.results.corrections import SetStatus
 from p88.results.model import (
     COURSE_CLOSED,
@@ -220,3 +220,32 @@ def runner_result(
         manual_start=course.start is not None and course.start in manual,
         manual_finish=course.finish in manual,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    per_km: Hundredths
+    per_mile: Hundredths
+
+
+def _pace(time: Hundredths | None, distance_m: float | None) -> Pace | None:
+    km, mile = pace_per_km(time or 0, distance_m), pace_per_mile(time or 0, distance_m)
+    if time is None or km is None or mile is None:
+        return None
+    return Pace(km, mile)
+
+
+def finish_pace(result: Result, course: Course) -> Pace | None:
+    """The runner's chip time over the course distance (None without either)."""
+    return _pace(result.chip_time, course.distance_m)
+
+
+def split_paces(result: Result, course: Course) -> dict[str, Pace]:
+    """Each split's elapsed time over its distance, where both are known."""
+    distances = {split.point: split.distance_m for split in course.splits}
+    paces = {}
+    for split in result.splits:
+        found = _pace(split.elapsed, distances.get(split.point))
+        if found is not None:
+            paces[split.point] = found
+    return paces

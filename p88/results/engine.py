@@ -102,7 +102,9 @@ class Engine:
     def set_entrants(self, entrants: Iterable[Entrant]) -> Changes:
         """The participant list, whole (an import): every runner is resolved again."""
         self._entrants = list(entrants)
+        old = self._by_bib
         self._by_bib, self._tag_bib = unique_entrants(self._entrants)
+        self._changed.update(bib for bib, e in self._by_bib.items() if old.get(bib) != e)
         self._guns = self._gun_table()
         for bib in set(self._runners) - set(self._by_bib):
             self._drop(bib)

@@ -147,6 +147,18 @@ def test_a_held_result_keeps_slower_places_provisional_until_checked() -> None:
     assert not provisional(engine, "2", 5000)
 
 
+def test_a_held_result_with_the_same_time_cannot_take_the_place() -> None:
+    """[provisional] Confirmed, it would share the place: nothing to wait for."""
+    engine = Engine(setup_with(GUN_10K), [runner("1"), runner("2")], ONE_GUN)
+    engine.apply(ConfirmResult(1, "1"))
+    engine.add_reads(reads_of("T1", ("FINISH", 1200)) + reads_of("T2", ("FINISH", 1200)))
+    assert engine.places("1").overall == 1
+    assert engine.places("2").overall is None  # held
+    assert not provisional(engine, "1", 1300)
+    engine.apply(ConfirmResult(2, "2"))
+    assert [engine.places(b).overall for b in "12"] == [1, 1]
+
+
 def test_runners_with_no_gun_keep_places_provisional() -> None:
     """[provisional] Wave B has no gun: its runner could be anything."""
     setup = setup_with(GUN_10K, waves=(Wave("A"), Wave("B")))

@@ -81,6 +81,14 @@ def test_a_read_before_the_gun_never_counts() -> None:
     assert result.splits == (SplitTime("5K", None, None),)
 
 
+def test_a_read_exactly_at_the_gun_counts() -> None:
+    """[reads-before-gun] [start-last-read] Both ends of the start window are in it."""
+    result = race(reads_of("T1", ("START", -5), ("START", 0), ("FINISH", 2400)))["1"].result
+    assert result.start == at(0)
+    result = race(reads_of("T1", ("START", 1800), ("FINISH", 2400)))["1"].result
+    assert result.start == at(1800)  # exactly the finish less the minimum time
+
+
 def test_the_same_read_twice_or_in_another_order_is_one_read() -> None:
     """[duplicate-reads]"""
     reads = reads_of("T1", ("START", 20), ("5K", 1200), ("FINISH", 2500), ("FINISH", 2501))
@@ -125,6 +133,12 @@ def test_a_split_is_the_first_read_after_the_start_and_counts_from_it() -> None:
     reads = reads_of("T1", ("START", 60), ("5K", 1260.5), ("5K", 1261), ("FINISH", 2460))
     (split,) = race(reads)["1"].result.splits
     assert split == SplitTime("5K", at(1260.5), secs(1200.5))
+
+
+def test_a_split_read_at_the_very_moment_of_the_start_is_no_split() -> None:
+    """[splits-first-read] "After the start" is strictly after."""
+    reads = reads_of("T1", ("START", 60), ("5K", 60), ("5K", 1300), ("FINISH", 2460))
+    assert race(reads)["1"].result.splits[0].time == at(1300)
 
 
 def test_splits_come_in_course_order_and_count_from_the_gun_without_a_start_read() -> None:

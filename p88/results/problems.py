@@ -231,7 +231,7 @@ def manual_time_problems(
         course = None if result.course is None else setup.course(result.course)
         if course is None:
             continue
-        for point in sorted(set(corrections.manual_times(result.bib)) - set(course.points())):
+        for point in sorted(set(corrections.manual_times(result.bib)) - set(course.point_names)):
             found.append(Problem(
                 "manual-time-off-course",
                 f"Bib {result.bib} has a manual time at {point}, which is not a point of "

@@ -8,6 +8,7 @@ the same mat change nothing.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from p88.results.clock import Hundredths
@@ -31,13 +32,20 @@ def insert_time(times: list[Hundredths], time: Hundredths) -> bool:
 
 def group_reads(reads: Iterable[Read], point_of: Mapping[str, str]) -> dict[str, PointTimes]:
     """tag -> point -> times (locations outside every point stay under their own name)."""
-    sets: dict[str, dict[str, set[Hundredths]]] = {}
+    by_key: defaultdict[tuple[str, str], list[Hundredths]] = defaultdict(list)
+    points: dict[str, str] = {}  # location -> point, for the locations seen
     for tag, location, time in reads:
-        sets.setdefault(tag, {}).setdefault(point_of.get(location, location), set()).add(time)
-    return {
-        tag: {point: sorted(times) for point, times in points.items()}
-        for tag, points in sets.items()
-    }
+        try:
+            point = points[location]
+        except KeyError:
+            point = points[location] = point_of.get(location, location)
+        by_key[(tag, point)].append(time)
+    grouped: dict[str, PointTimes] = {}
+    for (tag, point), times in by_key.items():
+        times.sort()
+        kept = times if len(set(times)) == len(times) else sorted(set(times))
+        grouped.setdefault(tag, {})[point] = kept
+    return grouped
 
 
 def visible_reads(

@@ -173,7 +173,7 @@ def runner_result(
     if course is None:
         status, _ = _status(judgement, None, False)
         return _unplaced(runner, status, {NO_COURSE})
-    counted = {point: _counted(reads.get(point, NO_TIMES), gun) for point in course.points()}
+    counted = {point: _counted(reads.get(point, NO_TIMES), gun) for point in course.point_names}
     start_reads = NO_TIMES if course.start is None else counted[course.start]
     finish = manual.get(course.finish)
     if finish is None:

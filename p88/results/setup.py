@@ -60,27 +60,22 @@ class Course:
     # course is closed. Only used to say when a chip-time place is no longer provisional.
     start_closes: Hundredths | None = None
 
+    # Derived once (the rules read them per runner): see __post_init__.
+    ranking: RankBy = field(init=False, repr=False, compare=False)
+    record_time: Hundredths | None = field(init=False, repr=False, compare=False)
+    point_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         _check_course(self)
-
-    @property
-    def ranking(self) -> RankBy:
-        if self.rank_by is not None:
-            return self.rank_by
-        return "chip" if self.start is not None else "gun"
-
-    @property
-    def record_time(self) -> Hundredths | None:
-        if self.record is not None:
-            return self.record
-        if self.distance_m:
-            return elapsed(world_record(self.distance_m))
-        return None
-
-    def points(self) -> tuple[str, ...]:
-        """Its point names: start (if any), the splits in order, the finish."""
+        ranking = self.rank_by or ("chip" if self.start is not None else "gun")
+        record = self.record
+        if record is None and self.distance_m:
+            record = elapsed(world_record(self.distance_m))
         start = () if self.start is None else (self.start,)
-        return (*start, *(split.point for split in self.splits), self.finish)
+        names = (*start, *(split.point for split in self.splits), self.finish)
+        object.__setattr__(self, "ranking", ranking)  # frozen: set once, here
+        object.__setattr__(self, "record_time", record)
+        object.__setattr__(self, "point_names", names)
 
 
 def _check_course(course: Course) -> None:
@@ -161,7 +156,7 @@ class Setup:
         """Session location name -> the point it belongs to (itself when undeclared)."""
         mapping = {location: point.name for point in self.points for location in point.locations}
         for course in self.courses:
-            for name in course.points():
+            for name in course.point_names:
                 if name not in {point.name for point in self.points}:
                     mapping.setdefault(name, name)
         return mapping

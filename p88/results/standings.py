@@ -12,6 +12,8 @@ the latest reference among the waiting, the latest deadline among the blocking, 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -19,7 +21,7 @@ from sortedcontainers import SortedList
 
 from p88.results.clock import Hundredths
 from p88.results.model import Result
-from p88.results.provisional import Standing
+from p88.results.provisional import Kind, Standing
 
 RankingKind = Literal["overall", "gender", "age_group"]
 
@@ -62,8 +64,7 @@ class Ranking:
     waiting: SortedList[Entry] = field(default_factory=SortedList)  # (reference, bib)
     blocking: SortedList[Entry] = field(default_factory=SortedList)  # (deadline, bib)
 
-    def _list(self, standing: Standing) -> SortedList[Entry]:
-        kind = standing[0]
+    def list_of(self, kind: Kind) -> SortedList[Entry]:
         if kind == "placed":
             return self.placed
         if kind == "held":
@@ -71,13 +72,13 @@ class Ranking:
         return self.waiting if kind == "waiting" else self.blocking
 
     def add(self, bib: str, standing: Standing) -> Shift | None:
-        self._list(standing).add((standing[1], bib))
+        self.list_of(standing[0]).add((standing[1], bib))
         if standing[0] == "placed":
             return Shift(self.key, standing[1], +1)
         return None
 
     def remove(self, bib: str, standing: Standing) -> Shift | None:
-        self._list(standing).remove((standing[1], bib))
+        self.list_of(standing[0]).remove((standing[1], bib))
         if standing[0] == "placed":
             return Shift(self.key, standing[1], -1)
         return None
@@ -108,3 +109,20 @@ class Ranking:
         """The placed runners a `Shift` with `slower_than=time` moved."""
         start = self.placed.bisect_left((time + 1, ""))
         return [bib for _, bib in self.placed[start:]]
+
+
+def build_rankings(
+    standings: Mapping[str, tuple[tuple[RankingKey, ...], Standing]],
+) -> dict[RankingKey, Ranking]:
+    """Every ranking at once from each runner's keys and standing (one sort per list)."""
+    entries: defaultdict[tuple[RankingKey, Kind], list[Entry]] = defaultdict(list)
+    for bib, (keys, (kind, value)) in standings.items():
+        for key in keys:
+            entries[(key, kind)].append((value, bib))
+    rankings: dict[RankingKey, Ranking] = {}
+    for (key, kind), found in entries.items():
+        ranking = rankings.get(key)
+        if ranking is None:
+            ranking = rankings[key] = Ranking(key)
+        ranking.list_of(kind).update(found)
+    return rankings

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from p88.results.clock import Hundredths
 from p88.results.corrections import Correction, CorrectionBook
 from p88.results.model import Entrant, Places, Read, Result, Row
+from p88.results.problems import Problem, all_problems
 from p88.results.provisional import Standing, is_final, standing
-from p88.results.readstore import group_reads, visible_reads
+from p88.results.readstore import group_reads, unknown_tags, visible_reads
 from p88.results.rules import runner_result
 from p88.results.runners import judgement, resolve, unique_entrants
 from p88.results.setup import GunLine, Setup
@@ -40,6 +41,7 @@ def rank(times: Iterable[tuple[str, Hundredths]]) -> dict[str, int]:
 class Snapshot:
     rows: dict[str, Row]  # by bib
     standings: dict[str, tuple[tuple[RankingKey, ...], Standing]]
+    problems: list[Problem]
 
     def provisional(self, bib: str, now: Hundredths) -> dict[str, bool]:
         """As Engine.provisional, by scanning every member of each ranking."""
@@ -99,4 +101,6 @@ def compute(
             standings[bib] = (ranking_keys(result), found)
     places = _places(results, standings)
     rows = {bib: Row(by_bib[bib], results[bib], places[bib]) for bib in by_bib}
-    return Snapshot(rows, standings)
+    strangers = unknown_tags(grouped, tag_bib)
+    problems = all_problems(setup, entrants, list(results.values()), guns, strangers, book)
+    return Snapshot(rows, standings, problems)

@@ -22,7 +22,13 @@ from p88.results.corrections import Affected, Correction, CorrectionBook
 from p88.results.model import Entrant, Places, Read, Result, Row
 from p88.results.problems import Problem, all_problems
 from p88.results.provisional import Standing, standing
-from p88.results.readstore import PointTimes, group_reads, insert_time, visible_reads
+from p88.results.readstore import (
+    PointTimes,
+    group_reads,
+    insert_time,
+    unknown_tags,
+    visible_reads,
+)
 from p88.results.rules import Runner, runner_result
 from p88.results.runners import judgement, resolve, unique_entrants
 from p88.results.setup import GunLine, Setup
@@ -92,11 +98,9 @@ class Engine:
 
     def add_reads(self, reads: Iterable[Read]) -> Changes:
         """A batch of reads: each runner they touch is recomputed once."""
-        touched = {self._store(*read) for read in reads}
-        touched.discard(None)
-        for bib in touched:
-            if bib is not None:
-                self._refresh(bib)
+        touched = {bib: None for read in reads if (bib := self._store(*read)) is not None}
+        for bib in touched:  # in the order of their first read
+            self._refresh(bib)
         return self._take_changes()
 
     def add_gun_line(self, line: GunLine) -> Changes:
@@ -292,7 +296,7 @@ class Engine:
         ranking = self._rankings.get(shift.ranking)
         return [] if ranking is None else ranking.bibs_slower_than(shift.slower_than)
 
-    # --- what p88.results.problems reads ----------------------------------------------------
+    # --- for setup pages and the problem list --------------------------------------------
 
     @property
     def entrants(self) -> list[Entrant]:
@@ -314,7 +318,7 @@ class Engine:
         return all_problems(
             self.setup,
             self._entrants,
-            list(self._results.values()),
+            [self._results[bib] for bib in self._by_bib],
             self._guns,
             self.unknown_tags(),
             self._book,
@@ -322,8 +326,4 @@ class Engine:
 
     def unknown_tags(self) -> dict[str, dict[str, int]]:
         """Tags read that belong to no participant -> point -> how many distinct reads."""
-        return {
-            tag: {point: len(times) for point, times in points.items()}
-            for tag, points in self._reads.items()
-            if tag not in self._tag_bib
-        }
+        return unknown_tags(self._reads, self._tag_bib)

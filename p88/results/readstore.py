@@ -69,3 +69,14 @@ def visible_reads(
                 visible = dict(reads)
             visible[point] = times[:low] + times[high:]
     return visible
+
+
+def unknown_tags(
+    reads: Mapping[str, PointTimes], owners: Mapping[str, str]
+) -> dict[str, dict[str, int]]:
+    """Tags read that belong to no participant -> point -> how many distinct reads."""
+    return {
+        tag: {point: len(times) for point, times in points.items()}
+        for tag, points in reads.items()
+        if tag not in owners
+    }

@@ -11,6 +11,7 @@ Figures:
   crossings of runners spread over the whole field; each crossing's reads then go in as one
   `add_reads` (one ingest batch), in time order; median, p90, p99, max. Also one read at a
   time (`add_read`);
+- updates that touch many runners: wave 2's gun moved, the participant list imported again;
 - the CSV of every participant, and the problem list, once.
 
 The garbage collector is tuned as `p88 serve` tunes it (p88/app.py); `--default-gc` keeps
@@ -32,11 +33,13 @@ import resource
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from p88.results.clock import SECOND, hundredths
 from p88.results.compute import compute
+from p88.results.corrections import MoveGun
 from p88.results.engine import Engine
 from p88.results.export import write_csv
 from p88.results.model import Entrant, Read
@@ -161,6 +164,24 @@ def incremental(setup: Setup, race: dict[str, Any], crossings: int, rnd: random.
         print(f"  change sets: {rows / per:.2f} rows, {shifts / per:.2f} shifts a crossing")
 
 
+def whole_updates(engine: Engine, race: dict[str, Any]) -> None:
+    """Updates that touch many runners: a moved gun, an import."""
+    began = time.perf_counter()
+    changes = engine.apply(MoveGun(1, "2", GUN + WAVE_GAP + 2 * SECOND))
+    print(
+        f"move the gun of wave 2 ({len(changes.rows):,} rows changed): "
+        f"{time.perf_counter() - began:.2f} s"
+    )
+    entrants = list(race["entrants"])
+    entrants[7] = replace(entrants[7], name="Renamed Runner")
+    began = time.perf_counter()
+    changes = engine.set_entrants(entrants)
+    print(
+        f"import the participants again, one changed ({len(changes.rows)} row): "
+        f"{time.perf_counter() - began:.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runners", type=int, default=30_000)
@@ -196,6 +217,7 @@ def main() -> None:
     seconds, _ = best_of(args.repeat, lambda: [hundredths(m) for m in moments])
     print(f"  + datetimes to hundredths for {len(moments):,} reads: {seconds:.2f} s")
     incremental(setup, race, args.crossings, random.Random(args.seed))
+    whole_updates(engine, race)
     seconds, count = best_of(1, lambda: write_csv(io.StringIO(), engine.rows(), setup))
     print(f"CSV of {count:,} participants: {seconds:.2f} s")
     seconds, problems = best_of(1, engine.problems)

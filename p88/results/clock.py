@@ -54,19 +54,9 @@ def format_time_of_day(moment: Hundredths) -> str:
     return _clock(moment % DAY, 2)
 
 
-def pace(time: Hundredths, distance_m: float, per_m: float) -> Hundredths | None:
-    """Hundredths per `per_m` metres over `distance_m` (None without a distance)."""
-    if distance_m <= 0:
-        return None
+def pace(time: Hundredths, distance_m: float, per_m: float) -> Hundredths:
+    """Hundredths per `per_m` metres (1000: per km; METRES_PER_MILE) over `distance_m` > 0."""
     return int(time * per_m // distance_m)
-
-
-def pace_per_km(time: Hundredths, distance_m: float | None) -> Hundredths | None:
-    return None if distance_m is None else pace(time, distance_m, 1000.0)
-
-
-def pace_per_mile(time: Hundredths, distance_m: float | None) -> Hundredths | None:
-    return None if distance_m is None else pace(time, distance_m, METRES_PER_MILE)
 
 
 def format_pace(value: Hundredths) -> str:

@@ -109,16 +109,23 @@ class Engine:
         return self._take_changes()
 
     def set_entrants(self, entrants: Iterable[Entrant]) -> Changes:
-        """The participant list, whole (an import): every runner is resolved again."""
+        """The participant list, whole (an import). Runners are resolved again when their
+        entry or the owner of their tag changed; all of them when the waves did (without a
+        wave setup the waves come from the participant file, and their guns with them)."""
         self._entrants = list(entrants)
-        old = self._by_bib
+        old_entries, old_owners, old_waves = self._by_bib, self._tag_bib, list(self._guns.guns)
         self._by_bib, self._tag_bib = unique_entrants(self._entrants)
-        self._changed.update(bib for bib, e in self._by_bib.items() if old.get(bib) != e)
         self._guns = self._gun_table()
+        same_waves = list(self._guns.guns) == old_waves
         for bib in set(self._runners) - set(self._by_bib):
             self._drop(bib)
-        for bib in self._by_bib:
-            self._reresolve(bib)
+        for bib, entrant in self._by_bib.items():
+            new_entry = old_entries.get(bib) != entrant
+            if new_entry:
+                self._changed.add(bib)  # the row shows the entry, whatever the result does
+            owned = old_owners.get(entrant.tag) == bib, self._tag_bib.get(entrant.tag) == bib
+            if new_entry or not same_waves or owned[0] != owned[1]:
+                self._reresolve(bib)
         return self._take_changes()
 
     def apply(self, correction: Correction) -> Changes:

@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from p88.results.clock import Hundredths, pace_per_km, pace_per_mile
+from p88.results.clock import METRES_PER_MILE, Hundredths, pace
 from p88.results.corrections import SetStatus
 from p88.results.model import (
     COURSE_CLOSED,
@@ -184,7 +184,7 @@ def runner_result(
     origin = gun if start is None else start
     splits = _splits(course, counted, origin, start, manual)
     flags = _split_flags(splits, finish)
-    seen = bool(manual) or any(counted.values())
+    seen = any(counted.values()) or any(point in manual for point in course.point_names)
     status, reason = _status(judgement, finish, seen)
     if status in ("dnf", "dns"):
         finish = None  # a timer's DNF or DNS: no finish, whatever the mat saw
@@ -229,10 +229,9 @@ class Pace:
 
 
 def _pace(time: Hundredths | None, distance_m: float | None) -> Pace | None:
-    km, mile = pace_per_km(time or 0, distance_m), pace_per_mile(time or 0, distance_m)
-    if time is None or km is None or mile is None:
+    if time is None or not distance_m or distance_m <= 0:
         return None
-    return Pace(km, mile)
+    return Pace(pace(time, distance_m, 1000.0), pace(time, distance_m, METRES_PER_MILE))
 
 
 def finish_pace(result: Result, course: Course) -> Pace | None:

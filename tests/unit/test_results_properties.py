@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
@@ -143,12 +144,30 @@ def operations(draw: Any) -> list[tuple[str, Any]]:
         elif kind == "undo":
             ops.append((kind, draw(st.integers(0, 100))))
         else:
-            ops.append((kind, draw(entrant_lists())))
+            # A new file, or the same file with one entry dropped, added, moved or changed.
+            edit = draw(st.sampled_from(["new", "drop", "add", "first", "change"]))
+            ops.append((kind, (edit, draw(st.integers(0, 20)), draw(entrant_lists()))))
     return ops
 
 
 def rows_of(engine: Engine) -> dict[str, Row]:
     return {row.entrant.bib: row for row in engine.rows()}
+
+
+def edited(entrants: list[Entrant], edit: str, index: int, other: list[Entrant]) -> list[Entrant]:
+    if edit == "new" or not entrants:
+        return other
+    entrants = list(entrants)
+    index %= len(entrants)
+    if edit == "drop":
+        del entrants[index]
+    elif edit == "add":
+        entrants.append(other[0])
+    elif edit == "first":  # the first of a duplicate bib or tag is the one that counts
+        entrants.insert(0, entrants.pop(index))
+    else:
+        entrants[index] = replace(other[0], bib=entrants[index].bib)
+    return entrants
 
 
 class Replay:
@@ -187,8 +206,8 @@ class Replay:
             chosen = sorted(self.fixes)[value % len(self.fixes)]
             del self.fixes[chosen]
             return engine.revoke(chosen)
-        self.entrants = value
-        return engine.set_entrants(value)
+        self.entrants = edited(self.entrants, *value)
+        return engine.set_entrants(self.entrants)
 
     def compute(self) -> Any:
         lines = list(self.lines.values())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, NamedTuple
 
-from p88.results.clock import Hundredths
+from p88.results.clock import Hundredths, hundredths
 
 Status = Literal["finished", "running", "dnf", "dns", "dq"]
 STATUSES: tuple[Status, ...] = ("finished", "running", "dnf", "dns", "dq")
@@ -29,6 +29,12 @@ class Read(NamedTuple):
     tag: str
     location: str
     time: Hundredths
+
+
+def read_at(tag: str, location: str, local_time: datetime) -> Read:
+    """A read from a stored one (`timing_reads.local_time`, naive event-local), truncated to
+    the hundredth."""
+    return Read(tag, location, hundredths(local_time))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 from p88.results.clock import format_elapsed, format_pace, format_time_of_day, hundredths
 from p88.results.corrections import SetStatus
 from p88.results.engine import Engine
 from p88.results.export import HEADER, write_csv
+from p88.results.model import Read, read_at
 from p88.results.setup import Course
 from tests.unit.results_support import GUN, MIN, ONE_GUN, TEN_K, reads_of, runner
 from tests.unit.results_support import setup_of as setup_with
@@ -76,6 +77,7 @@ def test_a_participant_never_seen_has_a_dns_row() -> None:
 
 def test_times_are_truncated_to_the_hundredth_on_the_way_in() -> None:
     """[places] 08:00:00.999 is 08:00:00.99, never rounded up a second."""
-    from datetime import datetime
-
     assert hundredths(datetime(2021, 5, 8, 8, 0, 0, 999_999)) == GUN + 99
+    assert read_at("T1", "FINISH", datetime(2021, 5, 8, 8, 0, 0, 19_999)) == Read(
+        "T1", "FINISH", GUN + 1
+    )

@@ -8,7 +8,7 @@ counts; revoking it (undo) brings the earlier one back. Ignored reads add up.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -196,7 +196,7 @@ class CorrectionBook:
         _affects(c, affected)
         return c, affected
 
-    def __iter__(self) -> Iterable[Correction]:
+    def __iter__(self) -> Iterator[Correction]:
         return iter(sorted(self._all.values(), key=lambda c: c.id))
 
     def _latest(self, key: Hashable) -> Correction | None:

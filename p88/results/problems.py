@@ -7,11 +7,17 @@ message a timer reads: what went wrong, what it does to the results, what to do.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from p88.results.clock import format_elapsed, format_time_of_day
-from p88.results.corrections import CorrectionBook
+from p88.results.corrections import (
+    CloseCourse,
+    Correction,
+    CorrectionBook,
+    IgnoreRead,
+    MoveGun,
+)
 from p88.results.model import (
     HELD_FASTER_THAN_RECORD,
     NO_START_READ,
@@ -242,6 +248,36 @@ def manual_time_problems(
     return found
 
 
+def _target_missing(
+    c: Correction, setup: Setup, bibs: Container[str], waves: Container[str]
+) -> str:
+    """What a correction points at that does not exist ("" when all is there)."""
+    if isinstance(c, MoveGun):
+        return "" if c.wave in waves else f"wave {c.wave!r}"
+    if isinstance(c, CloseCourse):
+        return "" if setup.course(c.course) is not None else f"course {c.course!r}"
+    if isinstance(c, IgnoreRead):
+        return ""  # a read of any tag may be ignored, a stray tag's too
+    return "" if c.bib in bibs else f"bib {c.bib}"
+
+
+def correction_problems(
+    setup: Setup, entrants: Sequence[Entrant], guns: GunTable, corrections: CorrectionBook
+) -> list[Problem]:
+    """Corrections for a bib, wave or course that is not there do nothing: say so."""
+    bibs = {e.bib for e in entrants}
+    found = []
+    for c in corrections:
+        missing = _target_missing(c, setup, bibs, guns.guns)
+        if missing:
+            found.append(Problem(
+                "correction-without-target",
+                f"Correction {c.id} ({type(c).__name__}) is for {missing}, which is not in "
+                "this event: it does nothing. Undo it, or add what it is for.",
+            ))  # fmt: skip
+    return found
+
+
 def all_problems(
     setup: Setup,
     entrants: Sequence[Entrant],
@@ -259,4 +295,5 @@ def all_problems(
         *unknown_tags(tags_unknown),
         *flag_problems(results),
         *manual_time_problems(results, setup, corrections),
+        *correction_problems(setup, entrants, guns, corrections),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from p88.results.corrections import ManualTime
+from p88.results.corrections import CloseCourse, ManualTime, MoveGun, SetStatus
 from p88.results.engine import Engine
 from p88.results.model import Read
 from p88.results.problems import Problem, listing
@@ -131,3 +131,23 @@ def test_a_course_not_set_up_and_a_manual_time_off_the_course() -> None:
 
 def test_long_lists_of_bibs_are_cut() -> None:
     assert listing([str(i) for i in range(13)]) == "bibs 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 3 more"
+
+
+def test_corrections_for_a_bib_wave_or_course_that_is_not_there() -> None:
+    """[problems] They do nothing, and the timer is told."""
+    corrections = [
+        ManualTime(1, "99", "FINISH", at(100)),
+        MoveGun(2, "7", at(5)),
+        CloseCourse(3, "50K"),
+        SetStatus(4, "1", "dq", "ok: bib 1 exists"),
+    ]
+    engine = Engine(setup_with(), [runner("1")], ONE_GUN, corrections)
+    found = problems(engine, "correction-without-target")
+    assert [p.message.split(" (")[0] for p in found] == [
+        "Correction 1",
+        "Correction 2",
+        "Correction 3",
+    ]
+    assert "is for bib 99, which is not in this event: it does nothing" in found[0].message
+    assert "wave '7'" in found[1].message
+    assert "course '50K'" in found[2].message

@@ -1,1 +1,3 @@
-"""Results: pure functions from reads, participants and gun times to times, places and flags."""
+"""Results: the rules (reads + setup + participants + guns + corrections -> times, statuses,
+places), the incremental engine that keeps them current, problems and the CSV. Pure: no
+database, no web. docs/RESULTS.md explains the rules."""

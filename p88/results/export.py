@@ -1,0 +1,96 @@
+"""The results CSV: one row per participant (DNS included), in results order.
+
+Elapsed times are `H:MM:SS.hh`, times of day the event's local clock `HH:MM:SS.hh`; a cell
+that does not apply (no finish, no place) is empty.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import date
+from typing import TextIO
+
+from p88.results.agegroups import runner_age
+from p88.results.clock import format_elapsed, format_time_of_day
+from p88.results.model import Row
+from p88.results.setup import Setup
+from p88.results.waves import natural_key
+
+HEADER = (
+    "course", "bib", "name", "gender", "age", "age_group", "wave", "status", "chip_time",
+    "gun_time", "place_overall", "place_gender", "place_age_group", "start_time", "finish_time",
+)  # fmt: skip
+
+# Finishers with a place first, then the rest in this order.
+STATUS_ORDER = {"finished": 0, "running": 1, "dnf": 2, "dq": 3, "dns": 4}
+# A spreadsheet runs a cell starting with these as a formula: free text gets a quote first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _elapsed(value: int | None) -> str:
+    return "" if value is None else format_elapsed(value)
+
+
+def _moment(value: int | None) -> str:
+    return "" if value is None else format_time_of_day(value)
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def csv_row(row: Row, race_date: date | None) -> list[str]:
+    e, r, p = row.entrant, row.result, row.places
+    return [
+        text(r.course if r.course is not None else e.course),
+        text(e.bib),
+        text(e.name),
+        r.gender or "",
+        _number(runner_age(e.age, e.birth_date, race_date)),
+        text(r.age_group or ""),
+        text(r.wave),
+        r.status,
+        _elapsed(r.chip_time),
+        _elapsed(r.gun_time),
+        _number(p.overall),
+        _number(p.gender),
+        _number(p.age_group),
+        _moment(r.start),
+        _moment(r.finish),
+    ]
+
+
+def results_order(rows: Iterable[Row], setup: Setup) -> list[Row]:
+    """Courses in setup order (unknown ones last); in each, places first, then finishers not
+    placed, running, DNF, DQ, DNS; then by bib."""
+    courses = {course.name: index for index, course in enumerate(setup.courses)}
+
+    def key(row: Row) -> tuple[int, int, int, int, tuple[int, int, str]]:
+        r = row.result
+        course = courses.get(r.course or "", len(courses))
+        placed = r.status == "finished" and row.places.overall is not None
+        return (
+            course,
+            0 if placed else 1 + STATUS_ORDER[r.status],
+            row.places.overall or 0,
+            r.ranking_time if r.ranking_time is not None else 0,
+            natural_key(row.entrant.bib),
+        )
+
+    return sorted(rows, key=key)
+
+
+def write_csv(out: TextIO, rows: Iterable[Row], setup: Setup) -> int:
+    """Write the header and a row per participant; returns how many rows."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    count = 0
+    for row in results_order(rows, setup):
+        writer.writerow(csv_row(row, setup.race_date))
+        count += 1
+    return count

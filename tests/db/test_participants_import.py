@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from p88.db.database import open_database
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
 from p88.participants.csvfile import CsvFileError, read_csv
-from p88.participants.importer import import_participants
+from p88.participants.importer import import_participants, prepare_import
 from p88.participants.mapping import detect_mapping, detect_style
-from p88.participants.queries import list_participants, participants_for_tags
+from p88.participants.queries import UPSERT_BATCH, list_participants, participants_for_tags
 from tests.conftest import make_config
+from tests.unit.test_participants_reading import SWALLOWING
 
 EVENT = "SPRING 10K"
 
@@ -37,11 +40,9 @@ async def _partner(db, slug="alpha"):
 
 
 async def _import(db, partner_id, data: bytes, event: str = EVENT):
-    csv_file = read_csv(data)
+    prepared = prepare_import(data, detect_mapping(read_csv(data).header))
     async with tenant_transaction(db.pool, partner_id) as conn:
-        return await import_participants(
-            conn, partner_id, event, csv_file, detect_mapping(csv_file.header)
-        )
+        return await import_participants(conn, partner_id, event, prepared)
 
 
 async def test_good_rows_in_every_bad_row_reported_with_its_line(dsn, tmp_path) -> None:
@@ -136,3 +137,58 @@ async def test_participants_of_one_partner_are_invisible_to_another(dsn, tmp_pat
 def test_a_file_without_rows_or_header_is_refused_with_advice() -> None:
     with pytest.raises(CsvFileError, match="empty"):
         read_csv(b"  \n")
+
+
+async def test_course_date_of_birth_division_and_wave_are_stored(dsn, tmp_path) -> None:
+    data = (
+        b"Bib,First Name,Course,DOB,Division,Start Wave\n"
+        b"1,Ann,Half Marathon,12/25/1985,Masters,A\n"
+        b"2,Bo,10K,1/2/2001,,B\n"
+        b"3,Cy,10K,,Wheelchair,\n"
+    )
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        report = await _import(db, partner.id, data)
+        assert (report.inserted, report.bad_count) == (3, 0)
+        assert report.warnings == ["dates of birth read as month/day/year (line 2)"]
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = {p.bib: p for p in await list_participants(conn, partner.id, EVENT)}
+            by_tag = await participants_for_tags(conn, partner.id, EVENT, ["1"])
+        assert [
+            (p.course, p.date_of_birth, p.division, p.wave) for _, p in sorted(stored.items())
+        ] == [
+            ("Half Marathon", date(1985, 12, 25), "Masters", "A"),
+            ("10K", date(2001, 1, 2), "", "B"),
+            ("10K", None, "Wheelchair", ""),
+        ]
+        assert by_tag["1"].date_of_birth == date(1985, 12, 25)
+
+
+async def test_an_unclosed_quote_imports_every_other_runner_whole(dsn, tmp_path) -> None:
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        report = await _import(db, partner.id, SWALLOWING)
+        assert (report.inserted, report.bad_count) == (8, 1)
+        assert report.bad[0].line == 5 and "not closed until line 9" in report.bad[0].reason
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = {p.bib: p.name for p in await list_participants(conn, partner.id, EVENT)}
+        assert stored == {
+            "2": "Ann Lee", "3": "Bo Ray", "4": "Cy Ho", "6": "Eve Ng", "7": "Finn Oh",
+            "8": "Gus Pi", "9": "Hal Qu", "10": "Ida Ro",
+        }  # fmt: skip
+
+
+async def test_a_file_larger_than_a_batch_is_stored_whole_and_updated_whole(dsn, tmp_path) -> None:
+    rows = UPSERT_BATCH * 2 + 7
+    data = b"Bib,Chip,Last Name\n" + b"".join(b"%d,T%d,Runner\n" % (n, n) for n in range(rows))
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        report = await _import(db, partner.id, data)
+        assert (report.inserted, report.updated, report.bad_count) == (rows, 0, 0)
+        again = await _import(db, partner.id, data.replace(b",Runner", b",Again"))
+        assert (again.inserted, again.updated) == (0, rows)
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            names = await conn.fetch(
+                "SELECT last_name, count(*) FROM participants GROUP BY last_name"
+            )
+        assert [tuple(r) for r in names] == [("Again", rows)]

@@ -7,6 +7,7 @@ event loop, which serves the collector and the screens.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,15 +29,12 @@ class RowProblem:
 @dataclass(slots=True)
 class Checked:
     rows: int = 0  # data rows in the file (blank lines skipped)
-    lines: list[int] = field(default_factory=list)  # the line of each good row
+    good: int = 0
+    lines: array[int] = field(default_factory=lambda: array("q"))  # each good row's line
     columns: dict[str, list[Any]] = field(default_factory=dict)  # field -> good rows' values
     problems: list[RowProblem] = field(default_factory=list)  # the first PROBLEMS_KEPT bad rows
     bad: int = 0
     date_note: str = ""
-
-    @property
-    def good(self) -> int:
-        return len(self.lines)
 
     def reject(self, line: int, bib: str, reason: str) -> None:
         self.bad += 1
@@ -44,15 +42,17 @@ class Checked:
             self.problems.append(RowProblem(line, bib, reason))
 
 
-def check_file(csv_file: CsvFile, mapping: ColumnMapping) -> Checked:
-    """Read every row; the first row of a bib or tag wins and later repeats are reported."""
+def check_file(csv_file: CsvFile, mapping: ColumnMapping, keep_rows: bool = True) -> Checked:
+    """Read every row; the first row of a bib or tag wins and later repeats are reported.
+    Without `keep_rows`, only the counts and the problems are kept (the check page)."""
     date_order, date_note = _date_order(csv_file, mapping)
     reader = RowReader(mapping.columns, date_order)
     result = Checked(columns={name: [] for name in reader.produced}, date_note=date_note)
-    appends = [result.columns[name].append for name in reader.produced]
+    appends = [result.columns[name].append for name in reader.produced] if keep_rows else []
     bib_index = mapping.columns["bib"]
     bib_lines: dict[str, int] = {}
-    tag_lines: dict[str, int] = {}
+    # Without a tag column every tag is its bib: a second dict of a million would tell nothing.
+    tag_lines: dict[str, int] = {} if "tag" in mapping.columns else bib_lines
     for line, values, problem in csv_file.records():
         result.rows += 1
         if problem is not None:
@@ -72,9 +72,11 @@ def check_file(csv_file: CsvFile, mapping: ColumnMapping) -> Checked:
             result.reject(line, bib, f"tag {tag} already appears on line {tag_lines[tag]}")
             continue
         bib_lines[bib] = tag_lines[tag] = line
-        result.lines.append(line)
-        for append, value in zip(appends, row, strict=True):
-            append(value)
+        result.good += 1
+        if keep_rows:
+            result.lines.append(line)
+            for append, value in zip(appends, row, strict=True):
+                append(value)
     return result
 
 

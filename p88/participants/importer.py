@@ -1,23 +1,16 @@
-"""One import: check the file (in a worker thread), check its tags against the runners already
-stored, then upsert the good rows in batches in the caller's transaction.
-
-The event loop only sends the batches: each is a few thousand rows, so the collector and the
-screens get the loop back between them.
-"""
+"""One import: read and check the file (CPU work, for a worker thread), then store the good rows
+in the caller's transaction (p88.participants.store: the loop streams bytes, PostgreSQL does the
+rest) and report every row not imported, with its line."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import trio
 
 from p88.db.pool import Connection
 from p88.participants.check import PROBLEMS_KEPT, Checked, RowProblem, check_file
 from p88.participants.csvfile import read_csv
 from p88.participants.mapping import ColumnMapping
-from p88.participants.queries import bib_tag_rows, upsert_columns
+from p88.participants.store import store_rows
 
 
 @dataclass(slots=True)
@@ -53,65 +46,25 @@ def prepare_import(data: bytes, mapping: ColumnMapping) -> PreparedImport:
     return PreparedImport(checked, mapping.ignored(csv_file.header), warnings)
 
 
-def reject_tag_clashes(
-    checked: Checked, stored_rows: Iterable[tuple[str, str]]
-) -> list[RowProblem]:
-    """Drop the good rows whose tag would end up worn by a stored runner the file does not
-    re-import (or re-imports with another tag); return why. Repeats until stable: a dropped row
-    keeps that runner's stored tag, which may clash with another row."""
-    stored = dict(stored_rows)  # bib -> tag of the runners already stored
-    bibs, tags = checked.columns["bib"], checked.columns["tag"]
-    owner_of_tag = {tag: bib for bib, tag in stored.items()}
-    row_of_bib = {bib: i for i, bib in enumerate(bibs)}
-    row_of_tag = {tag: i for i, tag in enumerate(tags)}
-    dropped: dict[int, str] = {}
-    candidates: list[int] = list(range(len(bibs)))
-    while candidates:
-        newly: list[int] = []
-        for i in candidates:
-            owner = owner_of_tag.get(tags[i])
-            if i in dropped or owner is None or owner == bibs[i]:
-                continue
-            if owner not in row_of_bib or row_of_bib[owner] in dropped:
-                dropped[i] = owner
-                newly.append(i)
-        # A dropped runner keeps their stored tag: the row now wearing it is checked again.
-        kept_tags = (stored.get(bibs[i]) for i in newly)
-        candidates = [row_of_tag[t] for t in kept_tags if t is not None and t in row_of_tag]
-    problems = [
-        RowProblem(
-            checked.lines[i],
-            bibs[i],
-            f"tag {tags[i]} is already worn by bib {owner} (stored earlier): "
-            "give one of them another tag",
-        )
-        for i, owner in sorted(dropped.items())
-    ]
-    if dropped:
-        keep = [i not in dropped for i in range(len(bibs))]
-        checked.lines = list(itertools.compress(checked.lines, keep))
-        for name, values in checked.columns.items():
-            checked.columns[name] = list(itertools.compress(values, keep))
-    return problems
-
-
 async def import_participants(
     conn: Connection, partner_id: int, event_name: str, prepared: PreparedImport
 ) -> ImportReport:
     """Store a prepared import in the caller's (tenant) transaction."""
     checked = prepared.checked
-    stored = await bib_tag_rows(conn, partner_id, event_name)
-    clashes: list[RowProblem] = []
-    if stored:
-        clashes = await trio.to_thread.run_sync(reject_tag_clashes, checked, stored)
-    inserted, updated = await upsert_columns(
-        conn, partner_id, event_name, checked.columns, checked.good
-    )
-    bad = sorted(checked.problems + clashes, key=lambda p: p.line)[:PROBLEMS_KEPT]
+    stored = await store_rows(conn, partner_id, event_name, checked.lines, checked.columns)
+    clashes = [
+        RowProblem(
+            c.line,
+            c.bib,
+            f"tag {c.tag} is already worn by bib {c.owner} (stored earlier): "
+            "give one of them another tag",
+        )
+        for c in stored.clashes
+    ]
     return ImportReport(
-        inserted,
-        updated,
-        bad,
+        stored.inserted,
+        stored.updated,
+        sorted(checked.problems + clashes, key=lambda p: p.line)[:PROBLEMS_KEPT],
         checked.bad + len(clashes),
         prepared.ignored_columns,
         prepared.warnings,

@@ -84,6 +84,8 @@ FIELDS: dict[str, str] = {
     "pronunciation": "Pronunciation note",
 }
 
+FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
+SQL_TYPES = {"age": "integer", "vip": "boolean", "date_of_birth": "date"}  # the others: text
 # What each field holds when a file has no column for it (what an empty cell gives).
 DEFAULTS = {f.name: f.default for f in fields(ParticipantFields) if f.name not in ("bib", "tag")}
 

@@ -3,36 +3,19 @@ partner itself too (row-level security is the second wall)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple
 from datetime import timedelta
 from typing import Any
 
 from p88.db.pool import Connection
-from p88.participants.model import DEFAULTS, Participant, ParticipantFields
+from p88.participants.model import FIELD_NAMES, Participant, ParticipantFields
+from p88.participants.store import store_rows
 
 COLUMNS = (
     "id, event_name, bib, tag, first_name, last_name, gender, age, age_group, city, state, "
     "country, team, wave, vip, message, pronunciation, course, date_of_birth, division"
 )
-FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
-SQL_TYPES = {"age": "integer", "vip": "boolean", "date_of_birth": "date"}  # others: text
-UPSERT_BATCH = 2000  # rows a statement: the event loop encodes each batch, so keep it short
-
-UPSERT = f"""
-WITH stored AS (
-    INSERT INTO participants (partner_id, event_name, {", ".join(FIELD_NAMES)})
-    SELECT $1, $2, * FROM unnest({
-    ", ".join(f"${i + 3}::{SQL_TYPES.get(n, 'text')}[]" for i, n in enumerate(FIELD_NAMES))
-})
-    ON CONFLICT (partner_id, event_name, bib) DO UPDATE SET
-        {", ".join(f"{n} = EXCLUDED.{n}" for n in FIELD_NAMES if n != "bib")},
-        updated_at = now()
-    RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM stored
-"""
-
 FOR_TAGS = f"""
 SELECT {COLUMNS} FROM participants
 WHERE partner_id = $1 AND event_name = $2 AND tag = ANY($3::text[])
@@ -69,8 +52,6 @@ SELECT event_name, max(at) AS at FROM (
 ) e GROUP BY event_name ORDER BY max(at) DESC, event_name
 """
 
-BIB_TAGS = "SELECT bib, tag FROM participants WHERE partner_id = $1 AND event_name = $2"
-
 
 def participant_from_row(row: Any) -> Participant:
     return Participant(**dict(row))
@@ -90,39 +71,12 @@ async def participants_for_tags(
 async def upsert_participants(
     conn: Connection, partner_id: int, event_name: str, rows: Sequence[ParticipantFields]
 ) -> tuple[int, int]:
-    """Insert new bibs, update known ones. Returns (inserted, updated)."""
+    """Insert new bibs, update known ones (a tag another stored runner keeps is skipped).
+    Returns (inserted, updated)."""
     values = [astuple(r) for r in rows]
     columns = {name: [v[i] for v in values] for i, name in enumerate(FIELD_NAMES)}
-    return await upsert_columns(conn, partner_id, event_name, columns, len(rows))
-
-
-async def upsert_columns(
-    conn: Connection,
-    partner_id: int,
-    event_name: str,
-    columns: Mapping[str, Sequence[Any]],
-    count: int,
-) -> tuple[int, int]:
-    """Upsert `count` runners given column by column (field -> values; a field left out takes
-    its default), in batches of UPSERT_BATCH rows. Returns (inserted, updated)."""
-    inserted = total = 0
-    for start in range(0, count, UPSERT_BATCH):
-        size = min(UPSERT_BATCH, count - start)
-        arrays = [
-            columns[n][start : start + size] if n in columns else [DEFAULTS[n]] * size
-            for n in FIELD_NAMES
-        ]
-        row = await conn.fetchrow(UPSERT, partner_id, event_name, *arrays)
-        inserted += row["inserted"]
-        total += row["total"]
-    return inserted, total - inserted
-
-
-async def bib_tag_rows(conn: Connection, partner_id: int, event_name: str) -> list[Any]:
-    """(bib, tag) of the event's stored runners, as rows (turn them into a dict off the loop:
-    an event can hold a million)."""
-    rows: list[Any] = await conn.fetch(BIB_TAGS, partner_id, event_name)
-    return rows
+    stored = await store_rows(conn, partner_id, event_name, range(1, len(rows) + 1), columns)
+    return stored.inserted, stored.updated
 
 
 async def list_participants(

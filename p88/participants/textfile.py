@@ -10,7 +10,10 @@ almost any byte) it would become rows of garbage.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import AnyStr
 
 UTF8_BOM = b"\xef\xbb\xbf"
 SAVE_AS_CSV = "save the participant list as CSV ('CSV UTF-8' in Excel) and upload that"
@@ -26,6 +29,9 @@ SIGNATURES = (
 )
 # Characters no CSV of names holds: their presence means binary data (or a damaged line).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SCAN_CHUNK = 1 << 20  # characters a regex scans before the GIL is let go (a worker thread)
+LINE = r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z"  # one line, with its ending if it has one
+TEXT_LINE, BYTES_LINE = re.compile(LINE), re.compile(LINE.encode())
 NOT_UTF8_LINE = (
     "this line is not valid UTF-8 while the rest of the file is (a name typed in another "
     "program?): fix it and save the file as 'CSV UTF-8'"
@@ -78,7 +84,7 @@ def _not_utf8(data: bytes) -> Text:
     lines: list[str] = []
     bad: dict[int, str] = {}
     utf8_non_ascii = False
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+    for number, raw in enumerate(iter_lines(data), start=1):
         try:
             lines.append(raw.decode("utf-8"))
             utf8_non_ascii = utf8_non_ascii or not raw.isascii()
@@ -103,12 +109,11 @@ def _not_utf8(data: bytes) -> Text:
 def _control_lines(text: str) -> dict[int, str]:
     """Lines holding control characters. A few are damaged lines (reported, not imported);
     many, or one in the header, mean the file is not text at all."""
-    if CONTROL.search(text) is None:
-        return {}
-    too_many = max(3, (line_breaks(text, 0, len(text)) + 1) // 100)
     found: dict[int, str] = {}
+    too_many = 0
     line, counted_to = 1, 0
-    for match in CONTROL.finditer(text):
+    for match in _scan(CONTROL, text):
+        too_many = too_many or max(3, (line_breaks(text, 0, len(text)) + 1) // 100)
         line += line_breaks(text, counted_to, match.start())
         counted_to = match.start()
         found.setdefault(line, f"this line holds a control character ({match[0]!r}): remove it")
@@ -118,6 +123,30 @@ def _control_lines(text: str) -> dict[int, str]:
                 "text file: " + SAVE_AS_CSV
             )
     return found
+
+
+def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """pattern.finditer(text) for a pattern of single characters, a chunk at a time."""
+    for start in range(0, len(text), SCAN_CHUNK):
+        yield from pattern.finditer(text, start, start + SCAN_CHUNK)
+        time.sleep(0)
+
+
+def iter_lines(text: AnyStr) -> Iterator[AnyStr]:
+    """The lines of `text` with their endings, split at "\\n", "\\r\\n" and a lone "\\r" (as the
+    CSV reader splits them), one at a time: a million-line file is never copied whole."""
+    lf, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    if text.count(cr) != text.count(cr + lf):  # lone carriage returns: old Mac line ends
+        if isinstance(text, str):
+            yield from (match[0] for match in TEXT_LINE.finditer(text))
+        else:
+            yield from (match[0] for match in BYTES_LINE.finditer(text))
+        return
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find(lf, start) + 1 or end
+        yield text[start:stop]
+        start = stop
 
 
 def line_breaks(text: str, start: int, end: int) -> int:

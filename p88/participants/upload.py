@@ -54,7 +54,7 @@ def summarise(data: bytes, mapping: ColumnMapping | None = None) -> UploadSummar
     mapping = mapping or detect_mapping(csv_file.header)
     check = None
     if "bib" in mapping.columns:
-        checked = check_file(csv_file, mapping)
+        checked = check_file(csv_file, mapping, keep_rows=False)
         rows = checked.rows
         problems = checked.problems[:PROBLEMS_SHOWN]
         check = FileCheck(mapping, checked.good, checked.bad, problems, checked.date_note)

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import trio
 
 from p88.db.database import open_database
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
+from p88.participants import store
 from p88.participants.csvfile import CsvFileError, read_csv
 from p88.participants.importer import import_participants, prepare_import
 from p88.participants.mapping import detect_mapping, detect_style
-from p88.participants.queries import UPSERT_BATCH, list_participants, participants_for_tags
+from p88.participants.queries import (
+    claim_upload,
+    list_participants,
+    participants_for_tags,
+    save_upload,
+)
 from tests.conftest import make_config
 from tests.unit.test_participants_reading import SWALLOWING
 
@@ -178,17 +185,68 @@ async def test_an_unclosed_quote_imports_every_other_runner_whole(dsn, tmp_path)
         }  # fmt: skip
 
 
-async def test_a_file_larger_than_a_batch_is_stored_whole_and_updated_whole(dsn, tmp_path) -> None:
-    rows = UPSERT_BATCH * 2 + 7
-    data = b"Bib,Chip,Last Name\n" + b"".join(b"%d,T%d,Runner\n" % (n, n) for n in range(rows))
+async def test_rows_split_over_reads_statements_and_upserts_are_stored_whole(
+    dsn, tmp_path, monkeypatch
+) -> None:
+    # Small chunks, so that 250 rows cross every boundary a million rows cross at full size.
+    monkeypatch.setattr(store, "COPY_ROWS", 7)
+    monkeypatch.setattr(store, "COPY_STATEMENT_ROWS", 50)
+    monkeypatch.setattr(store, "UPSERT_ROWS", 33)
+    rows = 250
+    data = b"Bib,Chip,Last Name,Age,DOB\n" + b"".join(
+        b"%d,T%d,Runner %d,%d,1990-01-%02d\n" % (n, n, n, n % 90, n % 28 + 1) for n in range(rows)
+    )
     async with open_database(make_config(dsn, tmp_path)) as db:
         partner = await _partner(db)
         report = await _import(db, partner.id, data)
         assert (report.inserted, report.updated, report.bad_count) == (rows, 0, 0)
-        again = await _import(db, partner.id, data.replace(b",Runner", b",Again"))
+        again = await _import(db, partner.id, data.replace(b",Runner ", b",Again "))
         assert (again.inserted, again.updated) == (0, rows)
         async with tenant_transaction(db.pool, partner.id) as conn:
-            names = await conn.fetch(
-                "SELECT last_name, count(*) FROM participants GROUP BY last_name"
+            stored = await conn.fetch(
+                "SELECT bib, tag, last_name, age, date_of_birth FROM participants ORDER BY id"
             )
-        assert [tuple(r) for r in names] == [("Again", rows)]
+        assert [tuple(r) for r in stored] == [
+            (str(n), f"T{n}", f"Again {n}", n % 90, date(1990, 1, n % 28 + 1)) for n in range(rows)
+        ]
+
+
+async def test_text_with_quotes_commas_and_line_breaks_is_stored_as_read(dsn, tmp_path) -> None:
+    data = b'Bib,First Name,Message\n1,"O\'Brien, ""Jr""","Go,\nAnn \\N"\n2,,\n'
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        assert (await _import(db, partner.id, data)).inserted == 2
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = await conn.fetch(
+                "SELECT first_name, message, gender, age, date_of_birth FROM participants "
+                "ORDER BY bib"
+            )
+        assert [tuple(r) for r in stored] == [
+            ('O\'Brien, "Jr"', "Go,\nAnn \\N", None, None, None),
+            ("", "", None, None, None),
+        ]
+
+
+async def test_an_upload_is_claimed_by_one_import_only(dsn, tmp_path) -> None:
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            upload = await save_upload(conn, partner.id, EVENT, "a.csv", b"Bib\n1\n", "{}")
+        claims: list[bool] = []
+        first_claimed = trio.Event()
+
+        async def first() -> None:
+            async with tenant_transaction(db.pool, partner.id) as conn:
+                claims.append(await claim_upload(conn, partner.id, upload))
+                first_claimed.set()
+                await trio.sleep(0.3)  # still importing when the second click arrives
+
+        async def second() -> None:
+            await first_claimed.wait()
+            async with tenant_transaction(db.pool, partner.id) as conn:
+                claims.append(await claim_upload(conn, partner.id, upload))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(first)
+            nursery.start_soon(second)
+        assert claims == [True, False]

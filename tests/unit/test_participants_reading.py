@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from p88.participants.check import check_file
 from p88.participants.csvfile import CsvFileError, read_csv
 from p88.participants.mapping import detect_mapping
+from p88.participants.textfile import iter_lines
 
 # The issue's file: line 5's quote is never closed; before the fix lines 5-9 became one runner
 # whose first name held the four runners after it, and the check said all was well.
@@ -176,3 +177,14 @@ def test_one_quote_added_anywhere_spoils_only_its_own_row(rows, broken, column, 
     for n, row in enumerate(written):
         if n != broken:
             assert got[n + 2] == (row, None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab,"\r\n\x85\u2028', max_size=40))
+def test_lines_are_split_where_the_csv_reader_splits_them(text) -> None:
+    """One line at a time, never a copy of the whole file, and at the same places as
+    io.StringIO(newline="") (what csv.reader is documented with): \\n, \\r\\n and a lone \\r,
+    not at the other breaks str.splitlines knows."""
+    assert list(iter_lines(text)) == list(io.StringIO(text, newline=""))
+    raw = text.encode("utf-8")
+    assert list(iter_lines(raw)) == [line.encode("utf-8") for line in iter_lines(text)]

@@ -103,7 +103,7 @@ async def import_upload() -> Any:
         return await _upload_page("Name the event these participants run in.", 400)
     if upload is None or not upload.filename:
         return await _upload_page("Choose the CSV file to import.", 400)
-    data = upload.read()
+    data = await _off_loop(upload.read)  # from a temporary file once over 500 KB
     try:
         summary = await _off_loop(summarise, data)
     except CsvFileError as exc:

@@ -17,6 +17,7 @@ from p88.participants.csvfile import Record, read_csv
 from p88.participants.mapping import ColumnMapping, detect_mapping, detect_style
 
 PREVIEW_ROWS = 5
+PREVIEW_CELL = 200  # characters of a cell the sample keeps (a cell may hold 128 K)
 PROBLEMS_SHOWN = 200
 
 
@@ -67,7 +68,10 @@ def summarise(data: bytes, mapping: ColumnMapping | None = None) -> UploadSummar
         csv_file.warnings,
         detect_style(csv_file.header),
         rows,
-        list(itertools.islice(csv_file.records(), PREVIEW_ROWS)),
+        [
+            record._replace(values=[cell[:PREVIEW_CELL] for cell in record.values])
+            for record in itertools.islice(csv_file.records(), PREVIEW_ROWS)
+        ],
         check,
     )
 

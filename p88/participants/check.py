@@ -1,5 +1,5 @@
 """Checking a whole file with one mapping: every row read, every problem kept with its line,
-the good rows gathered column by column (a million rows are a few lists, not a million objects).
+the good rows written as COPY data (p88.participants.copyrows).
 
 Pure and CPU-bound: the web views run it in a worker thread (`trio.to_thread`), never on the
 event loop, which serves the collector and the screens.
@@ -7,10 +7,9 @@ event loop, which serves the collector and the screens.
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass, field
-from typing import Any
 
+from p88.participants.copyrows import CopyChunks
 from p88.participants.csvfile import CsvFile
 from p88.participants.dates import decide_order
 from p88.participants.mapping import ColumnMapping
@@ -30,8 +29,7 @@ class RowProblem:
 class Checked:
     rows: int = 0  # data rows in the file (blank lines skipped)
     good: int = 0
-    lines: array[int] = field(default_factory=lambda: array("q"))  # each good row's line
-    columns: dict[str, list[Any]] = field(default_factory=dict)  # field -> good rows' values
+    chunks: list[bytes] = field(default_factory=list)  # the good rows, for COPY (copyrows.py)
     problems: list[RowProblem] = field(default_factory=list)  # the first PROBLEMS_KEPT bad rows
     bad: int = 0
     date_note: str = ""
@@ -47,11 +45,12 @@ def check_file(csv_file: CsvFile, mapping: ColumnMapping, keep_rows: bool = True
     Without `keep_rows`, only the counts and the problems are kept (the check page)."""
     date_order, date_note = _date_order(csv_file, mapping)
     reader = RowReader(mapping.columns, date_order)
-    result = Checked(columns={name: [] for name in reader.produced}, date_note=date_note)
-    appends = [result.columns[name].append for name in reader.produced] if keep_rows else []
+    result = Checked(date_note=date_note)
+    good_rows = CopyChunks(reader.produced)
     bib_index = mapping.columns["bib"]
+    # Dicts of str -> int are not tracked by the garbage collector: a million entries cost
+    # collections nothing. Without a tag column every tag is its bib: one dict does for both.
     bib_lines: dict[str, int] = {}
-    # Without a tag column every tag is its bib: a second dict of a million would tell nothing.
     tag_lines: dict[str, int] = {} if "tag" in mapping.columns else bib_lines
     for line, values, problem in csv_file.records():
         result.rows += 1
@@ -74,9 +73,8 @@ def check_file(csv_file: CsvFile, mapping: ColumnMapping, keep_rows: bool = True
         bib_lines[bib] = tag_lines[tag] = line
         result.good += 1
         if keep_rows:
-            result.lines.append(line)
-            for append, value in zip(appends, row, strict=True):
-                append(value)
+            good_rows.add(line, row)
+    result.chunks = good_rows.finish()
     return result
 
 

@@ -51,7 +51,7 @@ async def import_participants(
 ) -> ImportReport:
     """Store a prepared import in the caller's (tenant) transaction."""
     checked = prepared.checked
-    stored = await store_rows(conn, partner_id, event_name, checked.lines, checked.columns)
+    stored = await store_rows(conn, partner_id, event_name, checked.chunks, checked.good)
     clashes = [
         RowProblem(
             c.line,

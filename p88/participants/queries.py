@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from p88.db.pool import Connection
+from p88.participants.copyrows import CopyChunks
 from p88.participants.model import FIELD_NAMES, Participant, ParticipantFields
 from p88.participants.store import store_rows
 
@@ -73,9 +74,10 @@ async def upsert_participants(
 ) -> tuple[int, int]:
     """Insert new bibs, update known ones (a tag another stored runner keeps is skipped).
     Returns (inserted, updated)."""
-    values = [astuple(r) for r in rows]
-    columns = {name: [v[i] for v in values] for i, name in enumerate(FIELD_NAMES)}
-    stored = await store_rows(conn, partner_id, event_name, range(1, len(rows) + 1), columns)
+    chunks = CopyChunks(FIELD_NAMES)
+    for number, row in enumerate(rows, start=1):
+        chunks.add(number, astuple(row))
+    stored = await store_rows(conn, partner_id, event_name, chunks.finish(), len(rows))
     return stored.inserted, stored.updated
 
 

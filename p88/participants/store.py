@@ -1,34 +1,28 @@
 """Storing many runners at once: COPY into a temporary table, drop the rows whose tag a stored
 runner would keep wearing, then upsert from that table, all in the caller's tenant transaction.
 
-The event loop only streams bytes and reads a few counts. asyncpg reads the COPY data from
-`CopyRows.read`, which it calls in a worker thread (trio-asyncio's executor), so formatting a
-million rows never runs on the loop; the tag check and the upsert run inside PostgreSQL. (The
-same rows as arrays for `unnest` cost the loop ~20 s of encoding, in 50 ms slices.)
+The event loop only streams bytes already written as COPY data (p88.participants.copyrows) and
+reads a few counts; the tag check and the upsert run inside PostgreSQL. (The same rows as
+arrays for `unnest` cost the loop ~20 s of asyncpg's encoding, in 50 ms slices.)
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from p88.db.pool import Connection
-from p88.participants.model import DEFAULTS, FIELD_NAMES, SQL_TYPES
+from p88.participants.copyrows import COPY_COLUMNS, NULLABLE
+from p88.participants.model import FIELD_NAMES, SQL_TYPES
 
 STAGING = "participant_import"
-COPY_ROWS = 5_000  # rows a read(): ~300 KB of CSV
-COPY_STATEMENT_ROWS = 200_000  # rows a COPY, each well inside the pool's 60 s command timeout
+COPY_STATEMENT_CHUNKS = 40  # chunks (200,000 rows) a COPY: well inside the 60 s timeout
 UPSERT_ROWS = 50_000  # rows an INSERT ... SELECT, likewise
-# Columns whose empty value is NULL (the CSV writer writes None as a quoted empty string).
-NULLABLE = ("gender", "age", "date_of_birth")
 
 CREATE_STAGING = f"""
 CREATE TEMP TABLE {STAGING} (
     n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    line integer NOT NULL,
+    line integer NOT NULL,  -- in the file, for the report
     {", ".join(f"{name} {SQL_TYPES.get(name, 'text')}" for name in FIELD_NAMES)}
 ) ON COMMIT DROP
 """
@@ -57,30 +51,10 @@ SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM stor
 """
 
 
-class CopyRows:
-    """Rows first..last-1 of the columns as COPY's CSV, COPY_ROWS rows a read(). A field with
-    no column takes its default."""
-
-    def __init__(
-        self, lines: Sequence[int], columns: Mapping[str, Sequence[Any]], first: int, last: int
-    ) -> None:
-        self._lines, self._columns = lines, columns
-        self._next, self._last = first, last
-
-    def read(self, size: int = -1) -> bytes:
-        start, end = self._next, min(self._last, self._next + COPY_ROWS)
-        if start >= end:
-            return b""
-        self._next = end
-        count = end - start
-        fields = [self._lines[start:end]] + [
-            self._columns[n][start:end] if n in self._columns else [DEFAULTS[n]] * count
-            for n in FIELD_NAMES
-        ]
-        out = io.StringIO()
-        writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-        writer.writerows(zip(*fields, strict=True))
-        return out.getvalue().encode()
+async def _each(chunks: Sequence[bytes]) -> AsyncIterator[bytes]:
+    """The COPY data, a chunk a time: asyncpg waits for the socket to drain between them."""
+    for chunk in chunks:
+        yield chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,22 +73,16 @@ class Stored:
 
 
 async def store_rows(
-    conn: Connection,
-    partner_id: int,
-    event_name: str,
-    lines: Sequence[int],
-    columns: Mapping[str, Sequence[Any]],
+    conn: Connection, partner_id: int, event_name: str, chunks: Sequence[bytes], count: int
 ) -> Stored:
-    """Upsert runners given column by column (`lines`: each row's line in the file), except
-    those whose tag another stored runner keeps wearing (returned, in line order)."""
-    count = len(lines)
+    """Upsert the `count` runners of `chunks` (CopyChunks), except those whose tag another
+    stored runner keeps wearing (returned, in line order)."""
     await conn.execute(CREATE_STAGING)
-    for first in range(0, count, COPY_STATEMENT_ROWS):
-        last = min(count, first + COPY_STATEMENT_ROWS)
+    for first in range(0, len(chunks), COPY_STATEMENT_CHUNKS):
         await conn.copy_to_table(
             STAGING,
-            source=CopyRows(lines, columns, first, last),
-            columns=["line", *FIELD_NAMES],
+            source=_each(chunks[first : first + COPY_STATEMENT_CHUNKS]),
+            columns=list(COPY_COLUMNS),
             format="csv",
             force_null=NULLABLE,
         )

@@ -10,7 +10,7 @@ import trio
 from p88.db.database import open_database
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
-from p88.participants import store
+from p88.participants import copyrows, store
 from p88.participants.csvfile import CsvFileError, read_csv
 from p88.participants.importer import import_participants, prepare_import
 from p88.participants.mapping import detect_mapping, detect_style
@@ -189,8 +189,8 @@ async def test_rows_split_over_reads_statements_and_upserts_are_stored_whole(
     dsn, tmp_path, monkeypatch
 ) -> None:
     # Small chunks, so that 250 rows cross every boundary a million rows cross at full size.
-    monkeypatch.setattr(store, "COPY_ROWS", 7)
-    monkeypatch.setattr(store, "COPY_STATEMENT_ROWS", 50)
+    monkeypatch.setattr(copyrows, "COPY_ROWS", 7)
+    monkeypatch.setattr(store, "COPY_STATEMENT_CHUNKS", 5)
     monkeypatch.setattr(store, "UPSERT_ROWS", 33)
     rows = 250
     data = b"Bib,Chip,Last Name,Age,DOB\n" + b"".join(

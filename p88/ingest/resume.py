@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
-from p88.ingest.records import Passing
+from p88.reads import StampedRead
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +18,12 @@ PointKey = tuple[int, str, str]
 """(partner id, middleware connection id, point name)."""
 
 
-def max_sequences(passings: Iterable[Passing]) -> dict[PointKey, int]:
+def max_sequences(passings: Iterable[StampedRead]) -> dict[PointKey, int]:
     """The highest sequence of each point among `passings`: what a batch moves resume to."""
     best: dict[PointKey, int] = {}
     # A batch is made of runs of one connection's passings at one point, which share their
     # session, connection id and point name objects: the dict is touched once per run.
-    last: Passing | None = None
+    last: StampedRead | None = None
     key: PointKey = (0, "", "")
     high = -1
     for p in passings:
@@ -55,7 +55,7 @@ class ResumeTracker:
     def __init__(self) -> None:
         self._known: dict[tuple[int, str], dict[str, int]] = {}
 
-    def note(self, passings: Iterable[Passing]) -> None:
+    def note(self, passings: Iterable[StampedRead]) -> None:
         """Record reads that are now durable (committed or journaled)."""
         self.note_points(max_sequences(passings))
 

@@ -17,9 +17,9 @@ import trio
 from p88.db.pool import Pool
 from p88.hub import Hub
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.writer import IngestWriter
+from p88.reads import StampedRead
 from p88.stats import Stats
 
 CHANNEL_BATCHES_TOTAL = 64
@@ -63,7 +63,7 @@ class Ingest:
         self._shard_of: dict[str, int] = {}
         self._ids_per_shard = [0] * shards
 
-    def channel_for(self, connection_id: str) -> trio.MemorySendChannel[list[Passing]]:
+    def channel_for(self, connection_id: str) -> trio.MemorySendChannel[list[StampedRead]]:
         """The shard channel of this middleware connection id (stable across reconnects)."""
         index = self._shard_of.get(connection_id)
         if index is None:

@@ -33,7 +33,7 @@ from typing import Any, cast
 
 from p88.db.pool import Connection, in_one_crossing
 from p88.ingest.finish import Finish, finish_ctes
-from p88.ingest.records import Passing, SessionKey, StoredColumns, StoredRead
+from p88.reads import SessionKey, StampedRead, StoredColumns, StoredRead
 
 STAGING = "ingest_reads_staging"
 
@@ -52,7 +52,7 @@ COLUMNS = (
 )
 
 
-def row_of(p: Passing, session_id: int, location_id: int) -> tuple[object, ...]:
+def row_of(p: StampedRead, session_id: int, location_id: int) -> tuple[object, ...]:
     """The COLUMNS of one read, in order: what every path hands PostgreSQL."""
     return (
         p.session.partner_id,
@@ -69,7 +69,7 @@ def row_of(p: Passing, session_id: int, location_id: int) -> tuple[object, ...]:
     )
 
 
-def stored_of(p: Passing, read_id: int, session_id: int, location_id: int) -> StoredRead:
+def stored_of(p: StampedRead, read_id: int, session_id: int, location_id: int) -> StoredRead:
     """The StoredRead of `p` committed as row `read_id`, when the row holds exactly what was
     sent (every path but the full RETURNING one)."""
     return StoredRead(
@@ -172,7 +172,7 @@ PointIds = Mapping[tuple[SessionKey, str], tuple[int, int]]
 """(session key, point name) -> (session id, location id)."""
 
 
-def point_ids_of(passings: Sequence[Passing], ids: PointIds) -> list[tuple[int, int]]:
+def point_ids_of(passings: Sequence[StampedRead], ids: PointIds) -> list[tuple[int, int]]:
     """(session id, location id) of each passing, in order. A connection's passings share one
     SessionKey object and one point name, so the lookup (and SessionKey's hash, written in
     Python) runs only where consecutive passings differ."""
@@ -190,7 +190,7 @@ def point_ids_of(passings: Sequence[Passing], ids: PointIds) -> list[tuple[int, 
 
 async def insert_reads(
     conn: Connection,
-    reads: Sequence[Passing],
+    reads: Sequence[StampedRead],
     ids: PointIds,
     names: Mapping[int, str],
     finish: Finish,
@@ -214,7 +214,7 @@ async def insert_reads(
         # built from what is in hand.
         return await copy_direct(conn, reads, points, finish, own_transaction=False), True
     records: list[tuple[object, ...]] = []
-    by_key: dict[tuple[str, int, int], tuple[Passing, int]] = {}
+    by_key: dict[tuple[str, int, int], tuple[StampedRead, int]] = {}
     narrow = True
     for p, (session_id, location_id) in zip(reads, points, strict=True):
         records.append(row_of(p, session_id, location_id))
@@ -244,7 +244,7 @@ def _exact(local_time: datetime) -> bool:
     return not local_time.microsecond % _HUNDREDTH_US
 
 
-def copies_directly(reads: Sequence[Passing]) -> bool:
+def copies_directly(reads: Sequence[StampedRead]) -> bool:
     """Whether a batch expected new may take the direct COPY lane: a large one (a small one
     goes in one statement) whose every time is exact, so each read is committed as sent and
     its StoredRead is built from what is in hand."""
@@ -254,14 +254,14 @@ def copies_directly(reads: Sequence[Passing]) -> bool:
 _microsecond = attrgetter("local_time.microsecond")
 
 
-def _all_exact(reads: Sequence[Passing]) -> bool:
+def _all_exact(reads: Sequence[StampedRead]) -> bool:
     """_exact for every read's time, in one C loop (the direct lane's batches are large)."""
     return not any(map(mod, map(_microsecond, reads), repeat(_HUNDREDTH_US)))
 
 
 async def copy_direct(
     conn: Connection,
-    reads: Sequence[Passing],
+    reads: Sequence[StampedRead],
     points: Sequence[tuple[int, int]],
     finish: Finish,
     *,

@@ -26,7 +26,6 @@ from p88.hub import Hub
 from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
 from p88.ingest.held import HeldConnection
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
 from p88.ingest.staging import (
     copies_directly,
@@ -35,6 +34,7 @@ from p88.ingest.staging import (
     insert_reads,
     point_ids_of,
 )
+from p88.reads import SessionKey, StampedRead, StoredRead
 from p88.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ async def _resolve_ids(
             fresh.location_names[location_id] = location
 
 
-def distinct_points(batch: Sequence[Passing]) -> list[tuple[SessionKey, str]]:
+def distinct_points(batch: Sequence[StampedRead]) -> list[tuple[SessionKey, str]]:
     """Each distinct (session, point) of the batch, in order of appearance. Consecutive
     passings of one connection share their objects: only changes are hashed."""
     seen: dict[tuple[SessionKey, str], None] = {}
@@ -137,7 +137,7 @@ def _ids_by_point(
 
 async def write_batch(
     pool: Pool,
-    batch: Sequence[Passing],
+    batch: Sequence[StampedRead],
     cache: IdCache,
     touched: dict[int, float] | None = None,
     *,
@@ -185,7 +185,7 @@ async def write_batch(
 
 async def _write_batch_once(
     pool: Pool,
-    batch: Sequence[Passing],
+    batch: Sequence[StampedRead],
     cache: IdCache,
     touched: dict[int, float],
     expect_new: bool,
@@ -262,7 +262,7 @@ async def _touch(
         touched.update(dict.fromkeys(stale, now))
 
 
-def latencies_ms(batch: Sequence[Passing], committed_at: float) -> list[float]:
+def latencies_ms(batch: Sequence[StampedRead], committed_at: float) -> list[float]:
     """Socket read -> commit of each passing. The passings of one socket read share their
     received_at object, so its timestamp is computed once per read chunk, not per passing."""
     result: list[float] = []
@@ -340,7 +340,9 @@ class IngestWriter:
         self.connection = HeldConnection(pool)  # kept between batches (p88.ingest.held)
         # Bounded: when the database is slow, handlers block here and stop reading their
         # sockets, so backpressure reaches the hardware instead of memory.
-        self.send_channel, self._receive = trio.open_memory_channel[list[Passing]](channel_batches)
+        self.send_channel, self._receive = trio.open_memory_channel[list[StampedRead]](
+            channel_batches
+        )
         self._next_retry = 0.0
         self._last_batch = 0  # reads in the previous batch: is the collector busy?
         self.guess = NewReadsGuess()
@@ -365,7 +367,7 @@ class IngestWriter:
         finally:
             await self.connection.release()  # the pool cannot close while a writer holds one
 
-    async def _gather(self) -> list[Passing] | None:
+    async def _gather(self) -> list[StampedRead] | None:
         """Wait for reads, then take whatever else is queued (up to batch_size, batch_wait).
         Returns [] when it is time to retry the journal, None when the channel is closed."""
         try:
@@ -373,7 +375,7 @@ class IngestWriter:
                 # Wake up now and then: another shard may have journaled in the meantime.
                 # Only the wait for the first reads is cut short (a cancelled receive loses
                 # nothing); once reads are in hand they are always kept.
-                first: list[Passing] | None = None
+                first: list[StampedRead] | None = None
                 with trio.move_on_after(self.retry_interval):
                     first = await self._receive.receive()
                 if first is None:
@@ -383,7 +385,7 @@ class IngestWriter:
         except trio.EndOfChannel:
             return None
 
-    async def _fill(self, batch: list[Passing]) -> list[Passing]:
+    async def _fill(self, batch: list[StampedRead]) -> list[StampedRead]:
         """Add what is queued; wait up to batch_wait for more only while reads pour in."""
         # A live race arrives a read or two at a time: those go at once, since waiting would
         # only delay them on their way to the screens. When the last batch was big (a replay,
@@ -410,7 +412,7 @@ class IngestWriter:
         self._last_batch = len(batch)
         return batch
 
-    async def _store(self, batch: list[Passing]) -> None:
+    async def _store(self, batch: list[StampedRead]) -> None:
         if self.journal.backlog or not self.stats.database_up:
             # Order matters: while older reads wait in the journal, newer ones queue behind them.
             await self._journal(batch)
@@ -443,7 +445,7 @@ class IngestWriter:
         self.stats.database_up = False
         self._next_retry = trio.current_time() + self.retry_interval
 
-    async def _journal(self, batch: list[Passing]) -> None:
+    async def _journal(self, batch: list[StampedRead]) -> None:
         async with self.journal_lock:
             await trio.to_thread.run_sync(self.journal.append, batch)
         self.resume.note(batch)

@@ -24,9 +24,9 @@ import trio
 import p88
 from p88.config import CollectorConfig
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
-from p88.ingest.records import Passing, SessionKey, passing_of_fields
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
+from p88.reads import SessionKey, StampedRead, stamped_read_of_fields
 from p88.stats import ConnectionInfo, Stats
 from p88.tcp import protocol as ctp
 from p88.tcp.auth import CHALLENGE_METHODS, Authenticated, CollectorCredentials, new_seed
@@ -95,7 +95,7 @@ class CollectorConnection:
         self.info = info
         # This connection's clone of its ingest shard's channel, taken once its connection id
         # is known (before that it sends nothing to ingest).
-        self.ingest: trio.MemorySendChannel[list[Passing]] | None = None
+        self.ingest: trio.MemorySendChannel[list[StampedRead]] | None = None
         self.parser = ctp.ServerParser()
         self.send_lock = trio.Lock()
         self.last_received = trio.current_time()
@@ -109,7 +109,7 @@ class CollectorConnection:
         self.point_names: dict[str, str] = {}
         self.pending_locations: list[str] = []
         self.early: list[ctp.TagRead | ctp.GunTime] = []
-        self.batch: list[Passing] = []
+        self.batch: list[StampedRead] = []
         self.received_at = datetime.now(UTC)  # when the current chunk came off the socket
         self.streaming = False
         self.seed = new_seed()
@@ -169,7 +169,7 @@ class CollectorConnection:
             ):
                 location = names.setdefault(event.location, event.location)
                 append(
-                    Passing(
+                    StampedRead(
                         session,
                         self.connection_id,
                         location,
@@ -217,10 +217,10 @@ class CollectorConnection:
             reads.times,
             strict=True,
         )
-        self.batch.extend(map(passing_of_fields, fields))
+        self.batch.extend(map(stamped_read_of_fields, fields))
         self.info.locations.update(zip(locations, reads.sequences, strict=True))
 
-    async def _hand_to_ingest(self, batch: list[Passing]) -> None:
+    async def _hand_to_ingest(self, batch: list[StampedRead]) -> None:
         if self.ingest is None:
             self.ingest = self.s.ingest.channel_for(self.connection_id).clone()
         self.s.stats.ingest_backlog += len(batch)
@@ -424,9 +424,9 @@ class CollectorConnection:
         # One string object per point name: ingest recognises a run of one point's passings by
         # identity instead of hashing every one, and memory holds each name once.
         location = self.point_names.setdefault(line.location, line.location)
-        # Positional arguments (Passing's field order): this runs once per read.
+        # Positional arguments (StampedRead's field order): this runs once per read.
         self.batch.append(
-            Passing(
+            StampedRead(
                 session,
                 self.connection_id,
                 location,

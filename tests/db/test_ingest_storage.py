@@ -16,8 +16,8 @@ from p88.db.tenancy import tenant_transaction
 from p88.ingest import staging
 from p88.ingest.finish import FINISH_BATCH
 from p88.ingest.held import HeldConnection
-from p88.ingest.records import Passing, SessionKey, StoredRead
 from p88.ingest.writer import IdCache, write_batch
+from p88.reads import SessionKey, StampedRead, StoredRead
 from tests.conftest import make_config
 
 START = datetime(2021, 5, 8, 8, 0)
@@ -50,9 +50,9 @@ def read(
     location: str = "FINISH",
     connection: str = "conn",
     at: datetime | None = None,
-) -> Passing:
+) -> StampedRead:
     when = at if at is not None else START + timedelta(seconds=sequence)
-    return Passing(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
+    return StampedRead(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
 
 
 async def rows_by_id(db, stored: list[StoredRead]) -> dict[int, StoredRead]:

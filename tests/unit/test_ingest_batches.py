@@ -11,18 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from p88.hub import Hub
-from p88.ingest.records import (
-    Passing,
-    SessionKey,
-    StoredColumns,
-    StoredRead,
-    passing_of_fields,
-    reads_of_sessions,
-    stored_read_of_fields,
-)
 from p88.ingest.resume import max_sequences
 from p88.ingest.staging import point_ids_of
 from p88.ingest.writer import distinct_points, latencies_ms
+from p88.reads import (
+    SessionKey,
+    StampedRead,
+    StoredColumns,
+    StoredRead,
+    reads_of_sessions,
+    stamped_read_of_fields,
+    stored_read_of_fields,
+)
 
 SESSIONS = [
     SessionKey(1, "RACE", date(2021, 5, 8), "UTC"),
@@ -51,14 +51,14 @@ passing_specs = st.lists(
 )
 
 
-def build(specs: list[tuple[int, str, str, int, int, bool]]) -> list[Passing]:
+def build(specs: list[tuple[int, str, str, int, int, bool]]) -> list[StampedRead]:
     chunks = [EPOCH + timedelta(milliseconds=n) for n in range(4)]
     batch = []
     for session, connection, location, sequence, chunk, copy in specs:
         if copy:
             connection, location = fresh(connection), fresh(location)
         batch.append(
-            Passing(
+            StampedRead(
                 SESSIONS[session] if not copy else dataclasses.replace(SESSIONS[session]),
                 connection,
                 location,
@@ -116,9 +116,9 @@ def test_records_built_from_their_fields_equal_the_ones_the_classes_build() -> N
     when = datetime(2021, 5, 8, 8, 4, 28, 640000)
     fields = (session, "conn", "FINISH", 1743, "9511", when, 1, "12000C", 8, EPOCH, False)
     fields += ("2021-05-08T08:04:28.64",)  # every field: tuple.__new__ fills no defaults
-    built = passing_of_fields(fields)
-    assert type(built) is Passing and built == Passing(*fields)
-    assert len(built) == len(Passing._fields)
+    built = stamped_read_of_fields(fields)
+    assert type(built) is StampedRead and built == StampedRead(*fields)
+    assert len(built) == len(StampedRead._fields)
     assert (built.sequence, built.local_time, built.is_gun) == (1743, when, False)
     assert built.time_text == "2021-05-08T08:04:28.64"
     stored = (7, 1, 2, 3, "FINISH", "9511", when, 1, "12000C", 8, 1743, EPOCH)

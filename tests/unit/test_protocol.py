@@ -788,7 +788,7 @@ def test_server_messages_round_trip(
 
 # ---------------------------------------------------------------- chunking independence
 junk_lines = st.binary(max_size=60).map(lambda b: b.replace(b"\n", b"") + b"\r\n")
-# Long enough for the run of plain reads to apply (p88.tcp.protocol._plain_line_patterns).
+# Long enough for the run of plain reads to apply (p88.tcp.plain_runs.plain_line_pattern).
 STREAM_MAX_LINE = 120
 overlong_lines = st.integers(STREAM_MAX_LINE + 1, 400).map(lambda n: b"o" * n + b"\r\n")
 blank_lines = st.sampled_from([b"\r\n", b"\n", b" \t\r\n"])

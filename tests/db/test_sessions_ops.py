@@ -225,7 +225,8 @@ async def test_summary_lists_points_unknown_tags_and_live_sessions_first(db) -> 
 async def test_ingest_keeps_storing_after_the_session_it_cached_was_merged_away(db) -> None:
     from datetime import UTC
 
-    from p88.ingest.writer import IdCache, write_batch
+    from p88.ingest.batch import write_batch
+    from p88.ingest.points import IdCache
     from p88.reads import SessionKey, StampedRead
 
     a, _ = await _partners(db)

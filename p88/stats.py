@@ -76,7 +76,8 @@ class Stats:
     malformed_lines: int = 0
     overlong_lines: int = 0
     wrong_protocol_connections: int = 0
-    auth_failures: int = 0
+    auth_failures: int = 0  # wrong secrets, checked
+    auth_throttled: int = 0  # tries refused unchecked while their address or user backs off
     connections_total: int = 0
     ingest_backlog: int = 0  # reads handed to ingest and not yet committed or journaled
     journal_backlog: int = 0  # reads in the journal, waiting for PostgreSQL

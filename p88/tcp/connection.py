@@ -9,10 +9,12 @@ ingest through a bounded channel, a socket read's worth at a time.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
+from typing import NoReturn
 
 import trio
 
@@ -24,6 +26,7 @@ from p88.tcp import protocol as ctp
 from p88.tcp.auth import CHALLENGE_METHODS, Authenticated, new_seed
 from p88.tcp.services import CloseConnection, CollectorServices, RateLimitedLog
 from p88.tcp.stamping import ConnectionReads
+from p88.tcp.throttle import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,16 @@ UNNAMED_EVENT = "unnamed event"
 
 class CollectorConnection:
     def __init__(
-        self, services: CollectorServices, stream: trio.SocketStream, info: ConnectionInfo
+        self,
+        services: CollectorServices,
+        stream: trio.SocketStream,
+        info: ConnectionInfo,
+        peer_address: str,
     ) -> None:
         self.s = services
         self.stream = stream
         self.info = info
+        self.peer_address = peer_address  # the peer's host, which credential guessing backs off
         # This connection's clone of its ingest shard's channel, taken once its connection id
         # is known (before that it sends nothing to ingest).
         self.ingest: trio.MemorySendChannel[list[StampedRead]] | None = None
@@ -183,17 +191,54 @@ class CollectorConnection:
     async def _on_authorize(self, auth: ctp.Authorize) -> None:
         if self.waiting_for != "authorize":
             return
-        method = self.s.config.authentication
-        partner = await self._who(
-            self.s.credentials.authenticate(method, auth.user, auth.secret, self.seed)
-        )
+        throttle = self.s.auth_throttle
+        attempt = throttle.begin((f"address {self.peer_address}", f"user {auth.user!r}"))
+        if isinstance(attempt, Backoff):
+            await self._refuse_unchecked(auth.user, attempt)
+        try:
+            partner = await self._who(
+                self.s.credentials.authenticate(
+                    self.s.config.authentication, auth.user, auth.secret, self.seed
+                )
+            )
+        except BaseException:
+            throttle.abandoned(attempt)  # nothing was checked: the try does not count
+            raise
         if partner is None:
             self.s.stats.auth_failures += 1
+            if backoff := throttle.backoff(attempt):
+                log.warning(
+                    "%s: wrong secret for collector user %r; %s has failed %d times in a row, "
+                    "so its next try waits %.0f s (doubling with each further failure)",
+                    self.info.peer,
+                    auth.user,
+                    backoff.key,
+                    backoff.failures,
+                    backoff.retry_in,
+                )
             await self.send(ctp.command("err", "authorize", "unknown user or wrong password"))
             raise CloseConnection(f"authentication failed for collector user {auth.user!r}")
+        throttle.succeeded(attempt)
         self.partner = partner
         await self.send(ctp.command("ack", "authorize"))
         await self._authenticated()
+
+    async def _refuse_unchecked(self, user: str, refused: Backoff) -> NoReturn:
+        self.s.stats.auth_throttled += 1
+        wait = math.ceil(refused.retry_in)
+        self.s.throttled_log.warning(
+            "%s: collector authorization as user %r refused without checking the secret: "
+            "%s failed %d times in a row; it may try again in %d s",
+            self.info.peer,
+            user,
+            refused.key,
+            refused.failures,
+            wait,
+        )
+        await self.send(
+            ctp.command("err", "authorize", f"too many failed attempts; try again in {wait} s")
+        )
+        raise CloseConnection(f"authorization as {user!r} refused while {refused.key} backs off")
 
     async def _who(self, lookup: Awaitable[Authenticated | None]) -> Authenticated | None:
         try:

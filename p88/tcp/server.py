@@ -25,24 +25,25 @@ def _enable_keepalive(stream: trio.SocketStream) -> None:
     stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _peer_name(stream: trio.SocketStream) -> str:
+def _peer(stream: trio.SocketStream) -> tuple[str, str]:
+    """The peer's address, and its address and port (for the log)."""
     try:
         host, port = stream.socket.getpeername()[:2]
     except OSError:
-        return "unknown peer"
-    return f"{host}:{port}"
+        return "unknown", "unknown peer"
+    return str(host), f"{host}:{port}"
 
 
 async def handle_connection(services: CollectorServices, stream: trio.SocketStream) -> None:
     """Serve one connection; whatever happens inside stays inside."""
-    peer = _peer_name(stream)
+    host, peer = _peer(stream)
     if services.connection_slots.value == 0:
         log.warning("%s refused: %d connections open", peer, services.config.max_connections)
         await stream.aclose()
         return
     async with services.connection_slots, stream:
         key, info = services.stats.open_connection(peer)
-        connection = CollectorConnection(services, stream, info)
+        connection = CollectorConnection(services, stream, info, host)
         try:
             _enable_keepalive(stream)
             log.info("%s connected", peer)

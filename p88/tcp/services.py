@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import trio
@@ -14,6 +15,12 @@ from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
 from p88.stats import Stats
 from p88.tcp.auth import CollectorCredentials
+from p88.tcp.throttle import AuthThrottle, BackoffPolicy
+
+log = logging.getLogger(__name__)
+
+throttle_clock: Callable[[], float] = time.monotonic
+"""The credential throttle's clock (seconds); a test may set a clock of its own."""
 
 
 @dataclass(slots=True)
@@ -28,10 +35,21 @@ class CollectorServices:
     resume: ResumeTracker
     connection_slots: trio.Semaphore = field(init=False)
     credentials: CollectorCredentials = field(init=False)
+    auth_throttle: AuthThrottle = field(init=False)
+    throttled_log: RateLimitedLog = field(init=False)  # one line per 10 s, however many tries
 
     def __post_init__(self) -> None:
-        self.connection_slots = trio.Semaphore(self.config.max_connections)
+        config = self.config
+        self.connection_slots = trio.Semaphore(config.max_connections)
         self.credentials = CollectorCredentials(self.pool)
+        policy = BackoffPolicy(
+            free_failures=config.auth_free_failures,
+            first_backoff=config.auth_backoff,
+            max_backoff=config.auth_backoff_max,
+            forget_after=max(900.0, 4 * config.auth_backoff_max),
+        )
+        self.auth_throttle = AuthThrottle(policy, throttle_clock)
+        self.throttled_log = RateLimitedLog(log)
 
 
 class CloseConnection(Exception):

@@ -18,11 +18,11 @@ from functools import partial
 import pytest
 import trio
 
+from p88.tcp.controller_files import RawRead
 from p88.tcp.protocol import server_hello
 from p88.tcp.race_sources import (
     Kind,
     PointFeed,
-    RawRead,
     Stream,
     build_stream,
     synthetic_race,

@@ -6,8 +6,7 @@ in one shard, in order, because resume points ("everything up to sequence N is s
 only true if a connection's batches commit in the order they arrived.
 
 A new connection id goes to the shard with the fewest ids so far, and stays there for the life
-of the process (a hash of the id gave one of two shards 63 % of a benchmark's reads: the other
-sat idle through the last third of the run).
+of the process: a hash of the id left shards unevenly loaded (bench/RESULTS.md, session 5).
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ from p88.stats import Stats
 
 CHANNEL_BATCHES_TOTAL = 64
 """Chunks (one socket read's lines each, up to ~1,000 reads) queued for the database across all
-shards. 128 held twice the reads in memory (bench/ingest.py: peak RSS 132-143 MB against
-110 MB at 64) for no more reads/s: the writers take 2,000 at a time."""
+shards: enough to keep the writers' 2,000-read batches full, and no more held in memory (more
+bought no reads/s: bench/RESULTS.md, session 7)."""
 
 
 class Ingest:

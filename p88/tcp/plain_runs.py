@@ -1,16 +1,17 @@
-"""The parser's fast path: a chunk whose whole lines are all plain reads, parsed at once.
+"""The parser's fast path: the runs of plain reads in a chunk, each parsed at once.
 
 A plain read is what middleware sends for nearly every line: `CT01_33`, plain digits, an ISO
-time, no spaces around the tag and reader id. One regex `findall` over the chunk and a few
-`map`s over its columns parse them with no Python code run per line; anything else takes the
-line path (p88.tcp.client_lines), which gives the same reads for these lines. Why it is worth
-its code: bench/RESULTS.md, "one simple path".
+time, no spaces in the tag or reader id. One regex `findall` over a chunk and a few `map`s
+over its columns parse them with no Python code run per line; every other line (a gun time,
+an answer, anything odd) takes the line path (p88.tcp.client_lines), which gives the same
+reads for plain lines. Why it is worth its code: bench/RESULTS.md, "one simple path".
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from datetime import datetime
 
 from p88.tcp.client_lines import SEQUENCE_DIGITS, SMALL_DIGITS
@@ -22,6 +23,8 @@ _SOLID = "[!-}]"  # the same, space excepted
 # The fixed part of a line: `CT01_33~`, six more separators, the longest sequence, ISO time
 # (26), lap and gator.
 _FIXED = 8 + 6 + SEQUENCE_DIGITS + 26 + 2 * SMALL_DIGITS
+
+Row = tuple[str, ...]  # the seven fields after `CT01_33`
 
 
 @functools.cache
@@ -48,22 +51,59 @@ def plain_line_pattern(max_line: int) -> re.Pattern[str] | None:
 _from_iso = datetime.fromisoformat
 
 
-def plain_reads(block: bytes, max_line: int) -> PlainReads | None:
-    """Every line of `block` (whole lines, each ending in LF) as one PlainReads, or None
-    unless each is a plain read."""
+def plain_runs(block: bytes, max_line: int) -> list[PlainReads | bytes]:
+    """The lines of `block` (whole lines, each ending in LF), in order: each run of plain
+    reads as one PlainReads, the lines between them as their bytes (for the line path)."""
     pattern = plain_line_pattern(max_line)
-    if pattern is None or not block.isascii():
-        return None
-    text = block.decode("ascii")
+    if pattern is None:
+        return [block]
+    text = block.decode("latin-1")  # one character per byte: positions are byte offsets
     rows = pattern.findall(text)
     # A match is one whole line, LF included: as many matches as LFs means every line matched.
-    if len(rows) != text.count("\n"):
-        return None
-    sequences, locations, tags, times, laps, reader_ids, gators = zip(*rows, strict=True)
+    if len(rows) == text.count("\n"):
+        try:
+            return [_columns(rows)]  # the usual chunk
+        except ValueError:
+            pass  # a date that does not exist (2021-02-30): the line path reports it
+    return list(_runs_and_lines(pattern, block, text))
+
+
+def _runs_and_lines(
+    pattern: re.Pattern[str], block: bytes, text: str
+) -> Iterator[PlainReads | bytes]:
+    rows: list[Row] = []
+    done = 0  # where the text not yet given out or gathered into `rows` begins
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        plain = _is_date(match.group(4))
+        if start != done or not plain:
+            if rows:
+                yield _columns(rows)
+                rows = []
+            if start != done:
+                yield block[done:start]
+        if plain:
+            rows.append(match.groups())
+        else:
+            yield block[start:end]
+        done = end
+    if rows:
+        yield _columns(rows)
+    if done < len(block):
+        yield block[done:]
+
+
+def _is_date(text: str) -> bool:
     try:
-        whens = list(map(_from_iso, times))
+        _from_iso(text)
     except ValueError:
-        return None  # a date that does not exist (2021-02-30): the line path reports it
+        return False
+    return True
+
+
+def _columns(rows: list[Row]) -> PlainReads:
+    """The rows as one PlainReads; ValueError if a date does not exist."""
+    sequences, locations, tags, times, laps, reader_ids, gators = zip(*rows, strict=True)
     return PlainReads(
         list(map(int, sequences)),
         locations,
@@ -72,5 +112,5 @@ def plain_reads(block: bytes, max_line: int) -> PlainReads | None:
         list(map(int, laps)),
         reader_ids,
         list(map(int, gators)),
-        whens,
+        list(map(_from_iso, times)),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from p88.tcp.client_lines import parse_client_line, parse_greeting
-from p88.tcp.events import Event, Malformed, Overlong, WrongProtocol
+from p88.tcp.events import Event, Malformed, Overlong, PlainReads, WrongProtocol
 from p88.tcp.lines import MAX_LINE_BYTES, Dropped, LineSplitter, decode, has_control, is_blank
-from p88.tcp.plain_runs import plain_reads
+from p88.tcp.plain_runs import plain_runs
 from p88.tcp.wrong_protocol import early_kind, first_line_wrong, wrong
 
 
@@ -15,9 +15,9 @@ class ServerParser:
     Before the greeting, the first non-blank line must be `<program>~<version>~CTP01`;
     anything else gives one WrongProtocol (as soon as the first bytes prove it, even before
     the LF) and every later feed() returns []. After the greeting every non-blank line gives
-    one Event, except that the whole lines of a chunk that are all plain reads give one
-    PlainReads; an over-long line gives Overlong, a repeated greeting Malformed. Lines that
-    are only spaces or tabs count as blank and are skipped.
+    one Event, except that a run of plain reads within a chunk gives one PlainReads; an
+    over-long line gives Overlong, a repeated greeting Malformed. Lines that are only spaces
+    or tabs count as blank and are skipped.
     """
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
@@ -56,18 +56,25 @@ class ServerParser:
         return events
 
     def _plain_block(self, data: bytes, events: list[Event]) -> bytes:
-        """When the lines that `data` holds whole are all plain reads, add them to `events`
-        as one PlainReads (after the end of a line begun in an earlier chunk, which takes the
-        line path) and return the rest, the start of a line."""
+        """Parse the lines that `data` completes: the end of a line begun in an earlier chunk
+        by the line path, then each run of plain reads as one PlainReads and every other line
+        by the line path. Returns the rest, the start of a line."""
         start = 0 if self._lines.idle else data.find(b"\n") + 1
         end = data.rfind(b"\n") + 1
-        if end <= start or (reads := plain_reads(data[start:end], self._lines.max_line)) is None:
+        if end <= start:
             return data
-        for line in self._lines.push(data[:start]):
+        self._line_path(data[:start], events)
+        for piece in plain_runs(data[start:end], self._lines.max_line):
+            if isinstance(piece, PlainReads):
+                events.append(piece)
+            else:
+                self._line_path(piece, events)
+        return data[end:]
+
+    def _line_path(self, data: bytes, events: list[Event]) -> None:
+        for line in self._lines.push(data):
             if (event := self._session_line(line)) is not None:
                 events.append(event)
-        events.append(reads)
-        return data[end:]
 
     def _pending_kind(self) -> str | None:
         kind = early_kind(self._lines.pending)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from p88.tcp.plain_runs import plain_line_pattern, plain_reads
+from p88.tcp.plain_runs import plain_line_pattern, plain_runs
 from p88.tcp.protocol import (
     MAX_LINE_BYTES,
     Event,
@@ -74,11 +74,13 @@ def test_a_line_the_fast_path_takes_is_the_read_the_line_path_gives(
     seq: str, loc: str, tag: str, time: str, lap: str, reader: str, gator: str, fmt: str
 ) -> None:
     line = "~".join([fmt, seq, loc, tag, time, lap, reader, gator])
-    run = plain_reads(line.encode("ascii") + b"\r\n", MAX_LINE_BYTES)
-    event(f"fast path took it: {run is not None}")
-    if run is None:
-        return
-    (fast,) = run.tag_reads()
+    data = line.encode("ascii") + b"\r\n"
+    (piece,) = plain_runs(data, MAX_LINE_BYTES)
+    event(f"fast path took it: {piece != data}")
+    if piece == data:
+        return  # left to the line path
+    assert isinstance(piece, PlainReads)
+    (fast,) = piece.tag_reads()
     full = parse_client_line(line)
     assert isinstance(full, TagRead)
     assert fast == full
@@ -86,8 +88,8 @@ def test_a_line_the_fast_path_takes_is_the_read_the_line_path_gives(
 
 
 def test_the_fast_path_takes_a_real_line_and_leaves_special_ones() -> None:
-    run = plain_reads(b"CT01_33~1743~FINISH~9511~2021-05-08T08:04:28.64~1~12000C~8\r\n", 1024)
-    assert run is not None
+    (run,) = plain_runs(b"CT01_33~1743~FINISH~9511~2021-05-08T08:04:28.64~1~12000C~8\r\n", 1024)
+    assert isinstance(run, PlainReads)
     assert run.tag_reads() == [
         TagRead(1743, "FINISH", "9511", "2021-05-08T08:04:28.64", 1, "12000C", 8)
     ]
@@ -97,7 +99,7 @@ def test_the_fast_path_takes_a_real_line_and_leaves_special_ones() -> None:
         "CT01_33~1~Süd~1~2021-05-08T08:04:28.64~1~A~1\r\n".encode("cp1252"),
         b"CT01_33~1~FINISH~ 9511~2021-05-08T08:04:28.64~1~12000C~8\r\n",
     ):
-        assert plain_reads(odd, 1024) is None
+        assert plain_runs(odd, 1024) == [odd]
 
 
 # ---------------------------------------------------------------- whole chunks of plain reads
@@ -180,12 +182,15 @@ def test_a_line_begun_in_the_last_chunk_ends_by_the_line_path_and_the_rest_is_a_
         b"ping\r\n",
     ],
 )
-def test_one_line_that_is_not_plain_sends_its_chunk_down_the_line_path(odd: bytes) -> None:
+def test_a_line_that_is_not_plain_takes_the_line_path_between_two_runs(odd: bytes) -> None:
     parser = ServerParser()
     parser.feed(GREETING)
-    events = parser.feed(PLAIN + odd + PLAIN)
-    assert not any(isinstance(e, PlainReads) for e in events)
-    assert events == line_by_line(GREETING + PLAIN + odd + PLAIN, MAX_LINE_BYTES)[1:]
+    events = parser.feed(PLAIN * 2 + odd + PLAIN)
+    assert isinstance(events[0], PlainReads) and len(events[0]) == 2
+    assert isinstance(events[-1], PlainReads) and len(events[-1]) == 1
+    assert not any(isinstance(e, PlainReads) for e in events[1:-1])
+    data = GREETING + PLAIN * 2 + odd + PLAIN
+    assert one_per_line(events) == line_by_line(data, MAX_LINE_BYTES)[1:]
 
 
 SPACES = st.sampled_from(["", " ", "  "])
@@ -271,17 +276,18 @@ def test_whole_chunks_give_the_reads_and_times_the_line_path_gives(
     expected = line_by_line(data, max_line)
     assert flat == expected
     assert [getattr(e, "when", None) for e in flat] == [getattr(e, "when", None) for e in expected]
-    # The run path is taken exactly when every line is plain by its rules.
-    all_plain = len(expected) == len(lines) + 1 and all(
-        plain_by_the_rules(line, e) for e, line in zip(expected[1:], lines, strict=True)
-    )
-    ran = any(isinstance(e, PlainReads) for e in whole)
-    event(f"max_line {max_line}: all plain {all_plain}, run path {ran}")
-    if ran:
-        assert all_plain  # only plain reads ever take the run path
+    # A line takes the run path only when it is plain by the rules, and (short of the
+    # pattern's bounds, as every field is at the default limit) always then.
+    in_run = [isinstance(e, PlainReads) for e in whole for _ in range(len_of(e))][1:]
+    plain = [plain_by_the_rules(line, e) for line, e in zip(lines, expected[1:], strict=True)]
+    event(f"max_line {max_line}: {sum(in_run)} of {sum(plain)} plain lines in runs")
+    assert all(p for p, r in zip(plain, in_run, strict=True) if r)
     if max_line == MAX_LINE_BYTES:
-        # Every field here is short of the run path's bounds: plain reads always take it.
-        assert ran == all_plain
+        assert in_run == plain
+
+
+def len_of(event: Event) -> int:
+    return len(event) if isinstance(event, PlainReads) else 1
 
 
 @settings(max_examples=800)
@@ -302,4 +308,4 @@ def test_a_line_the_pattern_takes_is_never_longer_than_the_limit(
 
 def test_a_limit_with_no_room_for_a_plain_line_leaves_everything_to_the_line_path() -> None:
     assert plain_line_pattern(64) is None
-    assert plain_reads(PLAIN, 64) is None
+    assert plain_runs(PLAIN, 64) == [PLAIN]

@@ -31,8 +31,8 @@ BUSY_BATCH = 100
 
 
 def latencies_ms(batch: Sequence[StampedRead], committed_at: float) -> list[float]:
-    """Socket read -> commit of each passing. The passings of one socket read share their
-    received_at object, so its timestamp is computed once per read chunk, not per passing."""
+    """Socket read -> commit of each read. The reads of one socket read share their
+    received_at object, so its timestamp is computed once per chunk, not per read."""
     result: list[float] = []
     received = None
     latency = 0.0

@@ -25,6 +25,7 @@ from p88.db.pool import (
 )
 from p88.hub import Hub
 from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
+from p88.ingest.handovers import Redirects, learn_handovers, redirected
 from p88.ingest.held import HeldConnection
 from p88.ingest.journal import Journal
 from p88.ingest.records import Passing, SessionKey, StoredRead
@@ -77,6 +78,7 @@ class IdCache:
     sessions: dict[SessionKey, int] = field(default_factory=dict)
     locations: dict[tuple[int, str], int] = field(default_factory=dict)
     location_names: dict[int, str] = field(default_factory=dict)
+    redirects: Redirects = field(default_factory=dict)  # sessions handed to another company
 
 
 @dataclass(slots=True)
@@ -177,10 +179,13 @@ async def write_batch(
             if last or (not isinstance(exc, ForeignKeyViolation) and exc.sqlstate != STALE_POINT):
                 raise
             # A cached session id is gone: an operator merged that session into another (see
-            # p88.db.session_ops). Forget every cached id and look them up (or create them).
+            # p88.db.session_ops), or a platform admin handed it to a company (p88.db.handover).
+            # Forget every cached id and look them up (or create them) under the company each
+            # session belongs to now.
             cache.sessions.clear()
             cache.locations.clear()
             cache.location_names.clear()
+            await learn_handovers(pool, batch, cache.redirects)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
@@ -191,10 +196,13 @@ async def _write_batch_once(
     touched: dict[int, float],
     expect_new: bool,
 ) -> WriteResult:
+    # Resume points stay with the company each connection authenticated as (see
+    # p88.ingest.handovers); everything else goes where the session belongs now.
+    resume = max_sequences(batch)
+    batch = redirected(batch, cache.redirects)
     points = distinct_points(batch)
     reads = [p for p in batch if not p.is_gun]
     guns = [p for p in batch if p.is_gun]
-    resume = max_sequences(batch)
     async with pool.acquire() as conn:
         if not guns and _all_cached(points, cache):
             ids = _ids_by_point(points, cache, IdCache())

@@ -43,7 +43,7 @@ OTHER_PARTNERS = "SELECT id, slug, name FROM partners WHERE id <> $1 ORDER BY na
 TWO_OTHERS = "SELECT id, slug, name FROM partners WHERE id <> $1 ORDER BY id LIMIT 2"
 RECENTLY_RECEIVED = """
 SELECT DISTINCT event_name FROM session_handovers
-WHERE from_partner_id = $1 AND to_partner_id = $2 AND day >= current_date - 1
+WHERE from_partner_id = $1 AND to_partner_id = $2 AND handed_at >= now() - interval '2 days'
 """
 
 
@@ -94,8 +94,9 @@ async def receiving_partners(conn: Connection, holding_id: int) -> list[Partner]
 
 
 async def events_received(conn: Connection, holding_id: int, partner_id: int) -> set[str]:
-    """Events of yesterday and today that were handed from the holding company to
-    `partner_id`: connections still streaming them under the holding company are its own."""
+    """Events handed from the holding company to `partner_id` within two days: connections
+    still streaming them under the holding company are its own (an event name comes back
+    year after year; an old hand-over says nothing about this year's hardware)."""
     return {r[0] for r in await conn.fetch(RECENTLY_RECEIVED, holding_id, partner_id)}
 
 

@@ -48,12 +48,13 @@ def visible_status(
     slug = partner.slug if partner is not None else None
     handed = unassigned or Unassigned()
 
-    def mine(c: dict[str, Any]) -> bool:
+    shown = []
+    for c in document["connections"]:
         if slug is not None and c["partner"] == slug:
-            return True
-        return c["partner"] == handed.holding_slug and c["event"] in handed.received
-
-    return {**document, "connections": [c for c in document["connections"] if mine(c)]}
+            shown.append(c)
+        elif c["partner"] == handed.holding_slug and c["event"] in handed.received:
+            shown.append({**c, "partner": "no collector user (session handed to you)"})
+    return {**document, "connections": shown}
 
 
 async def unassigned_for(user: CurrentUser, partner: CurrentPartner | None) -> Unassigned:

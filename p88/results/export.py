@@ -101,6 +101,12 @@ def results_order(rows: Iterable[Row], setup: Setup) -> list[Row]:
     return sorted(rows, key=key)
 
 
+def course_rows(rows: Iterable[Row], course: str) -> list[Row]:
+    """The rows whose `course` column is `course` (the runner's course, or their file's when
+    it is not set up)."""
+    return [row for row in rows if (row.result.course or row.entrant.course) == course]
+
+
 def json_rows(rows: Iterable[Row], setup: Setup) -> list[dict[str, Value]]:
     """The JSON export: the CSV's fields as objects, in results order."""
     return [row_values(row, setup.race_date) for row in results_order(rows, setup)]

@@ -57,7 +57,7 @@ async def test_the_suggested_setup_is_labelled_and_a_bad_setup_keeps_the_input(w
     client = await signed_in_client(web.app, alpha)
     url = f"/sessions/{race.session_id}/results/setup"
     page = await (await client.get(url)).get_data(as_text=True)
-    assert 'data-origin="suggested"' in page and "Suggested setup, not saved" in page
+    assert 'data-origin="suggested"' in page and "Suggested setup.</strong> Not saved" in page
     assert 'name="course-0-finish" value="FINISH"' in page
 
     bad = {**SETUP_FORM, "course-0-rank_by": "chip", "course-0-start": "", "range-2-last": "x"}
@@ -66,6 +66,9 @@ async def test_the_suggested_setup_is_labelled_and_a_bad_setup_keeps_the_input(w
     page = await response.get_data(as_text=True)
     assert "Not saved: bib range of wave &#39;3&#39;: &#39;x&#39; is not a whole number." in page
     assert 'name="range-2-last" value="x"' in page  # kept as typed
+    more = await post_form(client, url, {**bad, "action": "add-rows"})
+    page = await more.get_data(as_text=True)
+    assert 'name="range-2-last" value="x"' in page and 'name="range-10-wave" value=""' in page
     bad["range-2-last"] = "299"
     page = await (await post_form(client, url, bad)).get_data(as_text=True)
     assert "ranking by chip time needs a start point; choose one" in page

@@ -18,7 +18,8 @@ from p88.results.setup import Setup
 Fields = Mapping[str, Sequence[str]]  # each name -> its values (checkboxes send several)
 
 MAX_ROWS = 200  # rows per section, and splits per course
-BLANK_ROWS = 2  # empty rows offered for new points, splits, waves, bib ranges and bands
+BLANK_ROWS = 3  # empty rows offered for new points, splits, waves, bib ranges and bands
+MORE_ROWS = 5  # added to each section by "More empty rows"
 COURSE_FIELDS = ("name", "start", "finish", "distance_m", "min_time", "rank_by", "record",
                  "start_closes")  # fmt: skip
 SCHEMES = ("five_year", "bands", "file")
@@ -171,38 +172,46 @@ class SetupForm:
     ignore_window: str = ""
 
 
-def _strings(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[dict[str, str]]:
+def _strings(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str], blank: int
+) -> list[dict[str, str]]:
     filled = [{name: _text(row.get(name)) for name in names} for row in rows]
-    return filled + [dict.fromkeys(names, "") for _ in range(BLANK_ROWS)]
+    return filled + [dict.fromkeys(names, "") for _ in range(blank)]
 
 
 def form_of(
-    doc: Mapping[str, Any], locations: Sequence[str], day: date, more_courses: int = 0
+    doc: Mapping[str, Any], locations: Sequence[str], day: date, more: str = "", guns: int = 0
 ) -> SetupForm:
-    """The page model of a document (saved, suggested or as posted)."""
+    """The page model of a document (saved, suggested or as posted). `more`: "course" adds
+    an empty course, "rows" more empty rows everywhere; `guns`: the session's gun lines (as
+    many empty wave rows are offered, one wave per gun being the usual case)."""
+    blank = BLANK_ROWS + (MORE_ROWS if more == "rows" else 0)
+    waves = doc.get("waves", ())
     points = []
-    for point in [*doc.get("points", ()), *({} for _ in range(BLANK_ROWS))]:
+    for point in [*doc.get("points", ()), *({} for _ in range(blank))]:
         chosen = [str(loc) for loc in point.get("locations", ())]
         other = ", ".join(loc for loc in chosen if loc not in locations)
         points.append({"name": _text(point.get("name")), "checked": chosen, "other": other})
     courses = [
         CourseRow(
             {name: _text(c.get(name)) for name in COURSE_FIELDS},
-            _strings(c.get("splits", ()), ("point", "distance_m")),
+            _strings(c.get("splits", ()), ("point", "distance_m"), blank),
         )
         for c in doc.get("courses", ())
     ]
-    for _ in range(more_courses if courses else max(1, more_courses)):
+    if more == "course" or not courses:
         courses.append(
-            CourseRow(dict.fromkeys(COURSE_FIELDS, ""), _strings((), ("point", "distance_m")))
+            CourseRow(
+                dict.fromkeys(COURSE_FIELDS, ""), _strings((), ("point", "distance_m"), blank)
+            )
         )
     groups = doc.get("age_groups") or {}
     return SetupForm(
         points=points,
         courses=courses,
-        waves=_strings(doc.get("waves", ()), ("name", "gun", "gun_line")),
-        ranges=_strings(doc.get("wave_ranges", ()), ("wave", "first", "last")),
-        bands=_strings(groups.get("bands", ()), ("low", "high", "label")),
+        waves=_strings(waves, ("name", "gun", "gun_line"), max(blank, guns - len(waves))),
+        ranges=_strings(doc.get("wave_ranges", ()), ("wave", "first", "last"), blank),
+        bands=_strings(groups.get("bands", ()), ("low", "high", "label"), blank),
         scheme=groups.get("scheme", "five_year")
         if groups.get("scheme") in SCHEMES
         else "five_year",

@@ -37,8 +37,8 @@ bp = Blueprint("results_setup", __name__)
 ORIGINS = {
     "saved": "",
     "suggested": (
-        "Suggested setup, not saved: p88 made it from the names of this session's timing "
-        "points. Check every point and course, then save it."
+        "Not saved: p88 made it from the names of this session's timing points. Check every "
+        "point and course, then save it."
     ),
     "empty": (
         "No setup yet, and no timing point is named like a finish: choose the finish (and "
@@ -54,7 +54,7 @@ async def _page(
     flash: str | None = None,
     kind: str = "ok",
     status: int = 200,
-    more_courses: int = 0,
+    more: str = "",
 ) -> tuple[str, int]:
     partner = current_partner()
     async with tenant() as conn:
@@ -62,6 +62,7 @@ async def _page(
         stored = await db.setup_row(conn, partner.id, session_id)
         guns = await db.gun_times(conn, partner.id, session_id)
         counts = await db.field_counts(conn, partner.id, facts.event_name)
+    lines = [g for g in guns if g["source"] == "hardware"]
     warnings: list[str] = []
     if posted is not None:
         doc, origin = posted, "posted"
@@ -79,12 +80,12 @@ async def _page(
     body = await render_template(
         "results/setup.html",
         facts=facts,
-        form=form_of(doc, facts.locations, facts.day, more_courses),
+        form=form_of(doc, facts.locations, facts.day, more, len(lines)),
         origin=origin,
         origin_note=ORIGINS[origin],
         stored=stored,
         warnings=warnings,
-        lines=[g for g in guns if g["source"] == "hardware"],
+        lines=lines,
         manual_guns=[g for g in guns if g["source"] == "manual"],
         file_courses=_tally(counts, "course"),
         file_waves=_tally(counts, "wave"),
@@ -126,8 +127,9 @@ async def setup_save(session_id: int) -> ResponseReturnValue:
         posted = document_from_form(fields)
     except ValueError as exc:
         return await _page(session_id, flash=f"Not saved: {exc}.", kind="bad", status=400)
-    if fields.get("action") == ["add-course"]:
-        return await _page(session_id, posted, more_courses=1)
+    action = fields.get("action", [""])[0]
+    if action in ("add-course", "add-rows"):
+        return await _page(session_id, posted, more=action.removeprefix("add-"))
     async with tenant() as conn:
         facts = await own_facts(conn, partner.id, session_id)
         try:

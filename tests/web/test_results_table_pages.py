@@ -20,7 +20,7 @@ async def race_with_setup(web):
     async with web.pool.acquire() as conn:
         await conn.execute(
             "UPDATE participants SET gender = CASE WHEN bib IN ('1', '101', '201') THEN 'F'"
-            " ELSE 'M' END, age = 30"
+            " ELSE 'M' END, age = 30, division = CASE WHEN bib = '3' THEN 'Elite' ELSE '' END"
         )
     client = await signed_in_client(web.app, operator)
     response = await post_form(client, f"/sessions/{race.session_id}/results/setup", SETUP_FORM)
@@ -43,6 +43,7 @@ async def test_the_results_table_in_place_order_with_filters_and_problems(web) -
     assert bibs == ["101", "201", "1", "2", "202", "102", "3"]
     assert '<td class="num chip">0:36:57.00</td><td class="num gun">0:37:00.00</td>' in page
     assert '<span class="flag">no-start-read</span>' in page
+    assert "<th>Division</th>" in page and "<td>Elite</td>" in page  # carried as it is
     assert "1 runner on 10K have a finish but no read at the start" in page
     assert f'href="/sessions/{session}/results/corrections?bib=202">Correct bib 202' in page
     women = await text(client, f"/sessions/{session}/results?course=10K&gender=F")

@@ -90,8 +90,11 @@ def _ignored_read(form: Mapping[str, str], engine: Engine, day: date) -> IgnoreR
     location = form.get("location", "").strip()
     if not location:
         raise ValueError("give the location of the read to ignore")
-    raw = form.get("at", "").strip()
-    time = int(raw) if raw.isdigit() else time_of_day(form.get("time", ""), "time", day)
+    raw = form.get("at", "").strip()  # a listed read's own time, in hundredths
+    if raw.isdigit() and len(raw) <= 15:
+        time = int(raw)
+    else:
+        time = time_of_day(form.get("time", ""), "time", day)
     return IgnoreRead(0, tag, location, time, form.get("whole_crossing") == "yes")
 
 

@@ -97,6 +97,7 @@ async def results_page(session_id: int) -> tuple[str, int]:
             total=len(shown),
             page=page,
             pages=max(1, -(-len(shown) // PAGE_ROWS)),
+            divisions=any(r.entrant.division for r in chosen),
             genders=sorted({r.result.gender for r in chosen if r.result.gender}),
             age_groups=sorted({r.result.age_group for r in chosen if r.result.age_group}),
             statuses=STATUSES,

@@ -110,16 +110,10 @@ async def _supervise_web(
 
 
 def _tune_garbage_collector() -> None:
-    """Keep the cycle collector's pauses off the hot paths. A full collection walks every
-    tracked object: with 1,000 display screens connected that took 60-140 ms here, and every
-    screen's frames waited for it (bench/fanout.py's p99). With CPython's default thresholds
-    it ran every few seconds, because objects that live a second (a batch in flight, a
-    database timer) are promoted and count towards the next full pass. Collecting the young
-    generation every 100,000 allocations instead of 700 lets those die young, and what start-up
-    built (modules, the app, the pool) is frozen out of the collector's sight for good. A
-    replay builds several tuples per read: at 10,000 the collector took 0.30-0.38 s of the
-    server's CPU per 400,000 reads (~8 %), at 100,000 0.05 s; a young collection then walks
-    at most 100,000 objects, a few milliseconds."""
+    """Keep the cycle collector's pauses off the hot paths: full passes walked every connected
+    screen, and young ones, at CPython's thresholds, took a share of a replay's CPU (figures in
+    bench/RESULTS.md, "Display fan-out" and ingest session 8). What start-up built is frozen
+    out of its sight; the young generation is collected every 100,000 allocations."""
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
 

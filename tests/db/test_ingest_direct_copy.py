@@ -1,5 +1,5 @@
 """The direct COPY (p88.ingest.direct_copy) stores exactly what the simple path
-(p88.ingest.insert) stores, for any batch: repeats inside it, several points, and reads
+(p88.db.ingest.insert_reads) stores, for any batch: repeats inside it, several points, and reads
 stored already (then it falls back, and the simple path writes the batch)."""
 
 from __future__ import annotations

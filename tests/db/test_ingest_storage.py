@@ -1,7 +1,8 @@
 """How a batch lands in timing_reads (sql/0040, p88.ingest.batch): dedup, the reads returned
 to the screens, and the integrity the dropped foreign keys used to give. Every test runs
-twice: by the one deduplicating statement (p88.ingest.insert, every batch can take it) and by
-the direct COPY (p88.ingest.direct_copy, a large batch the writer expects to be new)."""
+twice: by the one deduplicating statement (p88.db.ingest.insert_reads, every batch can take
+it) and by the direct COPY (p88.ingest.direct_copy, a large batch the writer expects to be
+new)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import asyncpg
 import pytest
 
 from p88.db.database import open_database
+from p88.db.ingest import FINISH_BATCH, READS_ID_SEQUENCE
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
 from p88.ingest import direct_copy
 from p88.ingest.batch import write_batch
-from p88.ingest.finish import FINISH_BATCH
 from p88.ingest.points import IdCache
 from p88.reads import SessionKey, StampedRead, StoredRead
 from tests.conftest import make_config
@@ -249,7 +250,7 @@ async def test_a_wrong_guess_and_a_deleted_point_in_one_batch_are_both_recovered
 async def test_the_direct_lane_draws_ids_from_the_identity_of_timing_reads(db) -> None:
     async with db.pool.acquire() as conn:
         sequence = await conn.fetchval("SELECT pg_get_serial_sequence('timing_reads', 'id')")
-    assert sequence == f"public.{direct_copy.READS_ID_SEQUENCE}"
+    assert sequence == f"public.{READS_ID_SEQUENCE}"
 
 
 async def test_texts_copy_would_read_as_escapes_are_stored_as_sent(db) -> None:

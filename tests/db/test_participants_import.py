@@ -7,19 +7,20 @@ from datetime import date
 import pytest
 import trio
 
+from p88.db import participant_import as store
 from p88.db.database import open_database
-from p88.db.partners import create_partner
-from p88.db.tenancy import tenant_transaction
-from p88.participants import copyrows, store
-from p88.participants.csvfile import CsvFileError, read_csv
-from p88.participants.importer import import_participants, prepare_import
-from p88.participants.mapping import detect_mapping, detect_style
-from p88.participants.queries import (
+from p88.db.participants import (
     claim_upload,
     list_participants,
     participants_for_tags,
     save_upload,
 )
+from p88.db.partners import create_partner
+from p88.db.tenancy import tenant_transaction
+from p88.participants import copyrows
+from p88.participants.csvfile import CsvFileError, read_csv
+from p88.participants.importer import import_participants, prepare_import
+from p88.participants.mapping import detect_mapping, detect_style
 from tests.conftest import make_config
 from tests.unit.test_participants_reading import SWALLOWING
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from p88.db.participant_import import COPY_COLUMNS
 from p88.participants.check import check_file
-from p88.participants.copyrows import COPY_COLUMNS
 from p88.participants.csvfile import CsvFileError, read_csv
 from p88.participants.mapping import detect_mapping
 from p88.participants.textfile import iter_lines

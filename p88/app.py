@@ -129,6 +129,9 @@ async def _watch_signals(shutdown: trio.Event) -> None:
             shutdown.set()
 
 
+WebAppFactory = Callable[[WebServices], Any]
+
+
 async def serve(
     config: Config,
     *,
@@ -136,7 +139,10 @@ async def serve(
     handle_signals: bool = True,
     task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED,
     on_ready: Callable[[Running], Awaitable[None]] | None = None,
+    web_app: WebAppFactory = create_app,
 ) -> None:
+    """`web_app` builds the web app, at start and at each restart (a test passes one whose app
+    fails once, to see the supervisor restart it)."""
     shutdown = trio.Event()
     async with open_database(config, apply_migrations=apply_migrations) as database:
         # Signal watching and the caller's on_ready work live outside the service nursery:
@@ -144,7 +150,9 @@ async def serve(
         async with trio.open_nursery() as extras:
             if handle_signals:
                 extras.start_soon(_watch_signals, shutdown)
-            await _run_services(config, database, shutdown, extras, task_status, on_ready)
+            await _run_services(
+                config, database, shutdown, extras, task_status, on_ready, web_app
+            )
             extras.cancel_scope.cancel()
     log.info("stopped")
 
@@ -160,7 +168,7 @@ async def _run_collector(
 
 
 async def _start_ports(
-    nursery: trio.Nursery, web: WebServices, shutdown: trio.Event
+    nursery: trio.Nursery, web: WebServices, shutdown: trio.Event, web_app: WebAppFactory
 ) -> tuple[str, str]:
     """The status port (no websockets: p88 refuses every upgrade there) and the supervised web
     port; their URLs."""
@@ -177,7 +185,7 @@ async def _start_ports(
     )
     web_url: str = await nursery.start(
         _supervise_web,
-        lambda: create_app(web),
+        lambda: web_app(web),
         _hypercorn_config(config.web.bind, config),
         shutdown,
         PushServer(web, ROUTES),
@@ -192,6 +200,7 @@ async def _run_services(
     extras: trio.Nursery,
     task_status: trio.TaskStatus[Running],
     on_ready: Callable[[Running], Awaitable[None]] | None,
+    web_app: WebAppFactory,
 ) -> None:
     stats, hub, resume = Stats(), Hub(), ResumeTracker()
     journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
@@ -220,7 +229,7 @@ async def _run_services(
         collector_scope = trio.CancelScope()
         collector = await nursery.start(partial(_run_collector, services, collector_scope))
         web_services = WebServices(config, database.pool, hub, stats, results)
-        status_url, web_url = await _start_ports(nursery, web_services, shutdown)
+        status_url, web_url = await _start_ports(nursery, web_services, shutdown, web_app)
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
         task_status.started(running)
         _tune_garbage_collector()

@@ -16,7 +16,7 @@ from p88.ops.housekeeping import Housekeeping
 from p88.stats import Stats
 from p88.status.app import StatusSources, status_document
 from tests.conftest import make_config
-from tests.system.test_collector_session import wait_for
+from tests.system.serving import wait_for
 
 
 class FakeClock:

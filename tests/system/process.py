@@ -36,6 +36,9 @@ class ServeProcess:
     def log(self) -> Path:
         return self.root / f"serve-{self.runs}.log"
 
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
     @property
     def collector(self) -> tuple[str, int]:
         return ("127.0.0.1", self.collector_port)

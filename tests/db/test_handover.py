@@ -21,6 +21,7 @@ from p88.ingest.batch import write_batch
 from p88.ingest.points import IdCache
 from p88.reads import SessionKey, StampedRead
 from tests.conftest import make_config
+from tests.db.locks import sessions_waiting_on_a_lock
 
 DAY = date(2021, 5, 8)
 EVENT = "21ROTM"
@@ -190,19 +191,6 @@ async def test_the_writer_follows_a_hand_over_warm_cold_and_resumes_where_it_was
         ]
 
 
-async def _waiting_for_a_lock(db, count: int) -> None:
-    with trio.fail_after(10):
-        while True:
-            async with db.pool.acquire() as conn:
-                waiting = await conn.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()"
-                )
-            if waiting >= count:
-                return
-            await trio.sleep(0.02)
-
-
 async def test_writers_waiting_on_the_hand_over_store_under_the_new_company(db) -> None:
     """One writer has the held session's ids cached, the other none (it looks the session up
     while the hand-over holds it, and would create it again under the holding company but for
@@ -223,7 +211,7 @@ async def test_writers_waiting_on_the_hand_over_store_under_the_new_company(db) 
                 await hand_over_session(conn, holding.id, session, fast.id, None)
                 nursery.start_soon(write, "warm", warm, passings(held, "FINISH", 11, 5))
                 nursery.start_soon(write, "cold", IdCache(), passings(held, "START", 1, 5))
-                await _waiting_for_a_lock(db, 2)
+                await sessions_waiting_on_a_lock(db.pool, 2)
     assert {r.partner_id for res in results.values() for r in res.stored} == {fast.id}
     assert [len(res.stored) for res in results.values()] == [5, 5]
     assert await session_id_of(db, holding.id, EVENT) is None

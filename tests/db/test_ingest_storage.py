@@ -6,6 +6,7 @@ new)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import asyncpg
@@ -29,6 +30,7 @@ NOW = datetime(2021, 5, 8, 8, 30, tzinfo=UTC)
 def rows_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(direct_copy, "DIRECT_COPY_FROM", 1)  # any batch, however small
     # As IngestWriter calls it while its guess says "new": every write_batch below, unchanged.
+    assert write_batch.__kwdefaults__ is not None
     monkeypatch.setitem(write_batch.__kwdefaults__, "expect_new", request.param == "direct")
     return str(request.param)
 
@@ -56,7 +58,7 @@ def read(
     return StampedRead(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
 
 
-async def rows_by_id(db, stored: list[StoredRead]) -> dict[int, StoredRead]:
+async def rows_by_id(db, stored: Sequence[StoredRead]) -> dict[int, StoredRead]:
     """The committed rows of `stored`, as StoredReads built from what PostgreSQL holds."""
     async with db.pool.acquire() as conn:
         rows = await conn.fetch(

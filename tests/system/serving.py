@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Set
 from contextlib import asynccontextmanager
+from typing import Any
 
 import trio
 
@@ -77,7 +78,7 @@ class LineClient:
         await self.stream.aclose()
 
 
-def assert_same_reads(stored: list[tuple[object, ...]], expected: set[tuple[object, ...]]) -> None:
+def assert_same_reads(stored: list[tuple[Any, ...]], expected: Set[tuple[Any, ...]]) -> None:
     """Stored rows equal the expected set, with a short message (never a 50,000-line diff)."""
     as_set = set(stored)
     assert len(stored) == len(as_set), f"{len(stored) - len(as_set)} reads stored twice"

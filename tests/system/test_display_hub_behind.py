@@ -85,7 +85,7 @@ async def test_screens_told_to_resync_resume_without_gaps(
             monkeypatch.setattr(p88.hub, "INBOX_BATCHES", 0)
             for runner in range(1, BEHIND + 1):
                 await client.send(finish(runner))
-                await wait_for(lambda r=runner: len(screen.events) >= r, timeout=20)
+                await wait_for(lambda: len(screen.events) >= runner, timeout=20)
             assert screen.closes.count(RESYNC) >= BEHIND  # each batch: told, came back
 
             monkeypatch.setattr(p88.hub, "INBOX_BATCHES", 2000)

@@ -10,9 +10,9 @@ import trio
 from tests.conftest import make_config
 from tests.system.http import get_json, http_get
 from tests.system.own_postgres import OwnPostgres
-from tests.system.serving import LineClient, running_server
+from tests.system.serving import LineClient, running_server, wait_for
 from tests.system.test_collector_bad_input import start_witness
-from tests.system.test_collector_session import fetch, handshake, wait_for
+from tests.system.test_collector_session import fetch, handshake
 
 
 async def test_health_status_and_metrics_when_all_is_well(dsn: str, tmp_path: Path) -> None:

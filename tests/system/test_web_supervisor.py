@@ -33,7 +33,7 @@ class FailingOnce:
 
     def __call__(self, services: WebServices) -> Any:
         self.built += 1
-        app = create_app(services)
+        app: Any = create_app(services)  # an ASGI app
         if self.built > 1:
             return app
 

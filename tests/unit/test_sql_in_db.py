@@ -50,17 +50,17 @@ def statements_in(source: str, name: str = "<source>") -> list[str]:
     for node in ast.walk(tree):
         text = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
-            text = node.value
+            text, line = node.value, node.lineno
         elif isinstance(node, ast.JoinedStr) and node.values:
             first = node.values[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                text = first.value
+                text, line = first.value, node.lineno
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in TABLE_CALLS:
                 found.append((node.lineno, f"{node.func.attr}(...)"))
             continue
         if text is not None and STATEMENT.match(text):
-            found.append((node.lineno, text.strip().splitlines()[0]))
+            found.append((line, text.strip().splitlines()[0]))
     return [f"line {line}: {text}" for line, text in sorted(found)]
 
 

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from p88.db.embedded import EmbeddedPostgres  # noqa: E402
+from p88.db.ingest import READ_COLUMNS  # noqa: E402
 from p88.db.pool import connect, open_bridge  # noqa: E402
-from p88.ingest.insert import COLUMNS  # noqa: E402
 from p88.tcp.race_sources import (  # noqa: E402
     PointFeed,
     distinct_read_keys,
@@ -246,7 +246,7 @@ async def raw_copy_rate(dsn: str, rows: int, cpu: CpuMeter) -> float:
         )
         cpu.start()
         # The columns the collector's own COPY path writes (p88.ingest.direct_copy).
-        await conn.copy_records_to_table("bench_copy", records=records, columns=COLUMNS)
+        await conn.copy_records_to_table("bench_copy", records=records, columns=READ_COLUMNS)
         cpu.stop()
         await conn.execute("DROP TABLE bench_copy")
     return rows / cpu.wall

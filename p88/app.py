@@ -110,16 +110,10 @@ async def _supervise_web(
 
 
 def _tune_garbage_collector() -> None:
-    """Keep the cycle collector's pauses off the hot paths. A full collection walks every
-    tracked object: with 1,000 display screens connected that took 60-140 ms here, and every
-    screen's frames waited for it (bench/fanout.py's p99). With CPython's default thresholds
-    it ran every few seconds, because objects that live a second (a batch in flight, a
-    database timer) are promoted and count towards the next full pass. Collecting the young
-    generation every 100,000 allocations instead of 700 lets those die young, and what start-up
-    built (modules, the app, the pool) is frozen out of the collector's sight for good. A
-    replay builds several tuples per read: at 10,000 the collector took 0.30-0.38 s of the
-    server's CPU per 400,000 reads (~8 %), at 100,000 0.05 s; a young collection then walks
-    at most 100,000 objects, a few milliseconds."""
+    """Keep the cycle collector's pauses off the hot paths: full passes walked every connected
+    screen, and young ones, at CPython's thresholds, took a share of a replay's CPU (figures in
+    bench/RESULTS.md, "Display fan-out" and ingest session 8). What start-up built is frozen
+    out of its sight; the young generation is collected every 100,000 allocations."""
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
 
@@ -135,6 +129,9 @@ async def _watch_signals(shutdown: trio.Event) -> None:
             shutdown.set()
 
 
+WebAppFactory = Callable[[WebServices], Any]
+
+
 async def serve(
     config: Config,
     *,
@@ -142,7 +139,10 @@ async def serve(
     handle_signals: bool = True,
     task_status: trio.TaskStatus[Running] = trio.TASK_STATUS_IGNORED,
     on_ready: Callable[[Running], Awaitable[None]] | None = None,
+    web_app: WebAppFactory = create_app,
 ) -> None:
+    """`web_app` builds the web app, at start and at each restart (a test passes one whose app
+    fails once, to see the supervisor restart it)."""
     shutdown = trio.Event()
     async with open_database(config, apply_migrations=apply_migrations) as database:
         # Signal watching and the caller's on_ready work live outside the service nursery:
@@ -150,7 +150,9 @@ async def serve(
         async with trio.open_nursery() as extras:
             if handle_signals:
                 extras.start_soon(_watch_signals, shutdown)
-            await _run_services(config, database, shutdown, extras, task_status, on_ready)
+            await _run_services(
+                config, database, shutdown, extras, task_status, on_ready, web_app
+            )
             extras.cancel_scope.cancel()
     log.info("stopped")
 
@@ -166,7 +168,7 @@ async def _run_collector(
 
 
 async def _start_ports(
-    nursery: trio.Nursery, web: WebServices, shutdown: trio.Event
+    nursery: trio.Nursery, web: WebServices, shutdown: trio.Event, web_app: WebAppFactory
 ) -> tuple[str, str]:
     """The status port (no websockets: p88 refuses every upgrade there) and the supervised web
     port; their URLs."""
@@ -183,7 +185,7 @@ async def _start_ports(
     )
     web_url: str = await nursery.start(
         _supervise_web,
-        lambda: create_app(web),
+        lambda: web_app(web),
         _hypercorn_config(config.web.bind, config),
         shutdown,
         PushServer(web, ROUTES),
@@ -198,6 +200,7 @@ async def _run_services(
     extras: trio.Nursery,
     task_status: trio.TaskStatus[Running],
     on_ready: Callable[[Running], Awaitable[None]] | None,
+    web_app: WebAppFactory,
 ) -> None:
     stats, hub, resume = Stats(), Hub(), ResumeTracker()
     journal = await trio.to_thread.run_sync(Journal, config.database.data_dir / "journal")
@@ -226,7 +229,7 @@ async def _run_services(
         collector_scope = trio.CancelScope()
         collector = await nursery.start(partial(_run_collector, services, collector_scope))
         web_services = WebServices(config, database.pool, hub, stats, results)
-        status_url, web_url = await _start_ports(nursery, web_services, shutdown)
+        status_url, web_url = await _start_ports(nursery, web_services, shutdown, web_app)
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
         task_status.started(running)
         _tune_garbage_collector()

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from p88.db.ingest import upsert_session
 from p88.db.pool import Connection, Pool
 from p88.db.tenancy import tenant_transaction
 from p88.displays.options import DisplayOptions
@@ -95,17 +96,7 @@ async def ensure_session(
 ) -> int:
     """The timing session the collector will use for this event and day (created ahead, so a
     display can be bound before the first read arrives)."""
-    session_id: int = await conn.fetchval(
-        """INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name)
-           VALUES ($1, $2, $3, $4, $2)
-           ON CONFLICT (partner_id, event_name, day) DO UPDATE SET event_name = EXCLUDED.event_name
-           RETURNING id""",
-        partner_id,
-        event,
-        day,
-        timezone,
-    )
-    return session_id
+    return await upsert_session(conn, partner_id, event, day, timezone)
 
 
 @dataclass(frozen=True, slots=True)

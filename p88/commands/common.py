@@ -52,8 +52,17 @@ def setup_logging(verbose: bool, stream: TextIO | None = None) -> logging.Handle
 
 
 def run_with_db(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
-    """Run `body(conn)` against the configured database (starting the embedded one if needed)."""
-    return trio.run(_with_db, config, body)
+    """Run `body(conn)` against the configured database (starting the embedded one if needed).
+    A schema this p88 cannot use (pending, changed or newer migrations) is a message."""
+    return run_reporting(lambda: _with_db(config, body), database_errors())
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """Errors opening the database that a person fixes; each message says how."""
+    from p88.db.database import PendingMigrations
+    from p88.db.migrate import MigrationError
+
+    return (PendingMigrations, MigrationError)
 
 
 async def _with_db(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
@@ -91,7 +100,9 @@ def run_reporting(main: Callable[[], Awaitable[T]], kinds: tuple[type[BaseExcept
 
 def run_with_db_reporting(config: Config, body: Callable[[Connection], Awaitable[T]]) -> T:
     """`run_with_db` that turns our own errors into a clean message instead of a traceback."""
-    return run_reporting(lambda: _with_db(config, body), (AccountError, PartnerError))
+    return run_reporting(
+        lambda: _with_db(config, body), (*database_errors(), AccountError, PartnerError)
+    )
 
 
 def base_url(config: Config, bound_url: str = "") -> str:

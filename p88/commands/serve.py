@@ -12,6 +12,7 @@ from p88.commands.accounts import first_run_setup_link
 from p88.commands.common import (
     base_url,
     config_option,
+    database_errors,
     error_inside,
     load,
     run_reporting,
@@ -29,7 +30,6 @@ def serve(config_path: Path | None, no_migrate: bool, verbose: bool) -> None:
     """Run the server: collector, status endpoint and web app."""
     from p88.app import Running
     from p88.app import serve as serve_app
-    from p88.db.database import PendingMigrations
 
     config = load(config_path)
     setup_logging(verbose)
@@ -55,7 +55,7 @@ def serve(config_path: Path | None, no_migrate: bool, verbose: bool) -> None:
     try:
         run_reporting(
             lambda: serve_app(config, apply_migrations=not no_migrate, on_ready=banner),
-            (PendingMigrations,),
+            database_errors(),
         )
     except BaseException as exc:
         found = error_inside(exc, (OSError,))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from p88.db.pool import Connection, UniqueViolation
+from p88.db.types import Queries
 from p88.passwords import hash_secret
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -42,6 +43,16 @@ class CollectorCredential:
     created_at: datetime
     revoked_at: datetime | None
     challenge_ready: bool  # its secret is kept for hmac-*/seed-* authentication
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCredential:
+    """What the collector checks a middleware login against."""
+
+    partner_id: int
+    partner_slug: str
+    secret_hash: str
+    secret_plain: str | None  # kept for hmac-*/seed-* authentication
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,11 @@ LIVE_CREDENTIAL = """
 SELECT 1 FROM collector_credentials WHERE partner_id = $1 AND username = $2
 AND revoked_at IS NULL
 """
+LIVE_CREDENTIAL_OF_USER = """
+SELECT c.partner_id, p.slug, c.secret_hash, c.secret_plain
+FROM collector_credentials c JOIN partners p ON p.id = c.partner_id
+WHERE c.username = $1 AND c.revoked_at IS NULL
+"""
 CREDENTIAL_USERNAME = "SELECT username FROM collector_credentials WHERE id = $1 AND partner_id = $2"
 
 
@@ -133,6 +149,12 @@ async def collector_credentials_of(conn: Connection, partner_id: int) -> list[Co
 
 async def has_live_credential(conn: Connection, partner_id: int, username: str) -> bool:
     return bool(await conn.fetchval(LIVE_CREDENTIAL, partner_id, username))
+
+
+async def live_credential_of(database: Queries, username: str) -> LiveCredential | None:
+    """The live credential of collector user `username`, whichever partner's it is."""
+    row = await database.fetchrow(LIVE_CREDENTIAL_OF_USER, username)
+    return None if row is None else LiveCredential(*row)
 
 
 async def credential_username(conn: Connection, partner_id: int, credential_id: int) -> str | None:

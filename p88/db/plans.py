@@ -30,7 +30,6 @@ PLAN_COLUMNS = (
     "id, slug, name, max_active_displays, max_sessions_per_month, max_participants_per_event, "
     "max_api_requests_per_day, read_retention_days, price_note"
 )
-DEFAULT_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +199,3 @@ async def check_limit(
             "the plans)."
         )
     return LimitStatus(limit_name, limit, count, allowed, over, message)
-
-
-async def retention_days(conn: Connection, partner_id: int) -> int:
-    """How many days of raw reads the partner's plan keeps (housekeeping reads this)."""
-    subscription = await current_subscription(conn, partner_id)
-    return subscription.plan.read_retention_days if subscription else DEFAULT_RETENTION_DAYS

@@ -20,6 +20,7 @@ import triopg
 from p88.db.types import Connection as Connection
 from p88.db.types import ConnectionSource as ConnectionSource
 from p88.db.types import Pool as Pool
+from p88.db.types import Queries
 from p88.db.types import Row as Row
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ async def in_one_crossing(
     raw = cast(Any, conn)._asyncpg_conn
     result: T = await trio_asyncio.aio_as_trio(statements)(raw, *args)
     return result
+
+
+async def ping(database: Queries) -> None:
+    """Raise unless PostgreSQL answers a trivial query (on a connection, or the pool's)."""
+    await database.fetchval("SELECT 1")
 
 
 def is_database_down(exc: BaseException) -> bool:
@@ -125,7 +131,7 @@ async def wait_until_reachable(dsn: str, *, attempts: int = 50, delay: float = 0
     for _ in range(attempts):
         try:
             async with connect(dsn) as conn:
-                await conn.fetchval("SELECT 1")
+                await ping(conn)
                 return
         except DATABASE_DOWN_ERRORS as exc:
             last = exc

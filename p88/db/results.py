@@ -205,7 +205,11 @@ async def setup_row(conn: Connection, partner_id: int, session_id: int) -> Setup
 
 
 async def save_setup(
-    conn: Connection, partner_id: int, session_id: int, document: dict[str, Any], user_id: int
+    conn: Connection,
+    partner_id: int,
+    session_id: int,
+    document: dict[str, Any],
+    user_id: int | None,  # None: saved by no person (a script; the column allows it)
 ) -> None:
     await conn.execute(SAVE_SETUP, partner_id, session_id, json.dumps(document), user_id)
 

@@ -1,5 +1,6 @@
-"""Queries over `displays`. Operator functions run inside `tenant_transaction` and filter by
-partner themselves; `display_for_token` is the one lookup made before a partner is known."""
+"""Displays as the operator's code sees them: checked, and built from their rows with their
+options parsed. Operator functions run inside `tenant_transaction`; `display_for_token` is the
+one lookup made before a partner is known. The statements are p88.db.displays'."""
 
 from __future__ import annotations
 
@@ -9,16 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from p88.db import displays as db
+from p88.db.displays import DisplayValues
+from p88.db.displays import count_live_displays as count_live_displays
 from p88.db.pool import Connection, Row
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.tokens import new_token, token_hash
-
-COLUMNS = """d.id, d.partner_id, d.name, d.template_id, d.session_id, d.locations, d.mode,
-d.options, d.expires_at, d.revoked_at, d.created_at, d.rotated_at, s.event_name,
-s.name AS session_name, s.status AS session_status, t.name AS template_name"""
-
-FROM = """FROM displays d JOIN timing_sessions s ON s.id = d.session_id
-LEFT JOIN templates t ON t.id = d.template_id"""
 
 
 class DisplayError(ValueError):
@@ -79,17 +76,10 @@ def _display(row: Row) -> Display:
 async def _check_refs(
     conn: Connection, partner_id: int, session_id: int, template_id: int | None
 ) -> None:
-    found = await conn.fetchval(
-        "SELECT 1 FROM timing_sessions WHERE id = $1 AND partner_id = $2", session_id, partner_id
-    )
-    if found is None:
+    if not await db.session_exists(conn, partner_id, session_id):
         raise DisplayError("that timing session does not exist; pick one from the list")
-    if template_id is not None:
-        found = await conn.fetchval(
-            "SELECT 1 FROM templates WHERE id = $1 AND partner_id = $2", template_id, partner_id
-        )
-        if found is None:
-            raise DisplayError("that template does not exist; pick one from the list")
+    if template_id is not None and not await db.template_exists(conn, partner_id, template_id):
+        raise DisplayError("that template does not exist; pick one from the list")
 
 
 def _check_fields(name: str, mode: str, locations: Sequence[str]) -> None:
@@ -117,20 +107,16 @@ async def create_display(
     _check_fields(name, mode, locations)
     await _check_refs(conn, partner_id, session_id, template_id)
     token = new_token()
-    display_id = await conn.fetchval(
-        """INSERT INTO displays (partner_id, name, template_id, session_id, locations, mode,
-                                 options, token_hash, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) RETURNING id""",
-        partner_id,
+    values = DisplayValues(
         name.strip(),
-        template_id,
         session_id,
-        list(locations),
+        template_id,
+        locations,
         mode,
-        json.dumps((options or DisplayOptions()).to_json()),
-        token_hash(token),
+        (options or DisplayOptions()).to_json(),
         expires_at,
     )
+    display_id = await db.insert_display(conn, partner_id, values, token_hash(token))
     display = await get_display(conn, partner_id, display_id)
     assert display is not None
     return display, token
@@ -150,34 +136,18 @@ async def update_display(
 ) -> None:
     _check_fields(name, mode, locations)
     await _check_refs(conn, display.partner_id, session_id, template_id)
-    await conn.execute(
-        """UPDATE displays SET name = $3, session_id = $4, template_id = $5, locations = $6,
-                  mode = $7, options = $8::jsonb, expires_at = $9, updated_at = now()
-           WHERE id = $1 AND partner_id = $2""",
-        display.id,
-        display.partner_id,
-        name.strip(),
-        session_id,
-        template_id,
-        list(locations),
-        mode,
-        json.dumps(options.to_json()),
-        expires_at,
+    values = DisplayValues(
+        name.strip(), session_id, template_id, locations, mode, options.to_json(), expires_at
     )
+    await db.update_display_row(conn, display.partner_id, display.id, values)
 
 
 async def list_displays(conn: Connection, partner_id: int) -> list[Display]:
-    rows = await conn.fetch(
-        f"SELECT {COLUMNS} {FROM} WHERE d.partner_id = $1 ORDER BY lower(d.name), d.id",
-        partner_id,
-    )
-    return [_display(row) for row in rows]
+    return [_display(row) for row in await db.display_rows(conn, partner_id)]
 
 
 async def get_display(conn: Connection, partner_id: int, display_id: int) -> Display | None:
-    row = await conn.fetchrow(
-        f"SELECT {COLUMNS} {FROM} WHERE d.id = $1 AND d.partner_id = $2", display_id, partner_id
-    )
+    row = await db.display_row(conn, partner_id, display_id)
     return None if row is None else _display(row)
 
 
@@ -185,60 +155,29 @@ async def rotate_token(conn: Connection, display: Display) -> str:
     """A new token; the old one stops matching at once (the caller also closes its sockets).
     Rotating a revoked display brings it back with the new link."""
     token = new_token()
-    await conn.execute(
-        """UPDATE displays SET token_hash = $3, rotated_at = now(), revoked_at = NULL,
-                  updated_at = now() WHERE id = $1 AND partner_id = $2""",
-        display.id,
-        display.partner_id,
-        token_hash(token),
-    )
+    await db.set_token_hash(conn, display.partner_id, display.id, token_hash(token))
     return token
 
 
 async def revoke_display(conn: Connection, display: Display) -> None:
-    await conn.execute(
-        "UPDATE displays SET revoked_at = now(), updated_at = now() "
-        "WHERE id = $1 AND partner_id = $2 AND revoked_at IS NULL",
-        display.id,
-        display.partner_id,
-    )
+    await db.revoke_display_row(conn, display.partner_id, display.id)
 
 
 async def delete_display(conn: Connection, display: Display) -> None:
-    await conn.execute(
-        "DELETE FROM displays WHERE id = $1 AND partner_id = $2", display.id, display.partner_id
-    )
-
-
-async def count_live_displays(conn: Connection, partner_id: int) -> int:
-    """Displays whose URL works now (the plan limit counts these)."""
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM displays WHERE partner_id = $1 AND revoked_at IS NULL "
-        "AND (expires_at IS NULL OR expires_at > now())",
-        partner_id,
-    )
-    return count
+    await db.delete_display_row(conn, display.partner_id, display.id)
 
 
 async def display_for_token(conn: Connection, token: str) -> Display | None:
     """The display a URL token opens, whatever its state (the caller checks `state`). Runs
     outside any tenant transaction: the token is the credential, the partner comes from it."""
-    row = await conn.fetchrow(f"SELECT {COLUMNS} {FROM} WHERE d.token_hash = $1", token_hash(token))
+    row = await db.display_row_by_token(conn, token_hash(token))
     return None if row is None else _display(row)
 
 
 async def template_document(conn: Connection, display: Display) -> dict[str, Any] | None:
     if display.template_id is None:
         return None
-    raw = await conn.fetchval(
-        "SELECT document FROM templates WHERE id = $1 AND partner_id = $2",
-        display.template_id,
-        display.partner_id,
-    )
-    if raw is None:
-        return None
-    document: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else raw
-    return document
+    return await db.template_document_of(conn, display.partner_id, display.template_id)
 
 
 __all__ = ["Display", "DisplayError", "OptionsError"]

@@ -11,34 +11,37 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from p88.db.ingest import (
+    DEDUP_INDEX,
+    STALE_POINT,
+    finish_batch,
+    insert_guns,
+    insert_reads,
+    touch_sessions,
+)
 from p88.db.pool import (
     Connection,
     ConnectionSource,
     DeadlockDetected,
     ForeignKeyViolation,
     PostgresError,
-    Row,
     UniqueViolation,
 )
 from p88.ingest.direct_copy import copy_direct, takes_direct_copy
-from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
+from p88.ingest.finish import Finish
 from p88.ingest.handovers import learn_handovers, redirected
-from p88.ingest.insert import PointIds, insert_reads, point_ids_of
-from p88.ingest.points import IdCache, all_cached, distinct_points, ids_by_point, resolve_ids
+from p88.ingest.points import (
+    IdCache,
+    PointIds,
+    all_cached,
+    distinct_points,
+    ids_by_point,
+    point_ids_of,
+    resolve_ids,
+)
 from p88.ingest.resume import PointKey, max_sequences
 from p88.reads import StampedRead, StoredRead
 
-INSERT_GUNS = """
-INSERT INTO gun_times (partner_id, session_id, location_id, local_time, sequence, reader_id)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamp[], $5::bigint[],
-                     $6::text[])
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-
-TOUCH_SESSIONS = "UPDATE timing_sessions SET last_read_at = now() WHERE id = ANY($1::bigint[])"
-
-DEDUP_INDEX = "timing_reads_dedup"  # sql/0001_collector.sql
 WRITE_ATTEMPTS = 4  # the first, then one for each kind of conflict write_batch retries
 
 
@@ -140,9 +143,9 @@ async def _write_batch_once(
                     conn, reads, ids, names, finish, expect_new, own_transaction=False
                 )
             else:
-                await conn.fetch(FINISH_BATCH, *finish.args())
+                await finish_batch(conn, finish.args())
             gun_ids = point_ids_of(guns, ids)
-            gun_rows = await _insert_guns(conn, guns, gun_ids) if guns else []
+            gun_rows = await insert_guns(conn, guns, gun_ids) if guns else []
             await _touch(conn, ids, touched)
     cache.adopt(fresh)
     gun_sessions = frozenset(session_id for session_id, _ in gun_ids) if gun_rows else frozenset()
@@ -164,22 +167,7 @@ async def _store_reads(
     points = point_ids_of(reads, ids)
     if expect_new and takes_direct_copy(reads):
         return await copy_direct(conn, reads, points, finish, own_transaction=own_transaction)
-    return await insert_reads(conn, reads, points, names, finish)
-
-
-async def _insert_guns(
-    conn: Connection, guns: Sequence[StampedRead], points: Sequence[tuple[int, int]]
-) -> list[Row]:
-    rows: list[Row] = await conn.fetch(
-        INSERT_GUNS,
-        [p.session.partner_id for p in guns],
-        [point[0] for point in points],
-        [point[1] for point in points],
-        [p.local_time for p in guns],
-        [p.sequence for p in guns],
-        [p.reader_id for p in guns],
-    )
-    return rows
+    return await insert_reads(conn, reads, points, names, finish.args())
 
 
 async def _touch(conn: Connection, ids: PointIds, touched: dict[int, float]) -> None:
@@ -188,5 +176,5 @@ async def _touch(conn: Connection, ids: PointIds, touched: dict[int, float]) -> 
     now = time.monotonic()
     stale = list({sid for sid, _ in ids.values() if now - touched.get(sid, -2.0) >= 1.0})
     if stale:
-        await conn.execute(TOUCH_SESSIONS, stale)
+        await touch_sessions(conn, stale)
         touched.update(dict.fromkeys(stale, now))

@@ -2,7 +2,7 @@
 timing_reads, with no ON CONFLICT.
 
 It carries replays and backlogs, where it keeps the stored reads/s at the floor
-bench/ingest.py checks (bench/RESULTS.md, "one simple path"); p88.ingest.insert is the
+bench/ingest.py checks (bench/RESULTS.md, "one simple path"); p88.db.ingest.insert_reads is the
 simple path it must agree with. COPY has no ON CONFLICT: a batch holding one read stored
 already fails with a unique violation on the dedup index, its transaction rolls back whole,
 and the writer writes it again the simple way (p88.ingest.batch.write_batch). The dedup index
@@ -14,25 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import repeat
 from operator import attrgetter, mod
-from typing import Any
 
-from p88.db.pool import Connection, in_one_crossing
-from p88.ingest.finish import Finish, finish_ctes
-from p88.ingest.insert import COLUMNS
+from p88.db.ingest import copy_reads
+from p88.db.pool import Connection
+from p88.ingest.finish import Finish
 from p88.reads import StampedRead, StoredRead, stored_read_of_fields
 
 DIRECT_COPY_FROM = 500
 """Batches at least this big may take the direct COPY; a smaller one is one statement anyway."""
-
-READS_ID_SEQUENCE = "timing_reads_id_seq"
-"""The identity sequence of timing_reads.id (sql/0001_collector.sql; a test checks the name)."""
-
-# The first statement finishes the batch before the rows go in and draws $1 ids from the
-# identity's own sequence (COPY returns none; a rolled-back batch only leaves a gap). The
-# sequence is a constant: looked up per row, it cost PostgreSQL ten times as much.
-FINISH_AND_IDS = f"""WITH {finish_ctes(2)}
-SELECT (SELECT array_agg(nextval('{READS_ID_SEQUENCE}')) FROM generate_series(1, $1))
-FROM checked"""
 
 _HUNDREDTH_US = 10_000
 _microsecond = attrgetter("local_time.microsecond")
@@ -74,8 +63,8 @@ async def copy_direct(
     own_transaction: bool,
 ) -> list[StoredRead]:
     """Finish the batch, then COPY the first read of each dedup key (at its point) into
-    timing_reads; return them as stored. The statements go in one crossing of the asyncio
-    bridge, in a transaction of their own when `own_transaction`, else in the caller's."""
+    timing_reads; return them as stored. In a transaction of its own when `own_transaction`,
+    else in the caller's."""
     reads, points = first_of_each_key(reads, points)
     # One transpose; the rows and the StoredReads are zipped from the columns in C.
     (
@@ -105,30 +94,12 @@ async def copy_direct(
         sequences,
         connection_ids,
         arrived,
-    )  # COLUMNS
-    statements = _finish_and_copy_in_transaction if own_transaction else _finish_and_copy
-    read_ids = await in_one_crossing(conn, statements, columns, finish.args())
+    )  # READ_COLUMNS
+    read_ids = await copy_reads(conn, columns, finish.args(), own_transaction=own_transaction)
     fields = (read_ids, partner_ids, session_ids, location_ids, locations, tags, times, laps)
     return list(
         map(stored_read_of_fields, zip(*fields, readers, gators, sequences, arrived, strict=True))
     )
-
-
-async def _finish_and_copy(
-    raw: Any, columns: Sequence[Sequence[object]], finish_args: Sequence[object]
-) -> list[int]:
-    """On the asyncio side (raw asyncpg): draw the ids and finish the batch, then COPY."""
-    read_ids: list[int] = await raw.fetchval(FINISH_AND_IDS, len(columns[0]), *finish_args)
-    rows = zip(*columns, read_ids, strict=True)
-    await raw.copy_records_to_table("timing_reads", records=rows, columns=(*COLUMNS, "id"))
-    return read_ids
-
-
-async def _finish_and_copy_in_transaction(
-    raw: Any, columns: Sequence[Sequence[object]], finish_args: Sequence[object]
-) -> list[int]:
-    async with raw.transaction():
-        return await _finish_and_copy(raw, columns, finish_args)
 
 
 MAX_DIRECT_SKIPS = 64

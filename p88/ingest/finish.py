@@ -8,9 +8,9 @@ lock shows up as a missing or different row, and `p88_points_unchanged` (sql/004
 statement with SQLSTATE P0088: the batch is written again with fresh ids. One deleted or moved
 after the lock waits for this batch's commit.
 
-A batch runs this inside the statement that stores its reads (p88.ingest.insert, or the
-direct COPY's first statement), saving a round trip: each costs a live read about a
-millisecond on its way to the screens. FINISH_BATCH is for a batch of gun times alone.
+A batch runs this inside the statement that stores its reads (p88.db.ingest: INSERT_READS, or
+the direct COPY's first statement), saving a round trip: each costs a live read about a
+millisecond on its way to the screens.
 """
 
 from __future__ import annotations
@@ -20,51 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from p88.ingest.resume import PointKey
-
-STALE_POINT = "P0088"  # the SQLSTATE of a failed check
-
-
-def resume_cte(first: int) -> str:
-    """Upsert the resume points from arrays $first..$first+3."""
-    a, b, c, d = range(first, first + 4)
-    return f"""INSERT INTO collector_resume (partner_id, connection_id, location, last_sequence)
-    SELECT * FROM unnest(${a}::bigint[], ${b}::text[], ${c}::text[], ${d}::bigint[])
-    ON CONFLICT (partner_id, connection_id, location) DO UPDATE
-    SET last_sequence = GREATEST(collector_resume.last_sequence, EXCLUDED.last_sequence),
-        updated_at = now()"""
-
-
-def lock_points(first: int) -> str:
-    """Lock the locations with the ids of array $first, and their sessions."""
-    return f"""SELECT l.id, l.session_id
-    FROM timing_locations l JOIN timing_sessions s ON s.id = l.session_id
-    WHERE l.id = ANY(${first}::bigint[])
-    FOR KEY SHARE"""
-
-
-def check_points(first: int) -> str:
-    """One row, or SQLSTATE P0088 unless CTE `locked` holds every location of array $first
-    in the session at the same index of array $first+1."""
-    ids, sessions = first, first + 1
-    return f"""SELECT p88_points_unchanged(
-        (SELECT count(*) FROM locked) = cardinality(${ids}::bigint[])
-        AND NOT EXISTS (
-            SELECT 1 FROM locked l
-            JOIN unnest(${ids}::bigint[], ${sessions}::bigint[]) AS e(id, session_id)
-              ON e.id = l.id
-            WHERE e.session_id <> l.session_id))"""
-
-
-def finish_ctes(first: int) -> str:
-    """`resume`, `locked` and `checked` CTEs, on the six arrays from $first (Finish.args)."""
-    return (
-        f"resume AS ({resume_cte(first)}),\n"
-        f"locked AS ({lock_points(first + 4)}),\n"
-        f"checked AS ({check_points(first + 4)})"
-    )
-
-
-FINISH_BATCH = f"WITH {finish_ctes(1)}\nSELECT * FROM checked"
 
 
 @dataclass(frozen=True, slots=True)

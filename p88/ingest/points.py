@@ -6,25 +6,16 @@ need ids. A steady stream finds them all in the writer's cache and asks nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from p88.db.ingest import upsert_location, upsert_session
 from p88.db.pool import Connection
 from p88.ingest.handovers import Redirects
 from p88.reads import SessionKey, StampedRead
 
-UPSERT_SESSION = """
-INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name)
-VALUES ($1, $2, $3, $4, $2)
-ON CONFLICT (partner_id, event_name, day) DO UPDATE SET event_name = EXCLUDED.event_name
-RETURNING id
-"""
-
-UPSERT_LOCATION = """
-INSERT INTO timing_locations (partner_id, session_id, name) VALUES ($1, $2, $3)
-ON CONFLICT (session_id, name) DO UPDATE SET name = EXCLUDED.name
-RETURNING id
-"""
+PointIds = Mapping[tuple[SessionKey, str], tuple[int, int]]
+"""(session key, point name) -> (session id, location id)."""
 
 
 @dataclass(slots=True)
@@ -56,13 +47,13 @@ async def resolve_ids(
     for key, location in points:
         session_id = cache.sessions.get(key) or fresh.sessions.get(key)
         if session_id is None:
-            session_id = await conn.fetchval(
-                UPSERT_SESSION, key.partner_id, key.event, key.day, key.timezone
+            session_id = await upsert_session(
+                conn, key.partner_id, key.event, key.day, key.timezone
             )
             fresh.sessions[key] = session_id
         loc_key = (session_id, location)
         if loc_key not in cache.locations and loc_key not in fresh.locations:
-            location_id = await conn.fetchval(UPSERT_LOCATION, key.partner_id, session_id, location)
+            location_id = await upsert_location(conn, key.partner_id, session_id, location)
             fresh.locations[loc_key] = location_id
             fresh.location_names[location_id] = location
 
@@ -93,6 +84,22 @@ def ids_by_point(
             cache.locations.get(loc_key) or fresh.locations[loc_key],
         )
     return ids
+
+
+def point_ids_of(reads: Sequence[StampedRead], ids: PointIds) -> list[tuple[int, int]]:
+    """(session id, location id) of each read, in order. A connection's reads share one
+    SessionKey object and one point name, so the lookup (and SessionKey's hash, written in
+    Python) runs only where consecutive reads differ."""
+    result = []
+    last_session: SessionKey | None = None
+    last_location: str | None = None
+    point = (0, 0)
+    for p in reads:
+        if p.session is not last_session or p.location is not last_location:
+            last_session, last_location = p.session, p.location
+            point = ids[(p.session, p.location)]
+        result.append(point)
+    return result
 
 
 def all_cached(points: Sequence[tuple[SessionKey, str]], cache: IdCache) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from p88.db.ingest import stored_resume_points
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.reads import StampedRead
 
@@ -45,12 +46,6 @@ def max_sequences(reads: Iterable[StampedRead]) -> dict[PointKey, int]:
     return best
 
 
-SELECT_RESUME = """
-SELECT location, last_sequence FROM collector_resume
-WHERE partner_id = $1 AND connection_id = $2
-"""
-
-
 class ResumeTracker:
     def __init__(self) -> None:
         self._known: dict[tuple[int, str], dict[str, int]] = {}
@@ -70,11 +65,11 @@ class ResumeTracker:
         """Last durable sequence per point for this middleware connection id."""
         points = dict(self._known.get((partner_id, connection_id), {}))
         try:
-            rows = await pool.fetch(SELECT_RESUME, partner_id, connection_id)
+            stored = await stored_resume_points(pool, partner_id, connection_id)
         except DATABASE_DOWN_ERRORS as exc:
             log.warning("resume points from memory only, PostgreSQL is down (%s)", exc)
             return points
-        for row in rows:
-            if row["last_sequence"] > points.get(row["location"], -1):
-                points[row["location"]] = row["last_sequence"]
+        for location, sequence in stored.items():
+            if sequence > points.get(location, -1):
+                points[location] = sequence
         return points

@@ -1,1 +1,2 @@
-"""Participants: CSV import with column mapping and row-by-row validation, and their queries."""
+"""Participants: CSV import with column mapping and row-by-row validation. Their records and
+queries are p88.db.participants'."""

@@ -15,16 +15,13 @@ from typing import Any
 
 from p88.participants.model import DEFAULTS, FIELD_NAMES
 
-COPY_COLUMNS = ("line", *FIELD_NAMES)  # each row's line in the file, then the fields
 COPY_ROWS = 5_000  # rows a chunk: ~300 KB
-# Fields whose empty value is NULL: csv writes None as a quoted empty string, which COPY's
-# FORCE_NULL turns into NULL for these columns.
-NULLABLE = ("gender", "age", "date_of_birth")
 
 
 class CopyChunks:
     """Collects rows of the fields `produced` (in that order); a field not produced takes its
-    default. `chunks` are COPY ... (FORMAT csv) data for COPY_COLUMNS."""
+    default. `chunks` are COPY ... (FORMAT csv) data for p88.db.participant_import's
+    COPY_COLUMNS: each row's line in the file, then the fields."""
 
     def __init__(self, produced: Sequence[str]) -> None:
         position = {name: i for i, name in enumerate(produced)}

@@ -1,16 +1,16 @@
 """One import: read and check the file (CPU work, for a worker thread), then store the good rows
-in the caller's transaction (p88.participants.store: the loop streams bytes, PostgreSQL does the
+in the caller's transaction (p88.db.participant_import: the loop streams bytes, PostgreSQL does the
 rest) and report every row not imported, with its line."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from p88.db.participant_import import store_rows
 from p88.db.pool import Connection
 from p88.participants.check import PROBLEMS_KEPT, Checked, RowProblem, check_file
 from p88.participants.csvfile import read_csv
 from p88.participants.mapping import ColumnMapping
-from p88.participants.store import store_rows
 
 
 @dataclass(slots=True)

@@ -1,64 +1,13 @@
-"""The participant record and the fields an import can fill."""
+"""The fields an import can fill, their limits and defaults. The records (Participant, and
+ParticipantFields: a row before it is stored) are p88.db.participants'."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date
+from dataclasses import fields
 
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    """One runner of an event. `tag` is what the hardware reads; it may differ from `bib`."""
-
-    id: int
-    event_name: str
-    bib: str
-    tag: str
-    first_name: str = ""
-    last_name: str = ""
-    gender: str | None = None  # 'M', 'F', 'X' or unknown
-    age: int | None = None
-    age_group: str = ""
-    city: str = ""
-    state: str = ""
-    country: str = ""
-    team: str = ""
-    wave: str = ""
-    vip: bool = False
-    message: str = ""
-    pronunciation: str = ""
-    course: str = ""  # which race of the event (5K, 10K ...): results rank per course
-    date_of_birth: date | None = None
-    division: str = ""  # Masters, Clydesdale, wheelchair ...; not the age group
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class ParticipantFields:
-    """What one valid CSV row (or the edit form) says about a runner, before it is stored."""
-
-    bib: str
-    tag: str
-    first_name: str = ""
-    last_name: str = ""
-    gender: str | None = None
-    age: int | None = None
-    age_group: str = ""
-    city: str = ""
-    state: str = ""
-    country: str = ""
-    team: str = ""
-    wave: str = ""
-    vip: bool = False
-    message: str = ""
-    pronunciation: str = ""
-    course: str = ""
-    date_of_birth: date | None = None
-    division: str = ""
-
+from p88.db.participants import FIELD_NAMES as FIELD_NAMES
+from p88.db.participants import Participant as Participant
+from p88.db.participants import ParticipantFields as ParticipantFields
 
 # Import targets, in the order the mapping form shows them. `full_name` is split into first and
 # last name when a file has no separate columns for them.
@@ -84,8 +33,6 @@ FIELDS: dict[str, str] = {
     "pronunciation": "Pronunciation note",
 }
 
-FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
-SQL_TYPES = {"age": "integer", "vip": "boolean", "date_of_birth": "date"}  # the others: text
 # What each field holds when a file has no column for it (what an empty cell gives).
 DEFAULTS = {f.name: f.default for f in fields(ParticipantFields) if f.name not in ("bib", "tag")}
 

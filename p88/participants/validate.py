@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
 from p88.participants.dates import DateError, parse_date_of_birth
-from p88.participants.model import FIELDS, MAX_LENGTHS, TEXT_LIMIT, ParticipantFields
+from p88.participants.model import (
+    FIELD_NAMES,
+    FIELDS,
+    MAX_LENGTHS,
+    TEXT_LIMIT,
+    ParticipantFields,
+)
 
 GENDERS = {
     "m": "M", "male": "M", "man": "M", "men": "M", "h": "M", "homme": "M",
@@ -25,7 +30,6 @@ UNKNOWN_GENDERS = {"", "u", "unknown", "-", "n/a", "na", "prefer not to say"}
 TRUE_WORDS = {"1", "y", "yes", "true", "x", "vip", "oui"}
 FALSE_WORDS = {"", "0", "n", "no", "false", "non"}
 
-FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
 IDENTITY = ("bib", "tag", "first_name", "last_name")  # what every row yields, mapped or not
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import trio
 
 import p88
-from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
+from p88.db.pool import DATABASE_DOWN_ERRORS, Pool, ping
 from p88.hub import Hub
 from p88.stats import Stats
 
@@ -37,7 +37,7 @@ async def database_answers(pool: Pool) -> str | None:
     """None when PostgreSQL answers a trivial query in time, else the reason it does not."""
     with trio.move_on_after(DATABASE_CHECK_TIMEOUT):
         try:
-            await pool.fetchval("SELECT 1")
+            await ping(pool)
             return None
         except DATABASE_DOWN_ERRORS as exc:
             return f"database unreachable: {exc.__class__.__name__}: {exc}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import trio
 
+from p88.db.partners import live_credential_of
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.unassigned import unauthenticated_partner
 from p88.passwords import verify_secret
@@ -21,13 +22,6 @@ from p88.passwords import verify_secret
 log = logging.getLogger(__name__)
 
 CHALLENGE_METHODS = ("hmac-sha1", "hmac-md5", "seed-sha1", "seed-md5")
-
-SELECT_CREDENTIAL = """
-SELECT c.partner_id, c.secret_hash, c.secret_plain, p.slug
-FROM collector_credentials c JOIN partners p ON p.id = c.partner_id
-WHERE c.username = $1 AND c.revoked_at IS NULL
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
@@ -69,16 +63,16 @@ class CollectorCredentials:
 
     async def _credential(self, username: str) -> _Credential | None:
         try:
-            row = await self.pool.fetchrow(SELECT_CREDENTIAL, username)
+            live = await live_credential_of(self.pool, username)
         except DATABASE_DOWN_ERRORS:
             if username not in self._credentials:
                 raise
             log.warning("PostgreSQL is down: collector user %s checked from memory", username)
             return self._credentials[username]
         found = None
-        if row is not None:
-            partner = Authenticated(row["partner_id"], row["slug"])
-            found = _Credential(partner, row["secret_hash"], row["secret_plain"])
+        if live is not None:
+            partner = Authenticated(live.partner_id, live.partner_slug)
+            found = _Credential(partner, live.secret_hash, live.secret_plain)
         self._credentials[username] = found
         return found
 

@@ -1,7 +1,7 @@
 """Sans-IO CTP01 (ChronoTrack Socket Protocol 1): bytes in, events out; events in, bytes out.
 
 No I/O and no trio here, so the parsers can be tested byte by byte and fuzzed. See
-../shared/docs/CTP01.md for the protocol as p88 speaks it. This module gathers the public
+docs/CTP01.md for the protocol as p88 speaks it. This module gathers the public
 names of the modules that do the work:
 
 - p88.tcp.events: what a client sends, as events;

@@ -3,7 +3,7 @@
 Every CTP01 time is the event's local wall clock with no zone, so everything here is naive;
 turning it into a true instant is the caller's job (with the event's configured time zone).
 
-Formats (see shared/docs/CTP01.md, "Time"):
+Formats (see docs/CTP01.md, "Time"):
 - iso    `2008-10-16T14:02:15.31` (a space instead of `T` is accepted) -> naive datetime
 - normal `14:02:15.31`, `102:12:32.37`, `-00:00:03.25` -> timedelta since local midnight
 - unix   `1224165735.31` (local wall clock read as UTC) -> naive datetime

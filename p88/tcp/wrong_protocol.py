@@ -1,5 +1,5 @@
 """Recognise what connected to the CTP01 port when it is not CTP01 middleware, with a hint
-that tells the operator what to change (shared/docs/CTP01.md, "Wrong-protocol input")."""
+that tells the operator what to change (docs/CTP01.md, "Wrong-protocol input")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Who may open a display (its page, images and websocket), and what its websocket says first.
 
 Websocket close codes a page acts on (p88/web/static/display/connection.js):
-4000 resync (reconnect at once and resume), 4404 unknown link (stop), 4410 revoked, expired or
-replaced (stop), 4429 too many bad links from this address (back off), 1001 server restarting.
+4000 (RESYNC) resync (reconnect at once and resume), 4404 unknown link (stop), 4410 revoked,
+expired or replaced (stop), 4429 too many bad links from this address (back off), 1001 server
+restarting.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from p88.db.tenancy import tenant_transaction
 from p88.displays.store import Display, display_for_token, template_document
 from p88.displays.tokens import well_formed
 from p88.hub import Attached
+from p88.live.feeds import RESYNC as RESYNC  # 4000, the close code the hub sends too
 from p88.live.feeds import FeedKey
 from p88.web.services import WebServices
 

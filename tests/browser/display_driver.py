@@ -64,14 +64,15 @@ def use_announcer(page) -> dict:
     """Search a bib, highlight that athlete, clear the search: what the announcer does."""
     newest = page.locator(".announcer-list li[data-bib]").first
     bib = newest.get_attribute("data-bib")
+    listed = "[...document.querySelectorAll('.announcer-list li[data-bib]')]"
     page.fill(".an-bar input", bib)
-    time.sleep(0.3)
+    wait(page, f"{listed}.every((li) => li.dataset.bib.startsWith({json.dumps(bib)}))", 10)
     found = page.locator(".announcer-list li[data-bib]").all_inner_texts()
     page.locator(f".announcer-list li[data-bib='{bib}']").first.click()
-    time.sleep(0.3)
+    wait(page, "document.querySelector('.announcer-list li.starred')", 10)
     starred = page.locator(".announcer-list li.starred").count()
     page.fill(".an-bar input", "")
-    time.sleep(0.3)
+    wait(page, f"{listed}.length > {len(found)}", 10)
     page.screenshot(path=str(ARTIFACTS / "display-announcer-highlight.png"))
     return {
         "bib": bib,

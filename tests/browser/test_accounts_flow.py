@@ -54,11 +54,12 @@ async def test_accounts_flow_in_the_browser(dsn, tmp_path) -> None:
     assert seen["collector_secret_shown"] == 1
     assert seen["chart_bars"] == 30
     async with open_bridge(), open_pool(dsn, max_size=1) as pool, pool.acquire() as conn:
-        roles = dict(
-            await conn.fetch(
+        roles = {
+            email: role
+            for email, role in await conn.fetch(
                 "SELECT u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id"
             )
-        )
+        }
         live = await conn.fetchval(
             "SELECT count(*) FROM login_sessions s JOIN users u ON u.id = s.user_id "
             "WHERE u.email = $1 AND s.revoked_at IS NULL",

@@ -106,11 +106,12 @@ async def test_a_chip_time_element_shows_each_runners_chip_time(dsn: str, tmp_pa
         gun: datetime = await conn.fetchval(
             "SELECT local_time FROM gun_times WHERE session_id = $1", display.session_id
         )
-        finishes = dict(
-            await conn.fetch(
+        finishes = {
+            read_id: when
+            for read_id, when in await conn.fetch(
                 "SELECT id, local_time FROM timing_reads WHERE id = ANY($1)", list(chips)
             )
-        )
+        }
     for event_id, (chip_text, gun_text) in shown.items():
         assert chip_text == race_time(chips[event_id])
         assert gun_text == race_time((finishes[event_id] - gun) // timedelta(milliseconds=1))

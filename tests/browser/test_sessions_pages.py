@@ -21,8 +21,8 @@ from tests.browser.chromium import requires_chromium
 from tests.browser.sessions_driver import LIVE_TAG
 from tests.conftest import make_config
 from tests.db.test_participants_import import MIXED
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import handshake, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import handshake
 from tests.web.support import create_partner_with_user
 
 pytestmark = pytest.mark.browser

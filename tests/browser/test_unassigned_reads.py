@@ -16,8 +16,8 @@ import trio
 from p88.db.pool import open_bridge, open_pool
 from tests.browser.chromium import requires_chromium
 from tests.conftest import make_config
-from tests.system.serving import running_server
-from tests.system.test_collector_session import LineClient, fetch, handshake, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import fetch, handshake
 from tests.web.support import create_partner_with_user, make_platform_admin
 
 pytestmark = pytest.mark.browser

@@ -21,6 +21,7 @@ from p88.ingest.batch import write_batch
 from p88.ingest.points import IdCache
 from p88.reads import SessionKey, StampedRead
 from tests.conftest import make_config
+from tests.db.locks import sessions_waiting_on_a_lock
 
 DAY = date(2021, 5, 8)
 EVENT = "21ROTM"
@@ -78,7 +79,10 @@ async def session_id_of(db, partner_id: int, event: str) -> int | None:
         )
 
 
-async def hand_over(db, holding: Partner, session_id: int, to: Partner) -> HandOverOutcome:
+async def hand_over(
+    db, holding: Partner, session_id: int | None, to: Partner
+) -> HandOverOutcome:
+    assert session_id is not None, "no such session to hand over"
     async with db.pool.acquire() as conn, conn.transaction():
         return await hand_over_session(conn, holding.id, session_id, to.id, None)
 
@@ -97,6 +101,7 @@ async def test_the_session_moves_whole_and_nothing_else_does(db) -> None:
         cache,
     )
     session = await session_id_of(db, holding.id, EVENT)
+    assert session is not None
     async with db.pool.acquire() as conn:
         await set_manual_gun(conn, holding.id, session, "", datetime(2021, 5, 8, 8, 0, 1))
         display, _ = await create_display(conn, holding.id, name="Finish", session_id=session)
@@ -116,7 +121,7 @@ async def test_the_session_moves_whole_and_nothing_else_does(db) -> None:
         assert sorted(g.source for g in received.gun_times) == ["hardware", "manual"]
         assert [tuple(r) for r in await conn.fetch(READ_ROWS, received.id)] == before
         shown = await conn.fetchrow("SELECT session_id, template_id FROM displays")
-        assert tuple(shown) == (received.id, None)
+        assert shown is not None and tuple(shown) == (received.id, None)
     async with tenant_transaction(db.pool, holding.id) as conn:  # the holder no longer does
         left = await list_sessions(conn, holding.id)
         assert [(s.event_name, s.reads) for s in left] == [("OTHER", 5)]
@@ -190,19 +195,6 @@ async def test_the_writer_follows_a_hand_over_warm_cold_and_resumes_where_it_was
         ]
 
 
-async def _waiting_for_a_lock(db, count: int) -> None:
-    with trio.fail_after(10):
-        while True:
-            async with db.pool.acquire() as conn:
-                waiting = await conn.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()"
-                )
-            if waiting >= count:
-                return
-            await trio.sleep(0.02)
-
-
 async def test_writers_waiting_on_the_hand_over_store_under_the_new_company(db) -> None:
     """One writer has the held session's ids cached, the other none (it looks the session up
     while the hand-over holds it, and would create it again under the holding company but for
@@ -212,6 +204,7 @@ async def test_writers_waiting_on_the_hand_over_store_under_the_new_company(db) 
     warm = IdCache()
     await write_batch(db.pool, passings(held, "FINISH", 1, 10), warm)
     session = await session_id_of(db, holding.id, EVENT)
+    assert session is not None
     results = {}
 
     async def write(name: str, cache: IdCache, batch: list[StampedRead]) -> None:
@@ -223,7 +216,7 @@ async def test_writers_waiting_on_the_hand_over_store_under_the_new_company(db) 
                 await hand_over_session(conn, holding.id, session, fast.id, None)
                 nursery.start_soon(write, "warm", warm, passings(held, "FINISH", 11, 5))
                 nursery.start_soon(write, "cold", IdCache(), passings(held, "START", 1, 5))
-                await _waiting_for_a_lock(db, 2)
+                await sessions_waiting_on_a_lock(db.pool, 2)
     assert {r.partner_id for res in results.values() for r in res.stored} == {fast.id}
     assert [len(res.stored) for res in results.values()] == [5, 5]
     assert await session_id_of(db, holding.id, EVENT) is None
@@ -265,6 +258,7 @@ async def test_refusals_leave_everything_in_place(db) -> None:
         db.pool, passings(SessionKey(fast.id, EVENT, DAY, "UTC"), "F", 1, 3), IdCache()
     )
     own = await session_id_of(db, fast.id, EVENT)
+    assert own is not None
     async with db.pool.acquire() as conn:
         with pytest.raises(SessionOpError, match="other than the one holding"):
             await hand_over_session(conn, holding.id, 1, holding.id, None)

@@ -1,12 +1,14 @@
 """The direct COPY (p88.ingest.direct_copy) stores exactly what the simple path
-(p88.ingest.insert) stores, for any batch: repeats inside it, several points, and reads
+(p88.db.ingest.insert_reads) stores, for any batch: repeats inside it, several points, and reads
 stored already (then it falls back, and the simple path writes the batch)."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -57,7 +59,7 @@ def batch_of(specs: list[tuple], event: str) -> list[StampedRead]:
     ]
 
 
-def as_sent(stored: list) -> list[tuple[object, ...]]:
+def as_sent(stored: Sequence[Any]) -> list[tuple[object, ...]]:
     """The stored reads without their ids, in a fixed order."""
     return sorted(
         (s.location, s.tag, s.local_time, s.lap, s.reader_id, s.gator, s.sequence, s.received_at)

@@ -1,21 +1,23 @@
 """How a batch lands in timing_reads (sql/0040, p88.ingest.batch): dedup, the reads returned
 to the screens, and the integrity the dropped foreign keys used to give. Every test runs
-twice: by the one deduplicating statement (p88.ingest.insert, every batch can take it) and by
-the direct COPY (p88.ingest.direct_copy, a large batch the writer expects to be new)."""
+twice: by the one deduplicating statement (p88.db.ingest.insert_reads, every batch can take
+it) and by the direct COPY (p88.ingest.direct_copy, a large batch the writer expects to be
+new)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import asyncpg
 import pytest
 
 from p88.db.database import open_database
+from p88.db.ingest import FINISH_BATCH, READS_ID_SEQUENCE
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
 from p88.ingest import direct_copy
 from p88.ingest.batch import write_batch
-from p88.ingest.finish import FINISH_BATCH
 from p88.ingest.points import IdCache
 from p88.reads import SessionKey, StampedRead, StoredRead
 from tests.conftest import make_config
@@ -28,6 +30,7 @@ NOW = datetime(2021, 5, 8, 8, 30, tzinfo=UTC)
 def rows_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(direct_copy, "DIRECT_COPY_FROM", 1)  # any batch, however small
     # As IngestWriter calls it while its guess says "new": every write_batch below, unchanged.
+    assert write_batch.__kwdefaults__ is not None
     monkeypatch.setitem(write_batch.__kwdefaults__, "expect_new", request.param == "direct")
     return str(request.param)
 
@@ -55,7 +58,7 @@ def read(
     return StampedRead(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
 
 
-async def rows_by_id(db, stored: list[StoredRead]) -> dict[int, StoredRead]:
+async def rows_by_id(db, stored: Sequence[StoredRead]) -> dict[int, StoredRead]:
     """The committed rows of `stored`, as StoredReads built from what PostgreSQL holds."""
     async with db.pool.acquire() as conn:
         rows = await conn.fetch(
@@ -249,7 +252,7 @@ async def test_a_wrong_guess_and_a_deleted_point_in_one_batch_are_both_recovered
 async def test_the_direct_lane_draws_ids_from_the_identity_of_timing_reads(db) -> None:
     async with db.pool.acquire() as conn:
         sequence = await conn.fetchval("SELECT pg_get_serial_sequence('timing_reads', 'id')")
-    assert sequence == f"public.{direct_copy.READS_ID_SEQUENCE}"
+    assert sequence == f"public.{READS_ID_SEQUENCE}"
 
 
 async def test_texts_copy_would_read_as_escapes_are_stored_as_sent(db) -> None:

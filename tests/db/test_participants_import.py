@@ -7,20 +7,22 @@ from datetime import date
 import pytest
 import trio
 
+from p88.db import participant_import as store
 from p88.db.database import open_database
-from p88.db.partners import create_partner
-from p88.db.tenancy import tenant_transaction
-from p88.participants import copyrows, store
-from p88.participants.csvfile import CsvFileError, read_csv
-from p88.participants.importer import import_participants, prepare_import
-from p88.participants.mapping import detect_mapping, detect_style
-from p88.participants.queries import (
+from p88.db.participants import (
     claim_upload,
     list_participants,
     participants_for_tags,
     save_upload,
 )
+from p88.db.partners import create_partner
+from p88.db.tenancy import tenant_transaction
+from p88.participants import copyrows
+from p88.participants.csvfile import CsvFileError, read_csv
+from p88.participants.importer import import_participants, prepare_import
+from p88.participants.mapping import detect_mapping, detect_style
 from tests.conftest import make_config
+from tests.db.locks import sessions_waiting_on_a_lock
 from tests.unit.test_participants_reading import SWALLOWING
 
 EVENT = "SPRING 10K"
@@ -239,7 +241,8 @@ async def test_an_upload_is_claimed_by_one_import_only(dsn, tmp_path) -> None:
             async with tenant_transaction(db.pool, partner.id) as conn:
                 claims.append(await claim_upload(conn, partner.id, upload))
                 first_claimed.set()
-                await trio.sleep(0.3)  # still importing when the second click arrives
+                # Still importing when the second click arrives: it waits for this one.
+                await sessions_waiting_on_a_lock(db.pool)
 
         async def second() -> None:
             await first_claimed.wait()

@@ -126,7 +126,7 @@ async def test_idle_live_sessions_end_unless_their_middleware_is_connected(
             db.pool, NOW - timedelta(hours=24), [("default", "OVERNIGHT")]
         )
         assert closed == [idle]
-        statuses = dict(await conn.fetch("SELECT id, status FROM timing_sessions"))
+        statuses = {i: s for i, s in await conn.fetch("SELECT id, status FROM timing_sessions")}
         assert statuses == {idle: "ended", connected: "live", recent: "live"}
 
 

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import trio
 
@@ -30,11 +31,15 @@ class ServeProcess:
             f'[web]\nbind = "127.0.0.1:{self.web_port}"\n'
         )
         self.process: subprocess.Popen[bytes] | None = None
+        self._log_handle: BinaryIO | None = None
         self.runs = 0
 
     @property
     def log(self) -> Path:
         return self.root / f"serve-{self.runs}.log"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
     @property
     def collector(self) -> tuple[str, int]:
@@ -46,7 +51,7 @@ class ServeProcess:
 
     async def start(self) -> None:
         self.runs += 1
-        if self.process is not None:
+        if self._log_handle is not None:
             self._log_handle.close()  # the log of the previous run, which has ended
         self._log_handle = open(self.log, "wb")  # the child writes to it
         self.process = subprocess.Popen(

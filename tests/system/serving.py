@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Set
 from contextlib import asynccontextmanager
+from typing import Any
 
 import trio
 
-from p88.app import Running, serve
+from p88.app import Running, WebAppFactory, serve
 from p88.config import Config
+from p88.web.app import create_app
 
 
 @asynccontextmanager
-async def running_server(config: Config) -> AsyncIterator[Running]:
+async def running_server(
+    config: Config, web_app: WebAppFactory = create_app
+) -> AsyncIterator[Running]:
     async with trio.open_nursery() as nursery:
         running: Running = await nursery.start(
-            lambda task_status: serve(config, handle_signals=False, task_status=task_status)
+            lambda task_status: serve(
+                config, handle_signals=False, task_status=task_status, web_app=web_app
+            )
         )
         try:
             yield running
         finally:
             running.shutdown()
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Until `predicate()` holds (checked every 20 ms); fails after `timeout` seconds."""
+    with trio.fail_after(timeout):
+        while not predicate():
+            await trio.sleep(0.02)
 
 
 class LineClient:
@@ -65,7 +78,7 @@ class LineClient:
         await self.stream.aclose()
 
 
-def assert_same_reads(stored: list[tuple[object, ...]], expected: set[tuple[object, ...]]) -> None:
+def assert_same_reads(stored: list[tuple[Any, ...]], expected: Set[tuple[Any, ...]]) -> None:
     """Stored rows equal the expected set, with a short message (never a 50,000-line diff)."""
     as_set = set(stored)
     assert len(stored) == len(as_set), f"{len(stored) - len(as_set)} reads stored twice"

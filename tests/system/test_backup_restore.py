@@ -20,8 +20,8 @@ from p88.db.pool import connect, open_bridge
 from p88.db.tenancy import tenant_transaction
 from p88.layouts import sample_document
 from tests.conftest import make_config
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import handshake, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import handshake
 from tests.web.sessions_seed import seed_participant
 from tests.web.support import create_partner_with_user
 

@@ -9,8 +9,8 @@ import trio
 
 from p88.app import Running
 from tests.conftest import make_config
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import handshake, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import handshake
 
 
 class Witness:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from tests.conftest import make_config
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import CONNECTION_ID, fetch, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import CONNECTION_ID, fetch
 from tests.web.support import create_partner_with_user, post_form, signed_in_client, web_app
 
 SECRET = re.compile(r'<span class="secret" data-secret>([^<]+)</span>')

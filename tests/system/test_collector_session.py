@@ -8,7 +8,7 @@ import trio
 
 from p88.db.pool import connect, open_bridge
 from tests.conftest import make_config
-from tests.system.serving import LineClient, running_server
+from tests.system.serving import LineClient, running_server, wait_for
 
 HELLO_REQUESTS = [
     "stream-mode=push",
@@ -36,12 +36,6 @@ async def handshake(client: LineClient, locations: str = "FINISH") -> list[str]:
     assert await client.line() == "getlocations"
     await client.send(f"ack~getlocations~{locations}" if locations else "ack~getlocations")
     return await client.lines(len(locations.split("~"))) if locations else []
-
-
-async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    with trio.fail_after(timeout):
-        while not predicate():
-            await trio.sleep(0.02)
 
 
 async def fetch(dsn: str, query: str, *args: object) -> list:  # type: ignore[type-arg]

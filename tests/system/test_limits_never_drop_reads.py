@@ -9,8 +9,8 @@ from pathlib import Path
 from p88.db.accounts import create_user, set_membership
 from p88.db.plans import add_subscription
 from tests.conftest import make_config
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import fetch, handshake, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import fetch, handshake
 from tests.web.support import PASSWORD, TestAccount, signed_in_client, web_app
 
 

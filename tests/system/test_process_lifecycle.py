@@ -1,4 +1,5 @@
-"""Graceful shutdown on SIGTERM, and `kill -9` in the middle of a replay losing nothing."""
+"""Graceful shutdown on SIGTERM, a second Ctrl-C stopping at once, and `kill -9` in the middle
+of a replay losing nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import trio
 
+from p88.db.pool import connect, open_bridge
 from p88.tcp.race_sources import distinct_read_keys, load_21rotm
 from p88.tcp.simulator import SimOptions, run_simulation
 from tests.system.http import get_json
@@ -86,3 +88,36 @@ async def test_kill_9_mid_replay_then_restart_resumes_and_completes(
     # The restarted server resumed from stored sequences instead of asking for everything.
     assert "resuming" in serve_process.log.read_text()
     assert status["duplicates_dropped"] < 64_990 // 2
+
+
+async def test_a_second_ctrl_c_stops_at_once_with_a_message(
+    serve_process: ServeProcess, dsn: str
+) -> None:
+    """The first SIGINT starts the graceful shutdown, which waits for ingest to store what it
+    holds; with timing_reads locked by another session it cannot. The second stops at once."""
+    await serve_process.start()
+    assert serve_process.process is not None
+    async with open_bridge(), connect(dsn) as holder, holder.transaction():
+        await holder.execute("LOCK TABLE timing_reads IN ACCESS EXCLUSIVE MODE")
+        client = await LineClient.connect(serve_process.collector)
+        await handshake(client)
+        await client.send("CT01_33~1~FINISH~1~2021-05-08T09:00:01.00~1~A~8")
+        with trio.fail_after(30):  # ingest's batch waits for the lock
+            while not await holder.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            ):
+                await trio.sleep(0.05)
+
+        serve_process.process.send_signal(signal.SIGINT)
+        with trio.fail_after(30):
+            while "SIGINT: shutting down (again to stop at once)" not in serve_process.log_text():
+                await trio.sleep(0.05)
+        assert serve_process.process.poll() is None  # still draining: ingest cannot store
+
+        serve_process.process.send_signal(signal.SIGINT)
+        assert await serve_process.wait(timeout=10) == 1
+        log = serve_process.log_text()
+        assert "second SIGINT: stopping now" in log
+        assert "Traceback" not in log
+        await client.aclose()

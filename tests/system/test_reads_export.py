@@ -11,8 +11,8 @@ from pathlib import Path
 import trio
 
 from tests.conftest import make_config
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import handshake, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import handshake
 
 HEADER = "partner,event,session_id,location,sequence,tag,time,lap,reader_id,gator,received_at"
 

@@ -95,7 +95,10 @@ async def test_replay_resume_rewind_and_database_restart_store_each_read_once(
             while running.stats.reads_received < received_before + 2000:
                 await trio.sleep(0.01)
             await trio.to_thread.run_sync(own_postgres.stop)
-            await trio.sleep(1.0)
+            # Down until ingest has journaled reads it could not store.
+            with trio.fail_after(60):
+                while not running.stats.journal_backlog:
+                    await trio.sleep(0.01)
             await trio.to_thread.run_sync(own_postgres.start)
 
         peak_journal = 0

@@ -12,8 +12,8 @@ import trio
 from p88.web.auth.identity import SESSION_COOKIE
 from tests.conftest import make_config
 from tests.system.http import get_json
-from tests.system.serving import LineClient, running_server
-from tests.system.test_collector_session import fetch, wait_for
+from tests.system.serving import LineClient, running_server, wait_for
+from tests.system.test_collector_session import fetch
 from tests.system.wsclient import http_get_page
 from tests.web.support import _cookie, create_partner_with_user, signed_in_client, web_app
 

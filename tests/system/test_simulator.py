@@ -201,15 +201,20 @@ async def test_waits_for_a_server_that_is_not_up_yet() -> None:
     server = FakeP88()
     result_box: list[FeedResult] = []
     done = trio.Event()
+    refused: list[str] = []
 
     async def client() -> None:
-        result_box.append(await run_feed("127.0.0.1", port, feed, FAST))
+        result_box.append(
+            await run_feed("127.0.0.1", port, feed, FAST, notice=lambda _, why: refused.append(why))
+        )
         done.set()
 
     with trio.fail_after(10):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(client)
-            await trio.sleep(0.3)  # several refused attempts
+            while len(refused) < 3:  # several refused attempts before the server is up
+                await trio.sleep(0.01)
+            assert all("could not connect" in why for why in refused)
             await serve(nursery, server, port)
             await done.wait()
             nursery.cancel_scope.cancel()

@@ -10,9 +10,9 @@ import trio
 from tests.conftest import make_config
 from tests.system.http import get_json, http_get
 from tests.system.own_postgres import OwnPostgres
-from tests.system.serving import LineClient, running_server
+from tests.system.serving import LineClient, running_server, wait_for
 from tests.system.test_collector_bad_input import start_witness
-from tests.system.test_collector_session import fetch, handshake, wait_for
+from tests.system.test_collector_session import fetch, handshake
 
 
 async def test_health_status_and_metrics_when_all_is_well(dsn: str, tmp_path: Path) -> None:
@@ -42,8 +42,12 @@ async def test_health_status_and_metrics_when_all_is_well(dsn: str, tmp_path: Pa
         assert metrics["p88_collector_connections"] == "1"
         assert metrics["p88_database_up"] == "1"
         assert metrics["p88_ingest_latency_ms_count"] == "5"
-        assert float(metrics['p88_ingest_latency_ms{quantile="0.99"}']) >= 0
+        p50, p99 = (float(metrics[f'p88_ingest_latency_ms{{quantile="{q}"}}']) for q in (0.5, 0.99))
+        assert 0 < p50 <= p99  # socket read to commit takes time; the tail is no shorter
+        window = running.stats.ingest_latency_ms  # what the server measured, 6 digits kept
+        assert (p50, p99) == pytest.approx((window.quantile(0.5), window.quantile(0.99)), 1e-5)
         assert doc["ingest_latency_ms"]["samples"] == 5
+        assert doc["ingest_latency_ms"]["p99"] == pytest.approx(p99, abs=0.006)  # rounded
         await witness.client.aclose()
 
         status, _, _ = await http_get(running.status_url + "/nothing-here")

@@ -76,7 +76,7 @@ class WsClient:
         if not data:
             self.ws.receive_data(None)
         else:
-            self.ws.receive_data(data)
+            self.ws.receive_data(bytes(data))
         events = list(self.ws.events())
         for event in events:
             if isinstance(event, Ping):

@@ -88,7 +88,7 @@ def test_a_try_whose_check_could_not_run_is_given_back() -> None:
     fail(t)
     t.abandoned(fail(t))  # the database was down: nothing was checked
     assert isinstance(t.begin((ADDRESS, USER)), Attempt)
-    t.abandoned(t.begin(("address 10.0.0.8", "user 'x'")))  # keys seen only by that try
+    t.abandoned(fail(t, "address 10.0.0.8", "user 'x'"))  # keys seen only by that try
     assert isinstance(t.begin(("address 10.0.0.8", "user 'x'")), Attempt)
 
 

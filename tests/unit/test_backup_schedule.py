@@ -12,8 +12,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 AT = time(3, 0)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_next_daily_is_strictly_after_and_in_the_zone_given() -> None:

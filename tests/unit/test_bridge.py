@@ -14,6 +14,7 @@ import logging
 import asyncpg
 import pytest
 import trio
+import trio.testing
 
 from p88.db.pool import open_bridge
 
@@ -35,7 +36,8 @@ async def test_unretrieved_database_error_is_logged_and_the_bridge_keeps_running
                 "connection was closed in the middle of operation"
             )
         )
-        await trio.sleep(0.05)  # a re-raise would be scheduled into the loop's nursery by now
+        # A re-raise would be a task scheduled into the loop's nursery: let every task run.
+        await trio.testing.wait_all_tasks_blocked()
     records = [r for r in caplog.records if r.name == "p88.db.pool"]
     assert [r.levelno for r in records] == [logging.WARNING]
     assert "ConnectionDoesNotExistError" in records[0].getMessage()
@@ -47,7 +49,7 @@ async def test_unexpected_unretrieved_error_is_logged_with_its_traceback(
     caplog.set_level(logging.ERROR)
     async with open_bridge():
         _abandon_failed_future(RuntimeError("a bug in a background task"))
-        await trio.sleep(0.05)
+        await trio.testing.wait_all_tasks_blocked()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1
     assert errors[0].exc_info is not None

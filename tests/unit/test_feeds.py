@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import trio
@@ -52,7 +53,7 @@ def received(page: socket.socket) -> bytes:
         data += chunk
 
 
-def payload(frame: bytes) -> object:
+def payload(frame: bytes) -> Any:
     """The JSON of one unmasked text frame shorter than 64 KiB."""
     start = 2 if frame[1] < 126 else 4
     return json.loads(frame[start:])

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from p88.ingest.insert import point_ids_of
-from p88.ingest.points import distinct_points
+from p88.ingest.points import distinct_points, point_ids_of
 from p88.ingest.resume import max_sequences
 from p88.ingest.writer import latencies_ms
 from p88.reads import (

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import trio
 
+from p88.db.pool import Pool
 from p88.hub import Hub
 from p88.ingest.journal import Journal
 from p88.ingest.resume import ResumeTracker
@@ -30,11 +32,12 @@ def chunk(first: int, count: int) -> list[StampedRead]:
     ]
 
 
-def writer(tmp_path: Path, **options: float) -> IngestWriter:
+def writer(tmp_path: Path, **options: Any) -> IngestWriter:
     # The pool is never touched: only the gathering of batches runs here.
     journal = Journal(tmp_path / "journal")
+    no_pool = cast(Pool, None)
     return IngestWriter(
-        None, journal, Hub(), Stats(), ResumeTracker(), drains_journal=False, **options
+        no_pool, journal, Hub(), Stats(), ResumeTracker(), drains_journal=False, **options
     )
 
 

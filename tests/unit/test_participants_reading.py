@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from p88.db.participant_import import COPY_COLUMNS
 from p88.participants.check import check_file
-from p88.participants.copyrows import COPY_COLUMNS
 from p88.participants.csvfile import CsvFileError, read_csv
 from p88.participants.mapping import detect_mapping
 from p88.participants.textfile import iter_lines
@@ -46,7 +46,8 @@ def test_an_unclosed_quote_is_reported_at_its_line_and_swallows_no_row() -> None
     records = _records(SWALLOWING)
     assert [line for line, _, _ in records] == [2, 3, 4, 5, 6, 7, 8, 9, 10]
     (broken,) = [r for r in records if r[2] is not None]
-    assert broken[0] == 5 and "quote opened on this line is not closed until line 9" in broken[2]
+    line, _, problem = broken
+    assert line == 5 and "quote opened on this line is not closed until line 9" in str(problem)
     assert [values for line, values, _ in records if line != 5] == [
         ["2", "Ann", "Lee"],
         ["3", "Bo", "Ray"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from p88.results.corrections import CloseCourse, ManualTime, MoveGun, SetStatus
+from p88.results.corrections import CloseCourse, Correction, ManualTime, MoveGun, SetStatus
 from p88.results.engine import Engine
 from p88.results.model import Read
 from p88.results.problems import Problem, listing
@@ -151,7 +151,7 @@ def test_long_lists_of_bibs_are_cut() -> None:
 
 def test_corrections_for_a_bib_wave_or_course_that_is_not_there() -> None:
     """[problems] They do nothing, and the timer is told."""
-    corrections = [
+    corrections: list[Correction] = [
         ManualTime(1, "99", "FINISH", at(100)),
         MoveGun(2, "7", at(5)),
         CloseCourse(3, "50K"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
 import pytest
 import trio
@@ -11,7 +12,7 @@ from p88.live.socket_outbox import SocketOutbox
 
 
 @pytest.fixture
-def pair() -> tuple[socket.socket, socket.socket]:
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
     server, page = socket.socketpair()
     server.setblocking(False)
     yield server, page

@@ -68,7 +68,7 @@ def test_stamped_fields_and_one_string_per_point_name() -> None:
 
 
 def test_reads_before_the_handshake_wait_and_the_first_one_fixes_the_session() -> None:
-    reads = ConnectionReads("Europe/Berlin", {}, [].append)
+    reads = ConnectionReads("Europe/Berlin", {}, list[str]().append)
     normal = TagRead(3, "START", "12", "-00:00:03.25", 1, "R", 1, timedelta(seconds=-3.25))
     iso = TagRead(4, "START", "13", "2021-05-09T00:00:01.00", 1, "R", 1)
     reads.add_line(normal)

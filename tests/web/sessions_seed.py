@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ def clock(text: str) -> datetime:
 
 
 async def seed_session(
-    pool: Any, partner_id: int, event: str, reads: list[tuple[str, str, str]] = ()
+    pool: Any, partner_id: int, event: str, reads: Sequence[tuple[str, str, str]] = ()
 ) -> tuple[int, dict[str, int]]:
     """A session of `event` with reads (location, tag, HH:MM:SS.hh); returns (id, locations)."""
     async with pool.acquire() as conn:

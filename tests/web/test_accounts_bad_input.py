@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from p88.db import account_tokens
 from tests.web.support import (
+    WebHarness,
     create_partner_with_user,
     csrf_token_of,
     make_platform_admin,
@@ -70,140 +73,97 @@ async def test_over_long_fields(web) -> None:
     ).status_code == 302
 
 
-async def test_wrong_types_and_values(web) -> None:
+PAYMENTS = "/platform/partners/{pid}/payments"
+SUBSCRIPTION = "/platform/partners/{pid}/subscription"
+PAID = {"paid_on": "2026-01-01", "amount": "5", "currency": "EUR", "method": "cash"}
+SUBSCRIBED = {"plan_id": "1", "status": "active", "starts_on": "2026-01-01"}
+
+# (who posts, where ({pid}: the owner's company, {other}: a viewer of it), the form, what the
+# 400 page must say)
+WRONG = [
+    pytest.param(
+        "owner", "/admin/users/{other}/role", {"role": "superuser"}, "not a role", id="role"
+    ),
+    pytest.param(
+        "owner",
+        "/admin/invitations",
+        {"email": "x@y.example", "role": ["owner", "x"]},
+        "not a role",
+        id="invitation-two-roles",
+    ),
+    pytest.param("admin", PAYMENTS, {**PAID, "amount": "abc"}, "amount as a number", id="amount"),
+    pytest.param("admin", PAYMENTS, {**PAID, "paid_on": "yesterday"}, "YYYY-MM-DD", id="paid-on"),
+    pytest.param("admin", PAYMENTS, {**PAID, "amount": "-5"}, "between 0", id="negative"),
+    pytest.param("admin", PAYMENTS, {**PAID, "currency": "euro"}, "three-letter", id="currency"),
+    pytest.param(
+        "admin", SUBSCRIPTION, {**SUBSCRIBED, "plan_id": "x"}, "choose one of the plans", id="plan"
+    ),
+    pytest.param(
+        "admin", SUBSCRIPTION, {**SUBSCRIBED, "status": "free"}, "choose a status", id="status"
+    ),
+    pytest.param(
+        "admin",
+        SUBSCRIPTION,
+        {**SUBSCRIBED, "starts_on": "2026-02-01", "ends_on": "2026-01-01"},
+        "ends before it starts",
+        id="ends-first",
+    ),
+    pytest.param(
+        "admin",
+        "/platform/plans",
+        {"slug": "big", "name": "Big", "max_active_displays": "lots", "read_retention_days": "30"},
+        "whole number",
+        id="plan-limit",
+    ),
+    pytest.param(
+        "admin",
+        "/platform/plans",
+        {"slug": "big", "name": "Big", "read_retention_days": "0"},
+        "at least 1 day",
+        id="plan-retention",
+    ),
+    pytest.param(
+        "admin",
+        "/platform/plans",
+        {"slug": "Big Plan", "name": "Big", "read_retention_days": "3"},
+        "lower-case",
+        id="plan-slug",
+    ),
+    pytest.param(
+        "admin",
+        "/platform/partners",
+        {"slug": "Not A Slug", "name": "X"},
+        "not a valid partner slug",
+        id="partner-slug",
+    ),
+    pytest.param(
+        "admin",
+        "/platform/partners",
+        {"slug": "alpha", "name": "Again"},
+        "already exists",
+        id="partner-taken",
+    ),
+    pytest.param(
+        "admin",
+        "/platform/partners",
+        {"slug": "gamma", "name": "G", "owner_email": "nope"},
+        "not an email",
+        id="partner-owner",
+    ),
+]
+
+
+@pytest.mark.parametrize(("who", "path", "form", "words"), WRONG)
+async def test_wrong_types_and_values(
+    web: WebHarness, who: str, path: str, form: dict[str, object], words: str
+) -> None:
     owner = await create_partner_with_user(web.pool, "alpha")
     other = await create_partner_with_user(web.pool, "alpha", "viewer")
-    client = await signed_in_client(web.app, owner)
-    admin = await signed_in_client(web.app, await make_platform_admin(web.pool))
+    poster = owner if who == "owner" else await make_platform_admin(web.pool)
+    client = await signed_in_client(web.app, poster)
     before = await counts(web)
-    pid = owner.partner_id
-    await expect(
-        await post_form(client, f"/admin/users/{other.user_id}/role", {"role": "superuser"}),
-        400,
-        "not a role",
-    )
-    await expect(
-        await post_form(
-            client, "/admin/invitations", {"email": "x@y.example", "role": ["owner", "x"]}
-        ),
-        400,
-        "not a role",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/payments",
-            {"paid_on": "2026-01-01", "amount": "abc", "currency": "EUR", "method": "cash"},
-        ),
-        400,
-        "amount as a number",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/payments",
-            {"paid_on": "yesterday", "amount": "1", "currency": "EUR", "method": "cash"},
-        ),
-        400,
-        "YYYY-MM-DD",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/payments",
-            {"paid_on": "2026-01-01", "amount": "-5", "currency": "EUR", "method": "cash"},
-        ),
-        400,
-        "between 0",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/payments",
-            {"paid_on": "2026-01-01", "amount": "5", "currency": "euro", "method": "cash"},
-        ),
-        400,
-        "three-letter",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/subscription",
-            {"plan_id": "x", "status": "active", "starts_on": "2026-01-01"},
-        ),
-        400,
-        "choose one of the plans",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/subscription",
-            {"plan_id": "1", "status": "free", "starts_on": "2026-01-01"},
-        ),
-        400,
-        "choose a status",
-    )
-    await expect(
-        await post_form(
-            admin,
-            f"/platform/partners/{pid}/subscription",
-            {
-                "plan_id": "1",
-                "status": "active",
-                "starts_on": "2026-02-01",
-                "ends_on": "2026-01-01",
-            },
-        ),
-        400,
-        "ends before it starts",
-    )
-    await expect(
-        await post_form(
-            admin,
-            "/platform/plans",
-            {
-                "slug": "big",
-                "name": "Big",
-                "max_active_displays": "lots",
-                "read_retention_days": "30",
-            },
-        ),
-        400,
-        "whole number",
-    )
-    await expect(
-        await post_form(
-            admin, "/platform/plans", {"slug": "big", "name": "Big", "read_retention_days": "0"}
-        ),
-        400,
-        "at least 1 day",
-    )
-    await expect(
-        await post_form(
-            admin,
-            "/platform/plans",
-            {"slug": "Big Plan", "name": "Big", "read_retention_days": "3"},
-        ),
-        400,
-        "lower-case",
-    )
-    await expect(
-        await post_form(admin, "/platform/partners", {"slug": "Not A Slug", "name": "X"}),
-        400,
-        "not a valid partner slug",
-    )
-    await expect(
-        await post_form(admin, "/platform/partners", {"slug": "alpha", "name": "Again"}),
-        400,
-        "already exists",
-    )
-    await expect(
-        await post_form(
-            admin, "/platform/partners", {"slug": "gamma", "name": "G", "owner_email": "nope"}
-        ),
-        400,
-        "not an email",
-    )
+    target = path.format(pid=owner.partner_id, other=other.user_id)
+    await expect(await post_form(client, target, form), 400, words)
     assert await counts(web) == before
 
 

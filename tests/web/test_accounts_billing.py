@@ -133,6 +133,12 @@ async def test_limits_bite_with_a_message_naming_the_limit(web) -> None:
     assert "Starter allows 2 active displays at a time" in full.message
     assert "platform administrator" in full.message
     assert api.allowed and api.used == 0
+    # The subscription is in its history, on the owner's plan page and the platform's.
+    admin = await signed_in_client(web.app, await make_platform_admin(web.pool))
+    mine = await signed_in_client(web.app, owner)
+    for client, path in ((mine, "/admin/plan"), (admin, f"/platform/partners/{owner.partner_id}")):
+        page = await (await client.get(path)).get_data(as_text=True)
+        assert "Subscription history" in page and "<td>2020-01-01</td>" in page
 
 
 async def test_sessions_over_the_limit_are_flagged_not_refused(web) -> None:

@@ -364,3 +364,21 @@ async def test_the_platform_admin_picks_any_company_but_not_a_missing_one(web) -
     response = await post_form(client, "/switch-partner", {"partner_id": missing})
     assert response.status_code == 404
     assert "No company" in await (await client.get("/")).get_data(as_text=True)
+
+
+async def test_a_company_keeps_its_last_owner_and_nobody_removes_themselves(web) -> None:
+    """The platform admin works in a company as its owner without being one: the company's
+    only owner can be neither demoted nor removed by them. An owner cannot remove themselves."""
+    alpha = await create_partner_with_user(web.pool, "alpha")
+    admin = await make_platform_admin(web.pool)
+    client = await signed_in_client(web.app, admin)
+    await post_form(client, "/switch-partner", {"partner_id": alpha.partner_id})
+    for path, form in (("role", {"role": "admin"}), ("remove", {})):
+        response = await post_form(client, f"/admin/users/{alpha.user_id}/{path}", form)
+        assert response.status_code == 403
+        assert "needs at least one owner" in await response.get_data(as_text=True)
+    as_owner = await signed_in_client(web.app, alpha)
+    response = await post_form(as_owner, f"/admin/users/{alpha.user_id}/remove", {})
+    assert response.status_code == 403
+    assert "You cannot remove yourself" in await response.get_data(as_text=True)
+    assert await role_of(web, alpha.user_id, alpha.partner_id) == "owner"

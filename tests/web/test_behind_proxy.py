@@ -15,7 +15,7 @@ from tests.web.support import TestAccount, create_partner_with_user, web_app
 PROXY = ("10.0.0.5", 4711)
 STRANGER = ("198.51.100.9", 4711)
 # The test's own websockets come from 127.0.0.1: trusted too, as a proxy on the same host is.
-TRUSTED = {"web": {"trusted_proxies": ["10.0.0.0/8", "127.0.0.1"]}}
+TRUSTED: dict[str, dict[str, object]] = {"web": {"trusted_proxies": ["10.0.0.0/8", "127.0.0.1"]}}
 
 
 def forwarded(client_ip: str, proto: str = "https") -> dict[str, str]:

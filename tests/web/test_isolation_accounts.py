@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.web.isolation import assert_404, two_partners
 from tests.web.support import signed_in_client
 
@@ -42,7 +44,7 @@ async def test_b_ids_are_404_for_a_and_change_nothing(web) -> None:
     pair = await two_partners(web)
     b = pair.b_ids
     client = await signed_in_client(web.app, pair.a)
-    attempts = [
+    attempts: list[tuple[str, str, dict[str, Any]]] = [
         ("POST", f"/account/sessions/{b['member_login_session_id']}/revoke", {}),
         ("POST", f"/admin/users/{b['member_user_id']}/role", {"role": "owner"}),
         ("POST", f"/admin/users/{pair.b.user_id}/role", {"role": "viewer"}),

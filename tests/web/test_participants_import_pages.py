@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from typing import Any
 
 import trio
 from werkzeug.datastructures import FileStorage
@@ -165,7 +166,7 @@ class LongestStep(trio.abc.Instrument):
         self._started = None
 
 
-async def _timed(request) -> tuple[float, float, object]:
+async def _timed(request) -> tuple[float, float, Any]:
     """(request's wall time, its longest task step, response)."""
     steps = LongestStep()
     trio.lowlevel.add_instrument(steps)

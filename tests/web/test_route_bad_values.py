@@ -32,7 +32,7 @@ SIGNS_OUT = {"/logout", "/account/sign-out-everywhere"}  # the walk signs in aga
 
 
 def http_rules(app: Any) -> list[tuple[Rule, str]]:
-    rules = []
+    rules: list[tuple[Rule, str]] = []
     for rule in app.url_map.iter_rules():
         if rule.websocket or rule.endpoint == "static":
             continue
@@ -98,7 +98,10 @@ async def test_a_nul_anywhere_is_a_400_naming_where_on_every_route(web) -> None:
     wrong = []
     for rule, method in http_rules(web.app):
         plain = url_of(rule, {"default": "1"})
-        attempts = [(f"{plain}?q=%00", None, '"q"'), (f"{plain}?x=1&%00=1", None, "parameter")]
+        attempts: list[tuple[str, dict[str, str] | None, str]] = [
+            (f"{plain}?q=%00", None, '"q"'),
+            (f"{plain}?x=1&%00=1", None, "parameter"),
+        ]
         if rule.arguments:
             attempts.append((url_of(rule, {"default": "1\x00"}), None, "address"))
         if method != "GET":  # a form for POST, JSON for PUT and DELETE (as fetch() sends them)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import cast
 
 from p88.config import config_from_mapping
+from p88.db.pool import Pool
 from p88.hub import Hub
 from p88.stats import Stats
 from p88.web.app import create_app
@@ -52,7 +54,8 @@ def covered_rules() -> dict[str, str]:
 
 
 def app_rules() -> set[str]:
-    app = create_app(WebServices(config_from_mapping({}, env={}), None, Hub(), Stats()))
+    no_pool = cast(Pool, None)  # the app is built for its routes only, never served
+    app = create_app(WebServices(config_from_mapping({}, env={}), no_pool, Hub(), Stats()))
     pages = {rule.rule for rule in app.url_map.iter_rules()}
     return pages | {route.rule for route in ROUTES}  # the websockets p88 serves itself
 

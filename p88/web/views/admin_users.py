@@ -56,6 +56,20 @@ def refuse_change(target_role: str, new_role: str | None) -> str:
     return ""
 
 
+async def membership_problem(
+    conn: Connection, target_role: str, target: int, new_role: str | None
+) -> str:
+    """Why the current person may not change `target`'s membership (to new_role; None: remove
+    it), or ''. Nobody changes their own; the last owner stays one."""
+    if target == current_user().id:
+        change = "change your own role" if new_role else "remove yourself"
+        return f"You cannot {change}; ask another owner or admin."
+    last_owner = target_role == "owner" and new_role != "owner"
+    if last_owner and await count_owners(conn, current_partner().id) < 2:
+        return "A company needs at least one owner: make someone else owner first."
+    return refuse_change(target_role, new_role)
+
+
 async def users_page(
     flash: str = "", kind: str = "ok", status: int = 200, link: str = "", link_for: str = ""
 ) -> ResponseReturnValue:
@@ -111,15 +125,7 @@ async def change_role(user_id: str) -> ResponseReturnValue:
             new_role = check_role(form.get("role", ""))
         except AccountError as exc:
             return await users_page(f"Nothing was changed: {exc}.", "bad", 400)
-        problem = refuse_change(found.role, new_role)
-        if target == current_user().id:
-            problem = "You cannot change your own role; ask another owner or admin."
-        elif (
-            found.role == "owner"
-            and new_role != "owner"
-            and await count_owners(conn, partner.id) < 2
-        ):
-            problem = "A company needs at least one owner: make someone else owner first."
+        problem = await membership_problem(conn, found.role, target, new_role)
         if problem:
             return await users_page(f"Nothing was changed. {problem}", "bad", 403)
         await set_membership(conn, target, partner.id, new_role)
@@ -136,11 +142,7 @@ async def remove(user_id: str) -> ResponseReturnValue:
         if found is None:
             return await not_found("person")
         target = int(user_id)
-        problem = refuse_change(found.role, None)
-        if target == current_user().id:
-            problem = "You cannot remove yourself; ask another owner or admin."
-        elif found.role == "owner" and await count_owners(conn, partner.id) < 2:
-            problem = "A company needs at least one owner: make someone else owner first."
+        problem = await membership_problem(conn, found.role, target, None)
         if problem:
             return await users_page(f"Nothing was changed. {problem}", "bad", 403)
         await remove_membership(conn, target, partner.id)

@@ -23,6 +23,7 @@ from p88.displays import store
 from p88.displays.options import MODES, DisplayOptions, OptionsError, parse_options
 from p88.displays.store import Display, DisplayError
 from p88.web.auth import current_partner, require_role
+from p88.web.display_access import RESYNC
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
 from p88.web.tenant import tenant
@@ -201,7 +202,7 @@ async def update_display(display_id: int) -> ResponseReturnValue:
     if error:
         return await _form_page(display, form, error)
     # Screens reload their configuration by reconnecting (same link, new settings).
-    services().hub.close_display(display.id, 4000, "settings changed")
+    services().hub.close_display(display.id, RESYNC, "settings changed")
     return redirect("/displays")
 
 

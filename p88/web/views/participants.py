@@ -18,9 +18,9 @@ import trio
 from quart import Blueprint, abort, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
+from p88.db import participants as db
 from p88.db.accounts import role_rank
 from p88.db.pool import Connection
-from p88.participants import queries as db
 from p88.participants.csvfile import CsvFileError
 from p88.participants.dates import ORDERS
 from p88.participants.importer import import_participants, prepare_import

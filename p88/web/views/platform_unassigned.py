@@ -27,6 +27,7 @@ from p88.db.unassigned import (
 )
 from p88.stats import ConnectionInfo
 from p88.web.auth import current_user, require_platform_admin
+from p88.web.display_access import RESYNC
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
 from p88.web.views.accounts_common import audit
@@ -35,7 +36,7 @@ from p88.web.views.timefmt import age
 bp = Blueprint("platform_unassigned", __name__, url_prefix="/platform/unassigned")
 
 HAND_OVER_ATTEMPTS = 3  # a collector batch locking the same rows in another order (see handover)
-MOVED_DISPLAY = (4000, "session handed to another company")  # screens reconnect to their display
+MOVED_DISPLAY = (RESYNC, "session handed to another company")  # screens reconnect to their display
 
 
 @dataclass(frozen=True, slots=True)

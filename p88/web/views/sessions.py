@@ -25,6 +25,7 @@ from p88.db.session_ops import (
 from p88.db.sessions import SessionSummary, list_sessions, recent_reads, unknown_tags
 from p88.stats import ConnectionInfo
 from p88.web.auth import current_partner, require_role
+from p88.web.display_access import RESYNC
 from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
 from p88.web.tenant import tenant
@@ -213,5 +214,5 @@ async def session_merge(session_id: int) -> ResponseReturnValue:
         return await _detail(session_id, f"Not merged: {exc}.", "bad", 400)
     for display_id in outcome.displays_rebound:
         # Open screens reconnect and load the feed of the session they now belong to.
-        services().hub.close_display(display_id, 4000, "session merged")
+        services().hub.close_display(display_id, RESYNC, "session merged")
     return _done(session_id, "merged")

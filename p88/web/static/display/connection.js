@@ -3,7 +3,7 @@
 // from the last event id the page took in: after a drop or a server restart the server sends
 // exactly what came after it (no gap, no replay).
 //
-// Close codes (p88/web/views/display_public.py): 4000 resync now, 4404 unknown link,
+// Close codes (p88/web/display_access.py): 4000 resync now, 4404 unknown link,
 // 4410 revoked / expired / replaced, 4429 too many bad links from this address.
 
 export const STOP_CODES = new Set([4404, 4410]);

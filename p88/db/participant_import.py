@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from p88.db.participants import FIELD_NAMES
 from p88.db.pool import Connection
-from p88.participants.copyrows import COPY_COLUMNS, NULLABLE
-from p88.participants.model import FIELD_NAMES, SQL_TYPES
 
+COPY_COLUMNS = ("line", *FIELD_NAMES)  # each row's line in the file, then the fields
+# Fields whose empty value is NULL: csv writes None as a quoted empty string, which COPY's
+# FORCE_NULL turns into NULL for these columns.
+NULLABLE = ("gender", "age", "date_of_birth")
+SQL_TYPES = {"age": "integer", "vip": "boolean", "date_of_birth": "date"}  # the others: text
 STAGING = "participant_import"
 COPY_STATEMENT_CHUNKS = 40  # chunks (200,000 rows) a COPY: well inside the 60 s timeout
 UPSERT_ROWS = 50_000  # rows an INSERT ... SELECT, likewise

@@ -1,0 +1,192 @@
+"""End to end: a generated race that knows its own truth, replayed into `serve()` over real
+CTP01 sockets, gives exactly the results the generator worked out, for every runner and column.
+
+The participant file goes through the real importer, the setup document through
+p88.db.results.save_setup and the results service, the reads through the simulator, the
+collector, ingest and the hub into the live engine. The truth (p88.tcp.truth_race.expected)
+is computed from what really happened in the race, never by p88.results.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+
+from p88.app import Running
+from p88.db import results as results_db
+from p88.db.partners import partner_by_slug
+from p88.db.pool import Pool, open_bridge, open_pool
+from p88.db.tenancy import tenant_transaction
+from p88.live.results import ResultsService, SessionResults
+from p88.participants.csvfile import read_csv
+from p88.participants.importer import import_participants, prepare_import
+from p88.participants.mapping import detect_mapping
+from p88.results.corrections import CloseCourse
+from p88.results.document import row_of
+from p88.results.export import write_csv
+from p88.tcp.race_sources import PointFeed, distinct_read_keys
+from p88.tcp.simulator import SimOptions, run_simulation
+from p88.tcp.truth_race import TruthRace, truth_race
+from p88.tcp.truth_race.expected import HEADER
+from p88.tcp.truth_race.reads import TEST_TAGS, UNREGISTERED
+from tests.conftest import make_config
+from tests.system.serving import running_server
+from tests.system.test_collector_session import fetch
+
+DAY = date(2024, 9, 21)
+FAST = SimOptions(speed=0, linger=0.3, retry_seconds=0.2, max_retries=20)
+Rows = list[list[str]]
+
+
+def differences(got: Rows, want: Rows, limit: int = 12) -> str:
+    """What differs, readably: per bib and column first, then the order ("" when equal)."""
+    if got == want:
+        return ""
+    lines = []
+    bib = HEADER.index("bib")
+    got_by, want_by = {r[bib]: r for r in got}, {r[bib]: r for r in want}
+    if missing := sorted(want_by.keys() - got_by.keys(), key=int):
+        lines.append(f"{len(missing)} bibs missing from the export: {missing[:limit]}")
+    if extra := sorted(got_by.keys() - want_by.keys()):
+        lines.append(f"{len(extra)} rows not in the truth: {extra[:limit]}")
+    wrong = []
+    for key, expected in want_by.items():
+        found = got_by.get(key)
+        if found is not None and found != expected:
+            for column, (g, w) in enumerate(zip(found, expected, strict=False)):
+                if g != w:
+                    wrong.append(f"  bib {key} {HEADER[column]}: export {g!r}, truth {w!r}")
+    if wrong:
+        lines.append(f"{len(wrong)} cells differ, e.g.:\n" + "\n".join(wrong[:limit]))
+    if not lines:
+        first = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w)
+        lines.append(
+            f"same rows, other order: row {first + 2} is bib {got[first][bib]} in the export, "
+            f"bib {want[first][bib]} in the truth"
+        )
+    return "\n".join(lines)
+
+
+def assert_rows(got: Rows, want: Rows, what: str) -> None:
+    diff = differences(got, want)
+    if diff:
+        pytest.fail(f"{what} differs from the truth:\n{diff}", pytrace=False)
+
+
+def engine_rows(results: SessionResults) -> Rows:
+    """The results CSV the engine writes (p88.results.export), header checked, rows parsed."""
+    out = io.StringIO()
+    write_csv(out, results.engine.rows(), results.engine.setup)
+    header, *rows = csv.reader(io.StringIO(out.getvalue()))
+    assert tuple(header) == HEADER
+    return rows
+
+
+async def import_field(pool: Pool, partner_id: int, race: TruthRace) -> None:
+    """The participant file through the importer the web page uses."""
+    data = race.participants_csv().encode()
+    prepared = await trio.to_thread.run_sync(
+        prepare_import, data, detect_mapping(read_csv(data).header)
+    )
+    async with tenant_transaction(pool, partner_id) as conn:
+        report = await import_participants(conn, partner_id, race.event, prepared)
+    assert report.bad == [] and report.inserted == len(race.entries), report
+
+
+async def replay(running: Running, feeds: Sequence[PointFeed]) -> None:
+    """Every feed over its own CTP01 connection, then until all of it is committed."""
+    host, port = running.collector
+    report = await run_simulation(host, port, feeds, FAST)
+    assert report.problems == []
+    with trio.fail_after(60):
+        while (
+            running.stats.connections
+            or running.stats.ingest_backlog
+            or running.stats.journal_backlog
+        ):
+            await trio.sleep(0.05)
+
+
+def live_results(running: Running, session_id: int) -> SessionResults | None:
+    service = running.hub.results
+    assert isinstance(service, ResultsService)
+    return service.loaded(session_id)
+
+
+async def until_truth(running: Running, session_id: int, want: Rows) -> None:
+    """The live engine catches up (gun lines reach it a moment after they are stored)."""
+    with trio.move_on_after(20):
+        while (live := live_results(running, session_id)) is None or engine_rows(live) != want:
+            await trio.sleep(0.1)
+    live = live_results(running, session_id)
+    assert live is not None, "the server never built the session's results"
+    assert_rows(engine_rows(live), want, "the live engine's export")
+
+
+async def close_courses(running: Running, pool: Pool, ids: tuple[int, int]) -> None:
+    """The timer closes both courses: stored, then handed to the live engine."""
+    partner_id, session_id = ids
+    service = running.hub.results
+    assert isinstance(service, ResultsService)
+    for course in ("5K", "10K"):
+        closing = CloseCourse(0, course)
+        async with tenant_transaction(pool, partner_id) as conn:
+            stored = await results_db.add_correction(
+                conn, partner_id, session_id, row_of(closing), None, "course closed", None
+            )
+        service.apply(session_id, CloseCourse(stored, course))
+
+
+async def from_storage(pool: Pool, ids: tuple[int, int]) -> Rows:
+    """Results built from what is stored, as `p88 results export` and a restart build them."""
+    return engine_rows(await ResultsService(pool).get(*ids))
+
+
+async def prepare(dsn: str, tmp_path: Path, pool: Pool, race: TruthRace) -> tuple[int, int]:
+    """Race morning: the participant file is imported, the mat check makes the session and its
+    five locations, the timer saves the setup. (partner id, session id)."""
+    async with pool.acquire() as conn:
+        partner = await partner_by_slug(conn, "default")  # unauthenticated collectors'
+    assert partner is not None
+    await import_field(pool, partner.id, race)
+    async with running_server(make_config(dsn, tmp_path)) as running:
+        await replay(running, race.mat_check)
+    [[session_id]] = await fetch(dsn, "SELECT id FROM timing_sessions")
+    document: dict[str, Any] = json.loads(race.setup_json())
+    async with tenant_transaction(pool, partner.id) as conn:
+        await results_db.save_setup(conn, partner.id, session_id, document, None)
+    return partner.id, session_id
+
+
+async def test_a_replayed_race_exports_exactly_its_truth(dsn: str, tmp_path: Path) -> None:
+    race = truth_race(2000, seed=7, event="TRUTH 5K/10K", day=DAY)
+    async with open_bridge(), open_pool(dsn, max_size=4) as pool:
+        ids = await prepare(dsn, tmp_path, pool, race)
+        # A server started now builds the live session's results from its saved setup, and
+        # the race's reads reach that engine batch by batch as they commit.
+        async with running_server(make_config(dsn, tmp_path)) as running:
+            await replay(running, race.feeds)
+            stored = await fetch(dsn, "SELECT count(*) FROM timing_reads")
+            assert stored[0][0] == len(distinct_read_keys([*race.mat_check, *race.feeds]))
+            await until_truth(running, ids[1], race.expected_rows())
+            assert_rows(await from_storage(pool, ids), race.expected_rows(), "a fresh build")
+            live = live_results(running, ids[1])
+            assert live is not None and live.saved
+            problems = live.engine.problems()
+            unknown = {tag for p in problems if p.kind == "unknown-tag" for tag in p.tags}
+            assert unknown == {*UNREGISTERED, *TEST_TAGS}
+            assert {p.kind for p in problems} == {"unknown-tag", "no-start-read"}
+
+            # Closing both courses: runners still out become DNF, the unseen stay DNS.
+            await close_courses(running, pool, ids)
+            closed = race.expected_rows(closed=True)
+            assert_rows(engine_rows(live), closed, "the live engine's export, courses closed")
+            assert_rows(await from_storage(pool, ids), closed, "a fresh build, courses closed")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -36,6 +38,7 @@ from p88.tcp.race_sources import PointFeed, distinct_read_keys
 from p88.tcp.simulator import SimOptions, run_simulation
 from p88.tcp.truth_race import TruthRace, truth_race
 from p88.tcp.truth_race.expected import HEADER
+from p88.tcp.truth_race.files import truth_csv
 from p88.tcp.truth_race.reads import TEST_TAGS, UNREGISTERED
 from tests.conftest import make_config
 from tests.system.serving import running_server
@@ -106,6 +109,10 @@ async def replay(running: Running, feeds: Sequence[PointFeed]) -> None:
     host, port = running.collector
     report = await run_simulation(host, port, feeds, FAST)
     assert report.problems == []
+    await settled(running)
+
+
+async def settled(running: Running) -> None:
     with trio.fail_after(60):
         while (
             running.stats.connections
@@ -190,3 +197,29 @@ async def test_a_replayed_race_exports_exactly_its_truth(dsn: str, tmp_path: Pat
             closed = race.expected_rows(closed=True)
             assert_rows(engine_rows(live), closed, "the live engine's export, courses closed")
             assert_rows(await from_storage(pool, ids), closed, "a fresh build, courses closed")
+
+
+async def test_simulate_writes_the_truth_race_files_and_replays_it(
+    dsn: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "truth"
+    async with running_server(make_config(dsn, tmp_path)) as running:
+        host, port = running.collector
+        command = [
+            *(sys.executable, "-m", "p88", "simulate", "--race", "truth", "--runners", "60"),
+            *("--seed", "3", "--day", DAY.isoformat(), "--truth-dir", str(folder), "--fast"),
+            *("--quiet", "--host", host, "--port", str(port)),
+        ]
+        done = await trio.to_thread.run_sync(
+            lambda: subprocess.run(command, capture_output=True, text=True, timeout=120)
+        )
+        assert done.returncode == 0, done.stderr
+        await settled(running)
+    assert "must equal truth.csv" in done.stdout
+    race = truth_race(60, seed=3, day=DAY)
+    assert (folder / "truth.csv").read_bytes().decode() == truth_csv(race.expected_rows())
+    assert (folder / "participants.csv").read_bytes().decode() == race.participants_csv()
+    assert json.loads((folder / "setup.json").read_text()) == json.loads(race.setup_json())
+    stored = await fetch(dsn, "SELECT count(*), min(s.event_name) FROM timing_reads r"
+                              " JOIN timing_sessions s ON s.id = r.session_id")  # fmt: skip
+    assert tuple(stored[0]) == (len(distinct_read_keys(race.all_feeds())), "TRUTH")

@@ -98,6 +98,6 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     written = []
     for name, text in files.items():
         path = folder / name
-        path.write_text(text, encoding="utf-8", newline="")
+        path.write_bytes(text.encode())
         written.append(path)
     return written

@@ -10,6 +10,7 @@ is computed from what really happened in the race, never by p88.results.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import subprocess
@@ -24,7 +25,6 @@ import trio
 
 from p88.app import Running
 from p88.db import results as results_db
-from p88.db.partners import partner_by_slug
 from p88.db.pool import Pool, open_bridge, open_pool
 from p88.db.tenancy import tenant_transaction
 from p88.live.results import ResultsService, SessionResults
@@ -46,6 +46,8 @@ from tests.system.test_collector_session import fetch
 
 DAY = date(2024, 9, 21)
 FAST = SimOptions(speed=0, linger=0.3, retry_seconds=0.2, max_retries=20)
+DROPPING = dataclasses.replace(FAST, disconnect_after=1500)  # each stream dropped once, resumed
+REWINDING = dataclasses.replace(FAST, client_id="second-laptop", rewind=True)
 Rows = list[list[str]]
 
 
@@ -104,10 +106,10 @@ async def import_field(pool: Pool, partner_id: int, race: TruthRace) -> None:
     assert report.bad == [] and report.inserted == len(race.entries), report
 
 
-async def replay(running: Running, feeds: Sequence[PointFeed]) -> None:
+async def replay(running: Running, feeds: Sequence[PointFeed], opts: SimOptions = FAST) -> None:
     """Every feed over its own CTP01 connection, then until all of it is committed."""
     host, port = running.collector
-    report = await run_simulation(host, port, feeds, FAST)
+    report = await run_simulation(host, port, feeds, opts)
     assert report.problems == []
     await settled(running)
 
@@ -157,34 +159,50 @@ async def from_storage(pool: Pool, ids: tuple[int, int]) -> Rows:
     return engine_rows(await ResultsService(pool).get(*ids))
 
 
-async def prepare(dsn: str, tmp_path: Path, pool: Pool, race: TruthRace) -> tuple[int, int]:
-    """Race morning: the participant file is imported, the mat check makes the session and its
-    five locations, the timer saves the setup. (partner id, session id)."""
-    async with pool.acquire() as conn:
-        partner = await partner_by_slug(conn, "default")  # unauthenticated collectors'
-    assert partner is not None
-    await import_field(pool, partner.id, race)
+async def prepare(dsn: str, tmp_path: Path, pool: Pool) -> tuple[int, int]:
+    """Race morning: the mat check makes the session and its five locations, and the timer
+    saves the setup. (partner id, session id)."""
     async with running_server(make_config(dsn, tmp_path)) as running:
-        await replay(running, race.mat_check)
-    [[session_id]] = await fetch(dsn, "SELECT id FROM timing_sessions")
-    document: dict[str, Any] = json.loads(race.setup_json())
-    async with tenant_transaction(pool, partner.id) as conn:
-        await results_db.save_setup(conn, partner.id, session_id, document, None)
-    return partner.id, session_id
+        await replay(running, race_of_the_test().mat_check)
+    [[partner_id, session_id]] = await fetch(dsn, "SELECT partner_id, id FROM timing_sessions")
+    document: dict[str, Any] = json.loads(race_of_the_test().setup_json())
+    async with tenant_transaction(pool, partner_id) as conn:
+        await results_db.save_setup(conn, partner_id, session_id, document, None)
+    return partner_id, session_id
+
+
+async def race_with_late_entries(running: Running, pool: Pool, partner_id: int) -> None:
+    """The race, each stream dropped once and resumed, and the participant file imported
+    while it is under way (a timer who got the final file late)."""
+    race = race_of_the_test()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(replay, running, race.feeds, DROPPING)
+        with trio.fail_after(60):
+            while running.stats.reads_received < len(distinct_read_keys(race.feeds)) // 3:
+                await trio.sleep(0.01)
+        await import_field(pool, partner_id, race)
+
+
+def race_of_the_test() -> TruthRace:
+    return truth_race(2000, seed=7, event="TRUTH 5K/10K", day=DAY)
 
 
 async def test_a_replayed_race_exports_exactly_its_truth(dsn: str, tmp_path: Path) -> None:
-    race = truth_race(2000, seed=7, event="TRUTH 5K/10K", day=DAY)
+    race = race_of_the_test()
+    truth, closed = race.expected_rows(), race.expected_rows(closed=True)
     async with open_bridge(), open_pool(dsn, max_size=4) as pool:
-        ids = await prepare(dsn, tmp_path, pool, race)
-        # A server started now builds the live session's results from its saved setup, and
-        # the race's reads reach that engine batch by batch as they commit.
+        ids = await prepare(dsn, tmp_path, pool)
+        # A server started now builds the live session's results from its saved setup; the
+        # race's reads reach that engine batch by batch as they commit.
         async with running_server(make_config(dsn, tmp_path)) as running:
-            await replay(running, race.feeds)
+            with trio.fail_after(20):
+                while live_results(running, ids[1]) is None:
+                    await trio.sleep(0.05)
+            await race_with_late_entries(running, pool, ids[0])
             stored = await fetch(dsn, "SELECT count(*) FROM timing_reads")
             assert stored[0][0] == len(distinct_read_keys([*race.mat_check, *race.feeds]))
-            await until_truth(running, ids[1], race.expected_rows())
-            assert_rows(await from_storage(pool, ids), race.expected_rows(), "a fresh build")
+            await until_truth(running, ids[1], truth)
+            assert_rows(await from_storage(pool, ids), truth, "a fresh build")
             live = live_results(running, ids[1])
             assert live is not None and live.saved
             problems = live.engine.problems()
@@ -192,9 +210,12 @@ async def test_a_replayed_race_exports_exactly_its_truth(dsn: str, tmp_path: Pat
             assert unknown == {*UNREGISTERED, *TEST_TAGS}
             assert {p.kind for p in problems} == {"unknown-tag", "no-start-read"}
 
+            # The whole race again from other middleware, twice over: duplicates change nothing.
+            await replay(running, race.feeds, REWINDING)
+            await until_truth(running, ids[1], truth)
+
             # Closing both courses: runners still out become DNF, the unseen stay DNS.
             await close_courses(running, pool, ids)
-            closed = race.expected_rows(closed=True)
             assert_rows(engine_rows(live), closed, "the live engine's export, courses closed")
             assert_rows(await from_storage(pool, ids), closed, "a fresh build, courses closed")
 

@@ -193,7 +193,19 @@ def _run(
         progress.close()
 
 
-@click.command("simulate")
+TRUTH_HELP = """\b
+--race truth --truth-dir DIR replays a generated race that knows its results: a 5K and a
+10K on the same mats, 3 waves, a backup line at the finish, 5 % of start reads missed,
+DNFs, DNSs, unregistered tags, a course cutter, ties to the hundredth, mats crossed before
+the gun. It writes DIR/participants.csv, DIR/setup.json and the exact expected results
+export, DIR/truth.csv (DIR/truth-closed.csv: after closing both courses). To check p88 by
+hand: import the participants into the event (TRUTH by default), enter setup.json on the
+session's Results setup page, then compare `p88 results export --event TRUTH` with
+truth.csv.
+"""
+
+
+@click.command("simulate", epilog=TRUTH_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `p88 serve` listens.")
 @click.option(
     "--port", default=61611, show_default=True, type=click.IntRange(1, 65535), help="CTP01 port."
@@ -322,18 +334,7 @@ def simulate_command(
     client_id: str,
     quiet: bool,
 ) -> None:
-    """Replay a race into p88 over CTP01, one simulated ChronoTrack middleware per point.
-
-    \b
-    --race truth --truth-dir DIR replays a generated race that knows its results: a 5K and a
-    10K on the same mats, 3 waves, a backup line at the finish, 5 % of start reads missed,
-    DNFs, DNSs, unregistered tags, ties to the hundredth, mats crossed before the gun. It
-    writes DIR/participants.csv, DIR/setup.json and the exact expected results export,
-    DIR/truth.csv (DIR/truth-closed.csv: after closing both courses). To check p88 by hand:
-    import the participants into the event (TRUTH by default), enter setup.json on the
-    session's Results setup page, then compare `p88 results export --event TRUTH` with
-    truth.csv.
-    """
+    """Replay a race into p88 over CTP01, one simulated ChronoTrack middleware per point."""
     race_day = day.date() if day else date.today()
     generated = (seed, event, race_day)
     feeds = _choose_feeds(race, data_dir, runners, (points, waves), generated, truth_dir)

@@ -6,13 +6,17 @@ asks p88.results, or it would only prove that the engine agrees with itself.
 
 - times: gun time = finish - wave gun; chip time = finish - start, the gun time when the start
   mat missed the runner (their start_time is then empty) [no-start-read];
+- a 10K finished faster than the world record for 10 km (a runner who ran the 5K loop) is
+  held: times shown, no place, listed after the placed runners [record];
+- a runner with no wave among three has no gun: no gun time; placed by chip time [no-gun];
 - status: finished; else "running" when the runner was read at a point of their course at or
   after their gun [statuses] ("dnf" once the course is closed); else "dns";
 - places per course, by chip time, overall / gender / age group: 1 + the number strictly
   faster (equal times share a place) [places];
 - age on the race date from the date of birth; 5-year bands F0-19, F20-24 ... F80+ [age-groups];
-- order: courses in setup order; placed runners by place, then running, dnf, dns, each by bib
-  [csv]; text cells starting with = + - @ get a leading ' .
+- order: courses in setup order; placed runners by place, then finishers without a place
+  by time, then running, dnf, dns, each by bib [csv];
+- text cells starting with = + - @ get a leading ' .
 """
 
 from __future__ import annotations
@@ -75,7 +79,8 @@ def status(runner: Runner, reads: Sequence[Sighting], closed: bool) -> str:
     if runner.fate is Fate.FINISHED:
         return "finished"
     points = _course_locations(runner.course)
-    seen = any(s.location in points and s.time >= runner.gun for s in reads)
+    since = runner.gun if runner.gun_known else 0
+    seen = any(s.location in points and s.time >= since for s in reads)
     if seen:
         return "dnf" if closed else "running"
     return "dns"
@@ -93,7 +98,7 @@ def places(runners: Iterable[Runner], day: date) -> dict[str, Places]:
     """bib -> (overall, gender, age group) place of every finisher, per course."""
     groups: dict[tuple[str, str, str], dict[str, int]] = {}
     for r in runners:
-        if r.fate is not Fate.FINISHED:
+        if r.fate is not Fate.FINISHED or not r.placed:
             continue
         e, time = r.entry, r.ranking_time()
         groups.setdefault((e.course, "overall", ""), {})[e.bib] = time
@@ -119,7 +124,8 @@ def _row(r: Runner, state: str, place: Places | None, day: date) -> list[str]:
     times = ["", "", ""]  # chip time, gun time, finish time of day
     if state == "finished":
         assert r.finish is not None
-        times = [elapsed(r.ranking_time()), elapsed(r.finish - r.gun), time_of_day(r.finish)]
+        gun_time = elapsed(r.finish - r.gun) if r.gun_known else ""
+        times = [elapsed(r.ranking_time()), gun_time, time_of_day(r.finish)]
     start = time_of_day(r.start) if r.start is not None and r.start_read else ""
     return [
         cell(e.course),
@@ -151,6 +157,11 @@ def expected_rows(
         state = status(r, reads.get(r.entry.tag, ()), closed)
         place = placed.get(r.entry.bib)
         course = [c.name for c in COURSES].index(r.course)
-        rank = (0, place[0], r.ranking_time()) if place else (1 + STATUS_ORDER.index(state), 0, 0)
+        if place:
+            rank = (0, place[0], r.ranking_time())
+        elif state == "finished":  # held for review: after the placed, by time
+            rank = (1, 0, r.ranking_time())
+        else:
+            rank = (1 + STATUS_ORDER.index(state), 0, 0)
         keyed.append(((course, *rank, int(r.entry.bib)), _row(r, state, place, day)))
     return [row for _, row in sorted(keyed)]

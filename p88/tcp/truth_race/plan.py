@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from p88.tcp.truth_race.field import SECOND, WAVES, Entry, course_spec
+from p88.tcp.truth_race.field import RUNS_WITHOUT_WAVE, SECOND, WAVES, Entry, course_spec
 
 
 class Fate(StrEnum):
@@ -25,6 +25,7 @@ class Quirk(StrEnum):
     FINISH_MAT_BEFORE_GUN = "finish mat before the gun"  # walking to the start
     FINISH_MAT_AFTER_GUN = "finish mat after the gun"  # late, walking to the start
     WALK_BACK = "start mat after the finish"  # walking back to the bag drop
+    CUT_COURSE = "ran the 5K loop only"  # a 10K runner: faster than the record, held
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,16 @@ class Runner:
     @property
     def course(self) -> str:
         return self.entry.course
+
+    @property
+    def placed(self) -> bool:
+        """Takes a place when they finish (a course cutter is held for review instead)."""
+        return Quirk.CUT_COURSE not in self.quirks
+
+    @property
+    def gun_known(self) -> bool:
+        """With three waves, a runner whose file has no wave has no gun p88 can know."""
+        return self.entry.wave != ""
 
     def ranking_time(self) -> int:
         """Chip time, the gun time when the start mat missed them (a finisher only)."""
@@ -91,7 +102,13 @@ def plan_runner(rng: random.Random, entry: Entry, gun: int, fate: Fate) -> Runne
 def plan_runners(
     rng: random.Random, entries: Sequence[Entry], guns: dict[str, int]
 ) -> list[Runner]:
-    runners = [plan_runner(rng, e, guns[e.wave], _fate(rng)) for e in entries]
+    runners = []
+    for entry in entries:
+        if entry.wave:
+            runners.append(plan_runner(rng, entry, guns[entry.wave], _fate(rng)))
+        else:  # with no gun, reads before it cannot be told apart: a plain run
+            plain = plan_runner(rng, entry, guns[RUNS_WITHOUT_WAVE], Fate.FINISHED)
+            runners.append(replace(plain, start_read=True, quirks=frozenset()))
     _special_cases(rng, runners)
     _ties(rng, runners)
     return runners
@@ -102,12 +119,27 @@ def _pick(rng: random.Random, runners: list[Runner], wanted: Callable[[Runner], 
     return rng.choice(candidates) if candidates else -1
 
 
+def _plain(runner: Runner) -> bool:
+    return runner.fate is Fate.FINISHED and not runner.quirks and runner.entry.wave != ""
+
+
 def _special_cases(rng: random.Random, runners: list[Runner]) -> None:
     """Cases too rare to leave to chance in 2,000 runners."""
+    # 10K runners who turn back at the 2.5K mat and run the 5K: a 10K faster than the world
+    # record, held for review and not placed [record]. Faster than the 10K's minimum time
+    # (20 minutes) it would be no finish at all, so 21 to 25 minutes.
+    for _ in range(2):
+        index = _pick(rng, runners, lambda r: _plain(r) and r.course == "10K" and r.start_read)
+        if index >= 0:
+            r = runners[index]
+            assert r.start is not None
+            chip = rng.randint(21 * 60 * SECOND, 25 * 60 * SECOND)
+            runners[index] = replace(r, finish=r.start + chip, chip=chip,
+                                     quirks=frozenset({Quirk.CUT_COURSE}))  # fmt: skip
     # Never started, but walked over the finish mat after their gun (too early to be a
     # finish): a read after the gun at a point of their course, so "running" by the rules.
     for _ in range(2):
-        index = _pick(rng, runners, lambda r: r.fate is Fate.FINISHED and not r.quirks)
+        index = _pick(rng, runners, _plain)
         if index >= 0:
             r = runners[index]
             quirks = frozenset({Quirk.FINISH_MAT_AFTER_GUN})
@@ -115,7 +147,7 @@ def _special_cases(rng: random.Random, runners: list[Runner]) -> None:
                                      start_read=False, quirks=quirks)  # fmt: skip
     # A 10K runner the start mat missed who stopped between 2.5 km and 5 km: read only at
     # the 2.5K mat, which is not a point of the 10K, so never seen on their course ("dns").
-    index = _pick(rng, runners, lambda r: r.course == "10K" and r.fate is Fate.FINISHED)
+    index = _pick(rng, runners, lambda r: _plain(r) and r.course == "10K")
     if index >= 0:
         r = runners[index]
         runners[index] = replace(r, fate=Fate.DNF, finish=None, stop_m=rng.randint(2600, 4900),
@@ -135,7 +167,7 @@ def _ties(rng: random.Random, runners: list[Runner]) -> None:
     """Runners with the same time to the hundredth: pairs in a course, pairs that also share
     gender and birth year (likely one age group), a three-way tie, and a tie with someone the
     start mat missed (their chip time is their gun time)."""
-    finished = [i for i, r in enumerate(runners) if r.fate is Fate.FINISHED]
+    finished = [i for i, r in enumerate(runners) if r.fate is Fate.FINISHED and r.placed]
     by_course: defaultdict[str, list[int]] = defaultdict(list)
     by_group: defaultdict[tuple[str, str, int], list[int]] = defaultdict(list)
     for i in finished:

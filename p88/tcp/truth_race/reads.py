@@ -62,10 +62,11 @@ def _finish(rng: random.Random, tag: str, finish: int) -> list[Sighting]:
 def _splits(rng: random.Random, runner: Runner) -> list[Sighting]:
     """The mats passed on the way, the 2.5K mat on both courses; 4 % of crossings missed."""
     assert runner.start is not None
-    course = course_spec(runner.course)
+    ran = "5K" if Quirk.CUT_COURSE in runner.quirks else runner.course
+    course = course_spec(ran)
     whole = runner.finish - runner.start if runner.finish is not None else runner.chip
     found = []
-    for location, metres in MATS_PASSED[runner.course]:
+    for location, metres in MATS_PASSED[ran]:
         if runner.stop_m is not None and metres >= runner.stop_m:
             break
         if rng.random() < 0.04:

@@ -20,11 +20,13 @@ from p88.web.views import (
     dashboard,
     display_public,
     displays,
+    first_run,
     layouts,
     links,
     participants,
     platform,
     platform_plans,
+    platform_unassigned,
     sessions,
     signin,
 )
@@ -32,6 +34,7 @@ from p88.web.views import (
 BLUEPRINTS = (
     # Accounts: sign-in, the company's people, keys and billing, the platform.
     signin.bp,
+    first_run.bp,  # /setup/<token>
     dashboard.bp,
     account.bp,
     links.bp,
@@ -40,6 +43,7 @@ BLUEPRINTS = (
     admin_billing.bp,
     platform.bp,
     platform_plans.bp,
+    platform_unassigned.bp,  # reads of middleware that did not authenticate
     layouts.blueprint,
     builder_preview.bp,  # the builder's live-session preview
     display_public.bp,  # public /d/<token>

@@ -83,7 +83,7 @@ LAST_NAMES = (
 GENDER_CELLS = {"F": ("F", "F", "F", "female", "W"), "M": ("M", "M", "M", "Male", "m"),
                 "X": ("X", "nb"), "": ("", "U")}  # fmt: skip
 # Names a spreadsheet would run as formulas: the export must quote them.
-FORMULA_NAMES = (("=1+2", "Spreadsheet"), ("@home", "Runner"), ("-", "Dash"))
+FORMULA_NAMES = {7: ("=1+2", "Spreadsheet"), 14: ("@home", "Runner"), 21: ("-", "Dash")}  # by bib
 
 
 def _gender(rng: random.Random) -> str:
@@ -126,8 +126,8 @@ def _entry(rng: random.Random, index: int, count: int, day: date) -> Entry:
     gender = _gender(rng)
     first_pool = FIRST_NAMES.get(gender) or FIRST_NAMES[rng.choice("FMX")]
     first, last = rng.choice(first_pool), rng.choice(LAST_NAMES)
-    if index < len(FORMULA_NAMES) * 7 and index % 7 == 6:
-        first, last = FORMULA_NAMES[index // 7]
+    if index + 1 in FORMULA_NAMES:
+        first, last = FORMULA_NAMES[index + 1]
     elif rng.random() < 0.002:
         first = ""  # a file with only a last name for someone
     wave, course = _wave_and_course(rng, index, count)

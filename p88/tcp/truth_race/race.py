@@ -84,48 +84,44 @@ def _moment(day: date, hundredths: int) -> datetime:
     return datetime.combine(day, time()) + timedelta(milliseconds=10 * hundredths)
 
 
-def _stream(
-    rng: random.Random,
-    race: tuple[str, date, str],
-    location: str,
-    sightings: Sequence[Sighting],
-    guns: Sequence[int],
-) -> Stream:
-    event, day, source = race
-    readers = _READERS[location]
-    raw = [
-        RawRead(s.tag, _moment(day, s.time), rng.choice(readers), rng.choice(_ANTENNAS))
-        for s in sorted(sightings, key=lambda s: (s.time, s.tag))
-    ]
-    box = f"S{0x10000 + LOCATIONS.index(location):05X}"
-    moments = [_moment(day, gun) for gun in guns]
-    return build_stream(event, location, f"{source}/{location}", raw, moments, box)
+@dataclass(frozen=True, slots=True)
+class _Streams:
+    """What every stream of one replay shares: event, day, and the key of its sources."""
 
+    event: str
+    day: date
+    source: str
 
-def _feeds(
-    rng: random.Random,
-    race: tuple[str, date, str],
-    sightings: Sequence[Sighting],
-    guns: Sequence[int],
-) -> tuple[PointFeed, ...]:
-    by_location: defaultdict[str, list[Sighting]] = defaultdict(list)
-    for sighting in sightings:
-        by_location[sighting.location].append(sighting)
-    return tuple(
-        PointFeed(
-            location,
-            (
-                _stream(
-                    rng,
-                    race,
-                    location,
-                    by_location[location],
-                    guns if location in _GUN_BOXES else (),
-                ),
-            ),
-        )
-        for location in LOCATIONS
-    )
+    def feeds(
+        self, rng: random.Random, sightings: Sequence[Sighting], guns: Sequence[int]
+    ) -> tuple[PointFeed, ...]:
+        """One feed per location; the gun boxes report `guns` too."""
+        by_location: defaultdict[str, list[Sighting]] = defaultdict(list)
+        for sighting in sightings:
+            by_location[sighting.location].append(sighting)
+        feeds = []
+        for location in LOCATIONS:
+            shots = guns if location in _GUN_BOXES else ()
+            stream = self._stream(rng, location, by_location[location], shots)
+            feeds.append(PointFeed(location, (stream,)))
+        return tuple(feeds)
+
+    def _stream(
+        self,
+        rng: random.Random,
+        location: str,
+        sightings: Sequence[Sighting],
+        guns: Sequence[int],
+    ) -> Stream:
+        readers = _READERS[location]
+        raw = [
+            RawRead(s.tag, _moment(self.day, s.time), rng.choice(readers), rng.choice(_ANTENNAS))
+            for s in sorted(sightings, key=lambda s: (s.time, s.tag))
+        ]
+        box = f"S{0x10000 + LOCATIONS.index(location):05X}"
+        moments = [_moment(self.day, gun) for gun in guns]
+        source = f"{self.source}/{location}"
+        return build_stream(self.event, location, source, raw, moments, box)
 
 
 def truth_race(
@@ -149,8 +145,9 @@ def truth_race(
     # ids: another race must not be taken for a resume of this one.
     source = f"truth/{event}/{day.isoformat()}/{runners}/seed{seed}"
     all_reads = [s for reads in by_tag.values() for s in reads]
-    race_feeds = _feeds(rng, (event, day, source), all_reads, sorted(guns.values()))
-    check = _feeds(rng, (event, day, f"{source}/check"), mat_check_reads(LOCATIONS, first_gun), ())
+    race_feeds = _Streams(event, day, source).feeds(rng, all_reads, sorted(guns.values()))
+    check_reads = mat_check_reads(LOCATIONS, first_gun)
+    check = _Streams(event, day, f"{source}/check").feeds(rng, check_reads, ())
     return TruthRace(
         event,
         day,

@@ -7,8 +7,7 @@ asks p88.results, or it would only prove that the engine agrees with itself.
 - times: gun time = finish - wave gun; chip time = finish - start, the gun time when the start
   mat missed the runner (their start_time is then empty) [no-start-read];
 - a 10K in 21 to 25 minutes (a runner who ran the 5K loop: under the 10 km record, over the
-  20-minute minimum time) is
-  held: times shown, no place, listed after the placed runners [record];
+  20-minute minimum time) is held: times shown, no place, after the placed runners [record];
 - a runner with no wave among three has no gun: no gun time; placed by chip time [no-gun];
 - status: finished; else "running" when the runner was read at a point of their course at or
   after their gun [statuses] ("dnf" once the course is closed); else "dns";

@@ -27,6 +27,9 @@ from p88.web.views import (
     platform,
     platform_plans,
     platform_unassigned,
+    results_corrections,
+    results_setup,
+    results_table,
     sessions,
     signin,
 )
@@ -50,6 +53,9 @@ BLUEPRINTS = (
     displays.bp,  # operator pages
     sessions.bp,  # timing sessions
     participants.bp,  # runners
+    results_table.bp,  # a session's results, exports and award lists
+    results_setup.bp,  # courses, points, waves, age groups
+    results_corrections.bp,  # the timer's audited, undoable corrections
 )
 
 

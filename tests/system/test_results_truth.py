@@ -1,10 +1,14 @@
 """End to end: a generated race that knows its own truth, replayed into `serve()` over real
 CTP01 sockets, gives exactly the results the generator worked out, for every runner and column.
 
-The participant file goes through the real importer, the setup document through
-p88.db.results.save_setup and the results service, the reads through the simulator, the
-collector, ingest and the hub into the live engine. The truth (p88.tcp.truth_race.expected)
-is computed from what really happened in the race, never by p88.results.
+The participant file goes through the real importer (mid-race), the setup document through
+p88.db.results.save_setup and the results service of a server started after it was saved
+(the service builds a live session's engine at start: the test cannot call the server's
+service from its own task), the reads through the simulator, the collector, ingest and the hub
+into that live engine. Both the live engine's rows and `p88 results export --format csv` (a
+subprocess, built from what is stored) must equal the truth, before and after the courses are
+closed. The truth (p88.tcp.truth_race.expected) is computed from what really happened in the
+race, never by p88.results.
 """
 
 from __future__ import annotations
@@ -155,9 +159,20 @@ async def close_courses(running: Running, pool: Pool, ids: tuple[int, int]) -> N
         service.apply(session_id, CloseCourse(stored, course))
 
 
-async def from_storage(pool: Pool, ids: tuple[int, int]) -> Rows:
-    """Results built from what is stored, as `p88 results export` and a restart build them."""
-    return engine_rows(await ResultsService(pool).get(*ids))
+async def exported(dsn: str, tmp_path: Path, event: str) -> Rows:
+    """`p88 results export --format csv`, as a person runs it: results built from what is
+    stored, exactly as the server builds them."""
+    config = tmp_path / "p88.toml"
+    config.write_text(f'[database]\ndsn = "{dsn}"\ndata_dir = "{tmp_path}"\n')
+    command = [sys.executable, "-m", "p88", "results", "export", "--config", str(config)]
+    command += ["--event", event, "--format", "csv"]
+    done = await trio.to_thread.run_sync(
+        lambda: subprocess.run(command, capture_output=True, timeout=120)
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    header, *rows = csv.reader(io.StringIO(done.stdout.decode()))
+    assert tuple(header) == HEADER
+    return rows
 
 
 async def prepare(dsn: str, tmp_path: Path, pool: Pool) -> tuple[int, int]:
@@ -223,7 +238,7 @@ async def test_a_replayed_race_exports_exactly_its_truth(dsn: str, tmp_path: Pat
             stored = await fetch(dsn, "SELECT count(*) FROM timing_reads")
             assert stored[0][0] == len(distinct_read_keys([*race.mat_check, *race.feeds]))
             await until_truth(running, ids[1], truth)
-            assert_rows(await from_storage(pool, ids), truth, "a fresh build")
+            assert_rows(await exported(dsn, tmp_path, race.event), truth, "p88 results export")
             live = live_results(running, ids[1])
             assert live is not None and live.saved
             assert problems_of(live) == expected_problems(race)
@@ -235,7 +250,8 @@ async def test_a_replayed_race_exports_exactly_its_truth(dsn: str, tmp_path: Pat
             # Closing both courses: runners still out become DNF, the unseen stay DNS.
             await close_courses(running, pool, ids)
             assert_rows(engine_rows(live), closed, "the live engine's export, courses closed")
-            assert_rows(await from_storage(pool, ids), closed, "a fresh build, courses closed")
+            export = await exported(dsn, tmp_path, race.event)
+            assert_rows(export, closed, "p88 results export, courses closed")
 
 
 async def test_simulate_writes_the_truth_race_files_and_replays_it(

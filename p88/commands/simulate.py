@@ -2,6 +2,8 @@
 
 One simulated SimpleClient per timing point connects to `p88 serve` over CTP01 and streams
 that point's reads, so operators can rehearse a race day and tests can load the server.
+`--race truth` replays a generated race that knows its own results (p88.tcp.truth_race) and
+writes its participant file, results setup and expected results export to a folder.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from p88.tcp.race_sources import (
     total_reads,
 )
 from p88.tcp.simulator import SimOptions, SimReport, run_simulation
+from p88.tcp.truth_race import truth_race
+from p88.tcp.truth_race.files import PARTICIPANTS, SETUP, TRUTH, TRUTH_CLOSED
 
 _REDRAW_SECONDS = 0.2
 
@@ -93,6 +97,50 @@ def _synthetic_feeds(
         raise click.BadParameter(str(error), param_hint="--points") from None
 
 
+def _truth_feeds(
+    runners: int, seed: int, event: str, day: date, folder: Path | None
+) -> list[PointFeed]:
+    """The truth race's feeds, its files written first (and named on stdout)."""
+    if folder is None:
+        raise click.UsageError("--race truth writes its files to a folder: give --truth-dir DIR")
+    try:
+        race = truth_race(runners, seed, event, day)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--runners") from None
+    try:
+        race.write_files(folder)
+    except OSError as error:
+        raise click.ClickException(f"cannot write the truth race's files: {error}") from None
+    click.echo(
+        f"truth race {event!r} on {day.isoformat()}: {runners:,} participants, files in "
+        f"{folder}:\n  import {PARTICIPANTS} into event {event!r}, save {SETUP} as the "
+        f"session's results setup;\n  `p88 results export --event {event!r}` must equal "
+        f"{TRUTH}, and {TRUTH_CLOSED} once both courses are closed."
+    )
+    return race.all_feeds()
+
+
+def _choose_feeds(
+    race: str,
+    data_dir: Path | None,
+    runners: int | None,
+    synthetic: tuple[str, int],
+    generated: tuple[int, str | None, date],
+    truth_dir: Path | None,
+) -> list[PointFeed]:
+    """The feeds of the race chosen; `synthetic`: points and waves, `generated`: seed, event
+    and day of a generated race."""
+    seed, event, day = generated
+    if truth_dir is not None and race != "truth":
+        raise click.UsageError("--truth-dir goes with --race truth")
+    if race == "truth":
+        return _truth_feeds(runners or 2000, seed, event or "TRUTH", day, truth_dir)
+    if race == "synthetic":
+        points, waves = synthetic
+        return _synthetic_feeds(runners or 500, points, waves, seed, event or "DEMO", day)
+    return _race_feeds(data_dir)
+
+
 def _race_feeds(data_dir: Path | None) -> list[PointFeed]:
     try:
         return load_21rotm(data_dir)
@@ -145,17 +193,30 @@ def _run(
         progress.close()
 
 
-@click.command("simulate")
+TRUTH_HELP = """\b
+--race truth --truth-dir DIR replays a generated race that knows its results: a 5K and a
+10K on the same mats, 3 waves, a backup line at the finish, 5 % of start reads missed,
+DNFs, DNSs, unregistered tags, a course cutter, ties to the hundredth, mats crossed before
+the gun. It writes DIR/participants.csv, DIR/setup.json and the exact expected results
+export, DIR/truth.csv (DIR/truth-closed.csv: after closing both courses). To check p88 by
+hand: import the participants into the event (TRUTH by default), enter setup.json on the
+session's Results setup page, then compare `p88 results export --event TRUTH` with
+truth.csv.
+"""
+
+
+@click.command("simulate", epilog=TRUTH_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `p88 serve` listens.")
 @click.option(
     "--port", default=61611, show_default=True, type=click.IntRange(1, 65535), help="CTP01 port."
 )
 @click.option(
     "--race",
-    type=click.Choice(["21rotm", "synthetic"]),
+    type=click.Choice(["21rotm", "synthetic", "truth"]),
     default="21rotm",
     show_default=True,
-    help="Real 21ROTM controller files, or a generated race.",
+    help="Real 21ROTM controller files, a generated race, or a generated race that knows its "
+    "results (5K and 10K, 3 waves, backup finish line; writes files to --truth-dir).",
 )
 @click.option(
     "--data-dir",
@@ -177,16 +238,30 @@ def _run(
     default=None,
     help="Steady lines per second per connection instead of race timing.",
 )
-@click.option("--runners", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option(
+    "--runners",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Participants of a generated race (default: 500 synthetic, 2000 truth).",
+)
 @click.option("--points", default="START,5K,FINISH", show_default=True, help="Synthetic points.")
 @click.option("--waves", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same race.")
-@click.option("--event", default="DEMO", show_default=True, help="Synthetic event name.")
+@click.option(
+    "--event", default=None, help="Generated race's event name (default: DEMO, truth: TRUTH)."
+)
 @click.option(
     "--day",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="Synthetic race day (default: today).",
+    help="Generated race's day (default: today).",
+)
+@click.option(
+    "--truth-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --race truth: write participants.csv, setup.json (the results setup), truth.csv "
+    "and truth-closed.csv (the exact `p88 results export`, courses open and closed) here.",
 )
 @click.option("--user", default="", help="CTP01 user, if p88 asks for authentication.")
 @click.option(
@@ -241,12 +316,13 @@ def simulate_command(
     speed: float,
     fast: bool,
     rate: float | None,
-    runners: int,
+    runners: int | None,
     points: str,
     waves: int,
     seed: int,
-    event: str,
+    event: str | None,
     day: datetime | None,
+    truth_dir: Path | None,
     user: str,
     password: str,
     disconnect_after: int | None,
@@ -259,11 +335,9 @@ def simulate_command(
     quiet: bool,
 ) -> None:
     """Replay a race into p88 over CTP01, one simulated ChronoTrack middleware per point."""
-    if race == "synthetic":
-        race_day = day.date() if day else date.today()
-        feeds = _synthetic_feeds(runners, points, waves, seed, event, race_day)
-    else:
-        feeds = _race_feeds(data_dir)
+    race_day = day.date() if day else date.today()
+    generated = (seed, event, race_day)
+    feeds = _choose_feeds(race, data_dir, runners, (points, waves), generated, truth_dir)
     opts = SimOptions(
         client_id=client_id,
         user=user,

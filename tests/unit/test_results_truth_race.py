@@ -39,7 +39,8 @@ def entrants(race: TruthRace) -> list[Entrant]:
 
 
 def inputs(race: TruthRace) -> tuple[list[Read], list[GunLine]]:
-    reads, lines = [], []
+    reads: list[Read] = []
+    lines: list[GunLine] = []
     for feed in race.all_feeds():
         for stream in feed.streams:
             for o in stream.observations:

@@ -99,10 +99,12 @@ def test_the_race_has_every_case_it_claims(race: TruthRace) -> None:
 
 def test_the_finish_has_a_backup_line_reading_the_same_crossings(race: TruthRace) -> None:
     finishers = [r for r in race.runners if r.finish is not None]
-    lines = Counter()
+    lines: Counter[frozenset[str]] = Counter()
     first_on_backup = 0
     for runner in finishers:
-        at_finish = [s for s in race.reads[runner.entry.tag] if s.time >= runner.finish]
+        finish = runner.finish
+        assert finish is not None
+        at_finish = [s for s in race.reads[runner.entry.tag] if s.time >= finish]
         read_by = frozenset(s.location for s in at_finish if s.location in (FINISH, BACKUP))
         lines[read_by] += 1
         first = min(at_finish, key=lambda s: s.time)

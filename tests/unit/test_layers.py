@@ -58,7 +58,6 @@ WHOLE_PACKAGE_ONLY = frozenset({"p88", "p88.web"})
 KNOWN_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset(
     {
         ("p88.hub", "p88.ingest.records"),
-        ("p88.live.enrich", "p88.ingest.records"),
         ("p88.live.feeds", "p88.ingest.records"),
         ("p88.live.results", "p88.ingest.records"),
         ("p88.stats", "p88.ingest.latency"),

@@ -17,8 +17,9 @@
 //   {
 //     athlete: Athlete | null,      // the runner being called out (null: nobody yet)
 //     recent: Athlete[],            // newest first, feeds "Latest finishers" (last_n_list)
-//     leaders: Athlete[],           // finishers with places, feeds "Leaderboard"; the renderer
-//                                   // filters by gender / age group and sorts by that place
+//     leaders: Athlete[],           // finishers with places (the server's results, one course),
+//                                   // feeds "Leaderboard"; the renderer filters by gender / age
+//                                   // group and sorts by that place
 //     clock: { gun_epoch_ms: number | null }   // wave gun in epoch ms, for the race clock
 //   }
 //   Athlete = {
@@ -29,7 +30,8 @@
 //     vip: false,
 //     gun_time_ms: 11834200,                // elapsed milliseconds; a string is shown as is
 //     chip_time_ms: 11790600,
-//     place: { overall: 412, gender: 97, age_group: 14 }   // numbers; null when unknown
+//     place: { overall: 412, gender: 97, age_group: 14 },  // numbers; null when unknown
+//     provisional: { overall: true, gender: false, age_group: false }  // may still change
 //   }
 //
 // Safety: every value is set with textContent and every style through the CSSOM; URLs are only
@@ -142,9 +144,12 @@ function boundText(element, data) {
     case "city_country": return a ? withAffixes(cityCountry(a), o) : "";
     case "time": return a ? withAffixes(athleteTime(a, o.source, o.format), o) : "";
     case "place": {
-      const p = a && a.place ? a.place[o.kind || "overall"] : null;
+      const kind = o.kind || "overall";
+      const p = a && a.place ? a.place[kind] : null;
       if (typeof p !== "number") return "";
-      return withAffixes(o.ordinal === false ? String(p) : ordinal(p), o);
+      const shown = withAffixes(o.ordinal === false ? String(p) : ordinal(p), o);
+      // Someone still out could beat it (docs/RESULTS.md, "Provisional"): say so.
+      return a.provisional && a.provisional[kind] ? `${shown} (provisional)` : shown;
     }
     default: return "";
   }

@@ -18,14 +18,13 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import trio
 
 from p88.db.pool import Pool
 from p88.ingest.records import StoredRead, reads_of_sessions
 from p88.live.enrich import FIELD_CHECK_SECONDS, SessionContext
-from p88.live.feeds import RESYNC, RING_SIZE, Feed, FeedKey, Screen
+from p88.live.feeds import RESYNC, RING_SIZE, Attached, Feed, FeedKey, FeedUnavailable, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
 from p88.live.previews import Previews, Subscription
 from p88.live.results import ResultsService, SessionResults
@@ -38,27 +37,6 @@ log = logging.getLogger(__name__)
 
 INBOX_BATCHES = 2000  # batches the hub task may fall behind before every feed restarts
 RETIME_SECONDS = 0.5  # a hello's history is timed again from the engine at most this often
-
-
-class FeedUnavailable(Exception):
-    """A screen cannot be attached now; `code` is the websocket close code to send it."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Attached:
-    """What a display gets on attaching: its feed, the events it needs to catch up, and the
-    session's standings (p88.live.standings)."""
-
-    screen: Screen
-    feed: Feed
-    events: list[dict[str, Any]]
-    missed: int
-    standings: dict[str, Any]
 
 
 @dataclass(slots=True)

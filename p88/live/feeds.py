@@ -81,6 +81,7 @@ class Feed:
     warmed: trio.Event = field(default_factory=trio.Event)
     pending: list[StoredRead] = field(default_factory=list)
     frames_sent: int = 0
+    first_frame_reads: int = 0  # stored reads read before screens could attach
     failed: bool = False  # loading its history failed; screens are sent away to retry
     ring_version: int = -1  # the results version the ring's times were taken at
     ring_timed_at: float = float("-inf")
@@ -132,3 +133,24 @@ class Feed:
         newer = len(self.passing_ids) - bisect_right(self.passing_ids, after)
         missed = newer - len(events) if first_kept is not None or newer else 0
         return events, max(0, missed)
+
+
+class FeedUnavailable(Exception):
+    """A screen cannot be attached now; `code` is the websocket close code to send it."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """What a display gets on attaching: its feed, the events it needs to catch up, and the
+    session's standings (p88.live.standings)."""
+
+    screen: Screen
+    feed: Feed
+    events: list[dict[str, Any]]
+    missed: int
+    standings: dict[str, Any]

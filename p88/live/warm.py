@@ -75,6 +75,7 @@ async def _recent(
     results, window = loaded(feed.key.session_id), feed.key.window()
     feed.record(recent.passings, [ctx.event(p, results, window) for p in recent.passings])
     feed.passing_ids, feed.history_from = recent.passing_ids, recent.history_from
+    feed.first_frame_reads = recent.reads
     feed.ring_version = results.version if results is not None else -1
     if recent.detector is None:
         return False

@@ -19,7 +19,7 @@ export function toAthlete(event) {
     bib: p.bib, first_name: p.first, last_name: p.last, name: p.name, gender: p.gender || "",
     age_group: p.age_group, city: p.city, country: p.country || p.state, team: p.team,
     message: p.message, vip: p.vip, gun_time_ms: gun, chip_time_ms: event.chip_ms ?? gun,
-    course: r ? r.course : null,
+    ranking_time_ms: r ? r.ranking_ms : null, course: r ? r.course : null,
     place: r ? r.place : NO_PLACE,
     provisional: r ? r.provisional : NO_PLACE,
   };
@@ -32,7 +32,7 @@ export function entryAthlete(entry) {
     gender: entry.gender || "", age_group: entry.age_group || "", city: entry.city,
     country: entry.country, team: entry.team, message: "", vip: entry.vip,
     gun_time_ms: entry.gun_ms, chip_time_ms: entry.chip_ms ?? entry.gun_ms,
-    course: entry.course, place: entry.place, provisional: entry.provisional,
+    ranking_time_ms: entry.ranking_ms, course: entry.course, place: entry.place, provisional: entry.provisional,
   };
 }
 

@@ -30,6 +30,7 @@
 //     vip: false,
 //     gun_time_ms: 11834200,                // elapsed milliseconds; a string is shown as is
 //     chip_time_ms: 11790600,
+//     ranking_time_ms: 11790600,           // the time the course ranks by (leaderboards)
 //     place: { overall: 412, gender: 97, age_group: 14 },  // numbers; null when unknown
 //     provisional: { overall: true, gender: false, age_group: false }  // may still change
 //   }
@@ -109,7 +110,9 @@ function cityCountry(a) {
   return [a.city, a.country].filter((x) => x).join(", ");
 }
 
+// "ranking": the time the runner's course ranks by (chip or gun), as the results have it.
 function athleteTime(a, source, format) {
+  if (source === "ranking") return formatTime(a.ranking_time_ms ?? a.gun_time_ms, format);
   return formatTime(source === "chip" ? a.chip_time_ms : a.gun_time_ms, format);
 }
 
@@ -206,7 +209,9 @@ function renderList(node, element, style, data) {
   const n = Math.max(1, Math.min(50, Number(o.n) || 8));
   let rows;
   let by = "overall";
+  let timeSource = o.timeSource;
   if (element.type === "leaderboard") {
+    timeSource = timeSource || "ranking";
     by = o.by || "overall";
     const a = data.athlete || {};
     const category = o.category || (by === "gender" ? a.gender : by === "age_group" ? a.age_group : "");
@@ -243,7 +248,7 @@ function renderList(node, element, style, data) {
     for (const field of fields) {
       const cell = document.createElement("span");
       cell.className = `p88-cell p88-cell-${field}`;
-      cell.textContent = fieldValue(row, field, { timeSource: o.timeSource, timeFormat: o.timeFormat, by });
+      cell.textContent = fieldValue(row, field, { timeSource, timeFormat: o.timeFormat, by });
       const c = cell.style;
       c.whiteSpace = "nowrap";
       c.overflow = "hidden";

@@ -152,8 +152,8 @@ class Hub:
             if not feed.knows_missed(after):
                 await feed.warmed.wait()
             ctx = self._contexts.get(key.session_id)
-            if ctx is not None:
-                await ctx.link.briefly_wait()
+            if ctx is not None and feed.small:
+                await ctx.link.briefly_wait()  # a small session's engine is built in a moment
         except BaseException:
             self.detach(feed, screen)
             raise
@@ -213,10 +213,17 @@ class Hub:
             ctx = self._contexts[key.session_id] = SessionContext(
                 partner_id, key.session_id, event_name
             )
-            self._nursery.start_soon(ctx.load_field, self._pool)
-            self._start_build(ctx, "get")
         self._nursery.start_soon(self._warm, feed)
         return feed
+
+    def _started(self, ctx: SessionContext) -> None:
+        """A feed of the session has its first frame: now the rest of what the session needs
+        (its field, its results engine) is loaded, off that frame's path."""
+        if ctx.started or self._nursery is None or self._pool is None:
+            return
+        ctx.started = True
+        self._nursery.start_soon(ctx.load_field, self._pool)
+        self._start_build(ctx, "get")
 
     def _drop_feed(self, feed: Feed) -> None:
         if self._feeds.get(feed.key) is feed:
@@ -256,6 +263,8 @@ class Hub:
     def _start_build(self, ctx: SessionContext, how: Build) -> None:
         if self.results is None or self._nursery is None:
             ctx.link.end("none", "the results service is not running")
+            return
+        if ctx.link.building:
             return
         ctx.link.begin()
         self._nursery.start_soon(self._build, ctx, self.results, how)
@@ -325,7 +334,9 @@ class Hub:
     async def _warm_up(self, feed: Feed) -> None:
         assert self._pool is not None
         ctx = self._contexts[feed.key.session_id]
-        await load_history(self._pool, feed, ctx, self.ring_size, self._loaded)
+        await load_history(
+            self._pool, feed, ctx, self.ring_size, self._loaded, lambda: self._started(ctx)
+        )
         while feed.pending:
             reads, feed.pending = feed.pending, []
             await self._fan_out(ctx, [(feed, feed.detect(reads))])

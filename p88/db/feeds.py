@@ -18,28 +18,30 @@ from p88.db.pool import Connection, Row
 
 HISTORY_CHUNK_ROWS = 10_000  # per statement: each chunk is detected between two checkpoints
 
+# Filtering by location ids (not by a join on names) lets PostgreSQL estimate how many rows a
+# point has: the newest reads are then a short backward walk of (session_id, id).
+SESSION_POINTS = """
+SELECT id, name FROM timing_locations WHERE session_id = $1 AND partner_id = $2
+"""
+
 TAIL_READS = """
-SELECT r.id, r.location_id, l.name AS location, r.tag, r.local_time
-FROM timing_reads r JOIN timing_locations l ON l.id = r.location_id
-WHERE r.session_id = $1 AND r.partner_id = $2 AND ($3::text[] IS NULL OR l.name = ANY($3))
-ORDER BY r.id DESC
+SELECT id, location_id, tag, local_time FROM timing_reads
+WHERE session_id = $1 AND partner_id = $2 AND location_id = ANY($3::bigint[])
+ORDER BY id DESC
 LIMIT $4
 """
 
 KEY_READS = """
-SELECT r.id, l.name AS location, r.tag, r.local_time
+SELECT r.id, r.location_id, r.tag, r.local_time
 FROM unnest($3::bigint[], $4::text[]) AS k(location_id, tag)
 JOIN timing_reads r ON r.session_id = $1 AND r.location_id = k.location_id AND r.tag = k.tag
-JOIN timing_locations l ON l.id = r.location_id
 WHERE r.partner_id = $2 AND r.id < $5
 """
 
 HISTORY_CHUNK = """
-SELECT r.id, l.name AS location, r.tag, r.local_time
-FROM timing_reads r JOIN timing_locations l ON l.id = r.location_id
-WHERE r.session_id = $1 AND r.partner_id = $2 AND ($3::text[] IS NULL OR l.name = ANY($3))
-  AND r.id > $4
-ORDER BY r.id
+SELECT id, location_id, tag, local_time FROM timing_reads
+WHERE session_id = $1 AND partner_id = $2 AND location_id = ANY($3::bigint[]) AND id > $4
+ORDER BY id
 LIMIT $5
 """
 
@@ -56,28 +58,34 @@ FROM participants WHERE partner_id = $1 AND event_name = $2
 """
 
 Read = tuple[int, str, str, datetime]  # (id, location, tag, local time), as the detector takes
+Points = dict[int, str]  # location id -> name
 
 
-def _locations(locations: Collection[str] | None) -> list[str] | None:
-    return None if locations is None else sorted(locations)
+async def session_points(
+    conn: Connection, partner_id: int, session_id: int, names: Collection[str] | None
+) -> Points:
+    """The session's locations among `names` (None: all of them), by id."""
+    rows = await conn.fetch(SESSION_POINTS, session_id, partner_id)
+    return {row["id"]: row["name"] for row in rows if names is None or row["name"] in names}
+
+
+def reads_of(rows: Sequence[Row], points: Points) -> list[Read]:
+    """Rows of these queries as the detector takes them (location ids made names)."""
+    return [(row["id"], points[row["location_id"]], row["tag"], row["local_time"]) for row in rows]
 
 
 async def tail_reads(
-    conn: Connection,
-    partner_id: int,
-    session_id: int,
-    locations: Collection[str] | None,
-    limit: int,
+    conn: Connection, partner_id: int, session_id: int, points: Points, limit: int
 ) -> list[Row]:
-    """The session's newest `limit` reads at `locations` (None: every point), newest first,
-    with their location ids."""
-    return list(await conn.fetch(TAIL_READS, session_id, partner_id, _locations(locations), limit))
+    """The session's newest `limit` reads at `points`, newest first, with location ids."""
+    return list(await conn.fetch(TAIL_READS, session_id, partner_id, list(points), limit))
 
 
 async def key_reads(
     conn: Connection,
     partner_id: int,
     session_id: int,
+    points: Points,
     keys: Sequence[tuple[int, str]],
     before: int,
 ) -> list[Read]:
@@ -90,22 +98,18 @@ async def key_reads(
         [tag for _, tag in keys],
         before,
     )
-    return [(row["id"], row["location"], row["tag"], row["local_time"]) for row in rows]
+    return reads_of(rows, points)
 
 
 async def history_chunk(
-    conn: Connection,
-    partner_id: int,
-    session_id: int,
-    locations: Collection[str] | None,
-    after: int,
+    conn: Connection, partner_id: int, session_id: int, points: Points, after: int
 ) -> list[Read]:
-    """The next chunk of the session's reads at `locations` with ids above `after`, in id
+    """The next chunk of the session's reads at `points` with ids above `after`, in id
     order (empty at the end)."""
     rows = await conn.fetch(
-        HISTORY_CHUNK, session_id, partner_id, _locations(locations), after, HISTORY_CHUNK_ROWS
+        HISTORY_CHUNK, session_id, partner_id, list(points), after, HISTORY_CHUNK_ROWS
     )
-    return [(row["id"], row["location"], row["tag"], row["local_time"]) for row in rows]
+    return reads_of(rows, points)
 
 
 async def field_signature(

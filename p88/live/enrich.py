@@ -91,6 +91,7 @@ class SessionContext:
     points: Points = field(default_factory=Points)
     board: Board = field(default_factory=Board)  # the standings screens of the session get
     link: ResultsLink = field(default_factory=ResultsLink)  # how its engine is being had
+    started: bool = False  # its field and engine were asked for
 
     async def load_field(self, pool: Pool) -> None:
         """The event's whole field (beside the fan-out: a feed's first frame does not wait)."""

@@ -82,6 +82,7 @@ class Feed:
     pending: list[StoredRead] = field(default_factory=list)
     frames_sent: int = 0
     first_frame_reads: int = 0  # stored reads read before screens could attach
+    small: bool = False  # its whole history came with that first read
     failed: bool = False  # loading its history failed; screens are sent away to retry
     ring_version: int = -1  # the results version the ring's times were taken at
     ring_timed_at: float = float("-inf")

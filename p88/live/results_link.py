@@ -23,8 +23,9 @@ from p88.live.results import NoResults, ResultsService, SessionResults
 log = logging.getLogger(__name__)
 
 HOLD_SECONDS = 3.0  # reads of a session wait this long at most for its engine's build
-# A first frame waits this long at most for a build under way: a small session's engine is
-# built by then and its history goes out timed; a large one's goes out without times.
+# A small session's first frame waits this long at most for a build under way: its engine is
+# built by then and its history goes out timed. A large session's does not wait: its history
+# goes out without times (later screens get them, as do the passings that follow).
 FIRST_FRAME_WAIT_SECONDS = 0.3
 RETRY_SECONDS = 2.0  # without an engine, ask again this often while reads arrive
 
@@ -70,7 +71,8 @@ class ResultsLink:
         self.done.set()
 
     async def briefly_wait(self) -> None:
-        """For a first frame: until a build under way ends, or a short while."""
+        """For a small session's first frame: until a build under way ends, or a short
+        while."""
         if self.building:
             with trio.move_on_after(FIRST_FRAME_WAIT_SECONDS):
                 await self.done.wait()

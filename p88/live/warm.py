@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import trio
 
-from p88.db.feeds import Read, history_chunk, key_reads, tail_reads
+from p88.db.feeds import (
+    Points,
+    history_chunk,
+    key_reads,
+    reads_of,
+    session_points,
+    tail_reads,
+)
 from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, Pool
 from p88.db.tenancy import tenant_transaction
 from p88.live.enrich import SessionContext
@@ -42,18 +49,23 @@ async def load_history(
     ctx: SessionContext,
     ring_size: int,
     loaded: Callable[[int], SessionResults | None],
+    then: Callable[[], None],
 ) -> None:
     """Sets `feed.ready` once its recent passings are in its ring (timed by the results
-    engine `loaded` gives, if built), then loads the rest; waits while the database is down."""
+    engine `loaded` gives, if built) and calls `then`, then loads the rest; waits while the
+    database is down."""
     while True:
         try:
             async with tenant_transaction(pool, feed.partner_id, snapshot=True) as conn:
+                key = feed.key
+                points = await session_points(conn, feed.partner_id, key.session_id, key.locations)
                 if not feed.ready.is_set():
-                    complete = await _recent(conn, feed, ctx, ring_size, loaded)
+                    complete = await _recent(conn, feed, points, ctx, ring_size, loaded)
                     feed.ready.set()
+                    then()
                     if complete:
                         return
-                feed.detector, feed.passing_ids = await whole_history(conn, feed)
+                feed.detector, feed.passing_ids = await whole_history(conn, feed, points)
                 feed.history_from = 0
                 return
         except DATABASE_DOWN_ERRORS as exc:
@@ -65,12 +77,13 @@ async def load_history(
 async def _recent(
     conn: Connection,
     feed: Feed,
+    points: Points,
     ctx: SessionContext,
     ring_size: int,
     loaded: Callable[[int], SessionResults | None],
 ) -> bool:
     """The ring and what goes with it; True when that was the whole history."""
-    recent = await recent_passings(conn, feed, ring_size)
+    recent = await recent_passings(conn, feed, points, ring_size)
     await ctx.names_for(conn, {p.tag for p in recent.passings})
     results, window = loaded(feed.key.session_id), feed.key.window()
     feed.record(recent.passings, [ctx.event(p, results, window) for p in recent.passings])
@@ -79,7 +92,7 @@ async def _recent(
     feed.ring_version = results.version if results is not None else -1
     if recent.detector is None:
         return False
-    feed.detector = recent.detector
+    feed.detector, feed.small = recent.detector, True
     return True
 
 
@@ -92,15 +105,16 @@ class Recent:
     reads: int  # how many stored reads this step read
 
 
-async def recent_passings(conn: Connection, feed: Feed, ring_size: int) -> Recent:
+async def recent_passings(
+    conn: Connection, feed: Feed, points: Points, ring_size: int
+) -> Recent:
+    """The newest `ring_size` passings at `points` (the feed's locations, by id)."""
     key = feed.key
     limit = max(TAIL_FIRST, 4 * ring_size)
     while True:
-        rows = await tail_reads(conn, feed.partner_id, key.session_id, key.locations, limit)
+        rows = await tail_reads(conn, feed.partner_id, key.session_id, points, limit)
         rows.reverse()
-        tail: list[Read] = [
-            (row["id"], row["location"], row["tag"], row["local_time"]) for row in rows
-        ]
+        tail = reads_of(rows, points)
         if len(rows) < limit:
             detector = PassingDetector(key.rules)
             passings = detector.feed_many(tail)
@@ -108,7 +122,7 @@ async def recent_passings(conn: Connection, feed: Feed, ring_size: int) -> Recen
             return Recent(_newest(passings, ring_size), ids, 0, detector, len(tail))
         lowest = tail[0][0]
         pairs = sorted({(row["location_id"], row["tag"]) for row in rows})
-        earlier = await key_reads(conn, feed.partner_id, key.session_id, pairs, lowest)
+        earlier = await key_reads(conn, feed.partner_id, key.session_id, points, pairs, lowest)
         found = PassingDetector(key.rules).feed_many(sorted(earlier + tail))
         passings = [p for p in found if p.read_id >= lowest]
         if len(passings) >= ring_size or limit >= TAIL_MOST:
@@ -122,14 +136,16 @@ def _newest(passings: list[Passing], count: int) -> list[Passing]:
     return passings[len(passings) - count :] if count < len(passings) else passings
 
 
-async def whole_history(conn: Connection, feed: Feed) -> tuple[PassingDetector, list[int]]:
+async def whole_history(
+    conn: Connection, feed: Feed, points: Points
+) -> tuple[PassingDetector, list[int]]:
     """Every stored read of the feed through a new detector; the ids of its passings."""
     key = feed.key
     detector = PassingDetector(key.rules)
     ids: list[int] = []
     after = 0
     while True:
-        chunk = await history_chunk(conn, feed.partner_id, key.session_id, key.locations, after)
+        chunk = await history_chunk(conn, feed.partner_id, key.session_id, points, after)
         if not chunk:
             return detector, ids
         ids.extend(p.read_id for p in detector.feed_many(chunk))

@@ -19,8 +19,9 @@ temporary folder). Per size it prints:
 - `results_built_s`: until the session's results engine is built (the screens' times and
   standings wait for it; the results service builds it in a worker thread);
 - the process's RSS after the first frame, once the history is loaded and once the results
-  are built (`rss_*_mb`: each size adds to the sizes before it), and `export_rows_per_s`: `p88 reads export`'s query (COPY ... TO
-  STDOUT, CSV) of that event into a file.
+  are built (`rss_*_mb`: each size adds to the sizes before it);
+- `export_rows_per_s`: `p88 reads export`'s query (COPY ... TO STDOUT, CSV) of that event
+  into a file.
 
 The machine may be shared: say how loaded it was beside every figure (the script prints the
 load average before each size).

@@ -22,7 +22,7 @@ from p88.live.passings import Passing
 from p88.live.results import SessionResults
 from p88.live.results_link import ResultsLink
 from p88.live.standings import Board
-from p88.live.timing import NO_TIMES, EventTimes, Points, event_times
+from p88.live.timing import NO_TIMES, EventTimes, PointMap, event_times
 from p88.participants.model import Participant
 from p88.participants.queries import participant_from_row, participants_for_tags
 from p88.results.clock import Hundredths
@@ -88,7 +88,7 @@ class SessionContext:
     participants: dict[str, Participant] = field(default_factory=dict)
     field_loaded: bool = False
     _field_signature: tuple[int, datetime | None] = (0, None)
-    points: Points = field(default_factory=Points)
+    points: PointMap = field(default_factory=PointMap)
     board: Board = field(default_factory=Board)  # the standings screens of the session get
     link: ResultsLink = field(default_factory=ResultsLink)  # how its engine is being had
     started: bool = False  # its field and engine were asked for

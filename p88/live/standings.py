@@ -17,6 +17,7 @@ Message: `{"type":"standings","results":{"state","note","version","saved"},
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from p88.results.engine import Engine
 from p88.results.standings import RankingKey
 
 STANDINGS_SECONDS = 1.0  # at most one standings message a second per session
+REBUILD_SECONDS = 0.5  # and, for hellos, built again at most this often (a reconnect storm)
 OVERALL_KEPT = 50  # a template's list shows at most 50 rows
 CATEGORY_KEPT = 10
 
@@ -126,16 +128,24 @@ class Board:
     version: int | None = None
     engine: object = None
     may_change: bool = False  # a place shown is provisional: it may become final by itself
+    built_at: float = float("-inf")
 
     def current(
-        self, results: SessionResults | None, person: Person, state: str, note: str
+        self,
+        results: SessionResults | None,
+        person: Person,
+        state: str,
+        note: str,
+        now: float | None = None,
     ) -> dict[str, Any]:
-        """The standings now (built again only when they may have changed)."""
+        """The standings now (built again only when they may have changed); `now` is a
+        monotonic clock (time.monotonic's by default)."""
+        now = time.monotonic() if now is None else now
         if results is None:
             if self.payload is None or self.payload["results"]["state"] != "ready":
                 self._take(waiting_payload(state, note))  # a rebuild keeps the last ones
-        elif self._stale(results):
-            self.version, self.engine = results.version, results.engine
+        elif self._stale(results, now):
+            self.version, self.engine, self.built_at = results.version, results.engine, now
             payload = standings_payload(results, person)
             self.may_change = any(
                 any(entry["provisional"].values()) for entry in payload["runners"].values()
@@ -144,13 +154,12 @@ class Board:
         assert self.payload is not None
         return self.payload
 
-    def _stale(self, results: SessionResults) -> bool:
-        return (
-            self.payload is None
-            or self.may_change
-            or self.version != results.version
-            or self.engine is not results.engine
-        )
+    def _stale(self, results: SessionResults, now: float) -> bool:
+        if self.payload is None or self.engine is not results.engine:
+            return True
+        if now - self.built_at < REBUILD_SECONDS:
+            return False
+        return self.may_change or self.version != results.version
 
     def _take(self, payload: dict[str, Any]) -> None:
         self.payload = payload

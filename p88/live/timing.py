@@ -42,7 +42,7 @@ NO_TIMES = EventTimes()
 
 
 @dataclass(slots=True)
-class Points:
+class PointMap:
     """Location name -> results point, for one engine (a new setup is a new engine)."""
 
     engine: object = None
@@ -60,7 +60,7 @@ def event_times(
     location: str,
     time: datetime,
     window: Hundredths,
-    points: Points,
+    points: PointMap,
 ) -> EventTimes:
     """The times of runner `bib` passing `location` at `time` (event-local)."""
     result = results.engine.result(bib)

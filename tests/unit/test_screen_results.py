@@ -12,7 +12,7 @@ from p88.live.enrich import SessionContext
 from p88.live.passings import Passing
 from p88.live.results import SessionResults
 from p88.live.standings import CATEGORY_KEPT, Board, standings_payload
-from p88.live.timing import Points, event_times
+from p88.live.timing import PointMap, event_times
 from p88.participants.model import Participant
 from p88.results.clock import SECOND, hundredths
 from p88.results.corrections import SetStatus
@@ -55,7 +55,7 @@ def passing(tag: str, location: str, when: datetime) -> Passing:
 
 def test_times_count_from_the_runners_own_wave_gun_and_start() -> None:
     results = session(read("T2", "START", ago(44)), read("T2", "START", ago(43.5)))
-    split = event_times(results, "2", "10K-MAT", ago(20), WINDOW, Points())
+    split = event_times(results, "2", "10K-MAT", ago(20), WINDOW, PointMap())
     assert split.gun_ms == 25 * 60_000  # from wave 2's gun, not the first one
     assert split.chip_ms == round(23.5 * 60_000)  # from their last start read
     assert split.result is None  # not a finish: no place
@@ -68,7 +68,7 @@ def test_a_finish_is_placed_provisionally_while_someone_out_could_beat_it() -> N
         read("T1", "FINISH", ago(20)),  # chip time 39 minutes
         read("T2", "START", ago(30)),  # out for 30 minutes: could still do better than 39
     )
-    finish = event_times(results, "1", "FINISH", ago(20) + timedelta(seconds=1), WINDOW, Points())
+    finish = event_times(results, "1", "FINISH", ago(20) + timedelta(seconds=1), WINDOW, PointMap())
     assert finish.result is not None
     assert (finish.gun_ms, finish.chip_ms) == (40 * 60_000, 39 * 60_000)
     assert finish.result["place"] == {"overall": 1, "gender": 1, "age_group": 1}
@@ -77,26 +77,26 @@ def test_a_finish_is_placed_provisionally_while_someone_out_could_beat_it() -> N
     assert finish.result["ranking_ms"] == 39 * 60_000 and finish.result["of"] == 1
     # Runner 2 finishes faster after all: the place was indeed not final.
     results.engine.add_read(read("T2", "FINISH", ago(1)))  # chip 29 minutes
-    moved = event_times(results, "1", "FINISH", ago(20), WINDOW, Points())
+    moved = event_times(results, "1", "FINISH", ago(20), WINDOW, PointMap())
     assert moved.result is not None and moved.result["place"]["overall"] == 2
     # Runner 3 never started; on a chip-timed course whose start never closes they still
     # could, so the place stays provisional until the timer says they will not (DNS).
     assert moved.result["provisional"]["overall"] is True
     results.engine.apply(SetStatus(1, "3", "dns", "did not start"))
-    final = event_times(results, "1", "FINISH", ago(20), WINDOW, Points())
+    final = event_times(results, "1", "FINISH", ago(20), WINDOW, PointMap())
     assert final.result is not None and final.result["provisional"]["overall"] is False
     assert final.result["of"] == 2
 
 
 def test_a_later_crossing_of_the_finish_mat_is_not_the_finish() -> None:
     results = session(read("T1", "START", ago(59)), read("T1", "FINISH", ago(20)))
-    later = event_times(results, "1", "FINISH", ago(12), WINDOW, Points())
+    later = event_times(results, "1", "FINISH", ago(12), WINDOW, PointMap())
     assert later.result is None and later.gun_ms == 48 * 60_000
 
 
 def test_no_result_for_a_bib_the_engine_does_not_know() -> None:
     results = session()
-    assert event_times(results, "99", "FINISH", ago(1), WINDOW, Points()).gun_ms is None
+    assert event_times(results, "99", "FINISH", ago(1), WINDOW, PointMap()).gun_ms is None
 
 
 def context() -> SessionContext:
@@ -147,20 +147,22 @@ def test_a_board_sends_a_message_only_when_the_standings_changed() -> None:
     ctx = context()
     results = session(read("T1", "START", ago(59)), read("T1", "FINISH", ago(20)))
     board = Board()
-    waiting = board.current(None, ctx.person, "building", "")
+    waiting = board.current(None, ctx.person, "building", "", now=0.0)
     assert waiting["results"]["state"] == "building" and waiting["courses"] == []
     assert json.loads(board.unsent() or "")["type"] == "standings"
     assert board.unsent() is None  # sent already
-    first = board.current(results, ctx.person, "ready", "")
+    first = board.current(results, ctx.person, "ready", "", now=1.0)
     assert first["courses"][0]["overall"] == ["1"]
     assert board.unsent() is not None
     # Runners 2 and 3 are still out (provisional places): built again, but the same message.
-    assert board.current(results, ctx.person, "ready", "") == first
+    assert board.current(results, ctx.person, "ready", "", now=2.0) == first
     assert board.unsent() is None
     results.changed(results.engine.add_read(read("T3", "START", ago(44))))
     results.changed(results.engine.add_read(read("T3", "FINISH", ago(10))))
-    moved = board.current(results, ctx.person, "ready", "")
+    # Hellos in a burst share one build (REBUILD_SECONDS); the next tick has the change.
+    assert board.current(results, ctx.person, "ready", "", now=2.1) == first
+    moved = board.current(results, ctx.person, "ready", "", now=3.0)
     assert moved["courses"][0]["overall"] == ["3", "1"]
     assert json.loads(board.unsent() or "")["courses"][0]["overall"] == ["3", "1"]
     # While the engine is rebuilt (none for a moment), the last standings stay.
-    assert board.current(None, ctx.person, "building", "") == moved
+    assert board.current(None, ctx.person, "building", "", now=4.0) == moved

@@ -45,7 +45,7 @@ class Hub:
     ring_size: int = RING_SIZE  # per new feed; tests make it small to outgrow it cheaply
     results: ResultsService | None = None  # the only source of times and places
     published: int = 0
-    previews: Previews[StoredRead] = field(init=False)
+    previews: Previews[StoredRead] = field(default_factory=Previews)
     _feeds: dict[FeedKey, Feed] = field(default_factory=dict)
     _feeds_by_session: dict[int, set[Feed]] = field(default_factory=dict)
     _contexts: dict[int, SessionContext] = field(default_factory=dict)
@@ -58,14 +58,11 @@ class Hub:
     _closing: bool = False
     _frames_of_dropped_feeds: int = 0
 
-    def __post_init__(self) -> None:
-        self.previews = Previews(self.buffer_size)
-
     # ------------------------------------------------------------------ previews
     def subscribe(
         self, session_id: int, location_ids: Iterable[int] | None = None
     ) -> Subscription[StoredRead]:
-        return self.previews.subscribe(session_id, location_ids)
+        return self.previews.subscribe(session_id, location_ids, self.buffer_size)
 
     def unsubscribe(self, sub: Subscription[StoredRead]) -> None:
         self.previews.unsubscribe(sub)
@@ -167,7 +164,9 @@ class Hub:
         if standings:
             feed.boards.add(screen)
         events, missed = feed.resume_state(after)
-        board = ctx.board.current(results, ctx.person, ctx.link.state, ctx.link.note)
+        board = None  # call-out and announcer screens show no standings: none in their hello
+        if standings:
+            board = ctx.board.current(results, ctx.person, ctx.link.state, ctx.link.note)
         return Attached(screen, feed, events, missed, board)
 
     def detach(self, feed: Feed, screen: Screen) -> None:

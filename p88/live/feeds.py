@@ -148,10 +148,10 @@ class FeedUnavailable(Exception):
 @dataclass(frozen=True, slots=True)
 class Attached:
     """What a display gets on attaching: its feed, the events it needs to catch up, and the
-    session's standings (p88.live.standings)."""
+    session's standings (p88.live.standings) if it asked for them."""
 
     screen: Screen
     feed: Feed
     events: list[dict[str, Any]]
     missed: int
-    standings: dict[str, Any]
+    standings: dict[str, Any] | None

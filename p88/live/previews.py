@@ -43,14 +43,13 @@ class Subscription(Generic[R]):
 
 @dataclass(slots=True)
 class Previews(Generic[R]):
-    buffer_size: int = 256
     overflows: int = 0
     _by_session: dict[int, set[Subscription[R]]] = field(default_factory=dict)
 
     def subscribe(
-        self, session_id: int, location_ids: Iterable[int] | None = None
+        self, session_id: int, location_ids: Iterable[int] | None, buffer_size: int
     ) -> Subscription[R]:
-        send, receive = trio.open_memory_channel[R](self.buffer_size)
+        send, receive = trio.open_memory_channel[R](buffer_size)
         locations = None if location_ids is None else frozenset(location_ids)
         sub = Subscription(session_id, locations, send, receive)
         self._by_session.setdefault(session_id, set()).add(sub)

@@ -1,11 +1,13 @@
 """How a session's display feeds get its results engine from the results service.
 
 The hub asks the service to build the engine when a feed of the session starts, and again when
-reads arrive while it has none (a setup may have become usable: the session's finish point
-has just been read for the first time) or at a point a suggested setup did not know (it may
-now have a start or a finish: the suggestion is made again). While a build the hub started is
-under way, the session's reads wait for it, up to `HOLD_SECONDS`, so the first passings after
-a build carry their times; after that they go out without times (never another rule's).
+reads arrive at a point it had not seen: while it has none (a setup may have become usable: the
+session's finish point has just been read for the first time), or when a suggested setup did
+not know the point (it may now have a start or a finish: the suggestion is made again). A
+setup the timer saves reaches the engine through the service itself. While a build the hub
+started is under way, the session's reads wait for it, up to `HOLD_SECONDS`, so the first
+passings after a build carry their times; after that they go out without times (never another
+rule's).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ HOLD_SECONDS = 3.0  # reads of a session wait this long at most for its engine's
 # built by then and its history goes out timed. A large session's does not wait: its history
 # goes out without times (later screens get them, as do the passings that follow).
 FIRST_FRAME_WAIT_SECONDS = 0.3
-RETRY_SECONDS = 2.0  # without an engine, ask again this often while reads arrive
+RETRY_SECONDS = 2.0  # a build the database cut short is tried again this often (reads arriving)
 
 Build = Literal["get", "rebuild"]
 
@@ -51,7 +53,10 @@ class ResultsLink:
         if self.building:
             return None
         if results is None:
-            late = trio.current_time() - self.last_attempt >= RETRY_SECONDS
+            # A new point may make a setup usable; without one, only a build the database
+            # cut short is tried again (each build reads the session's whole history).
+            unknown = self.state == "building"
+            late = unknown and trio.current_time() - self.last_attempt >= RETRY_SECONDS
             return "get" if new or late else None
         if new and not results.saved and not new <= set(results.facts.locations):
             return "rebuild"
@@ -63,11 +68,11 @@ class ResultsLink:
         self.done = trio.Event()
 
     def end(self, state: str | None, note: str = "") -> None:
-        """The build ended: `state` None when it could not tell (the database was down)."""
+        """The build ended: `state` None when it could not tell (the database was down: it
+        is tried again)."""
         self.building = False
         self.last_attempt = trio.current_time()
-        if state is not None:
-            self.state, self.note = state, note
+        self.state, self.note = (state, note) if state is not None else ("building", "")
         self.done.set()
 
     async def briefly_wait(self) -> None:

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import trio
+
 from p88.db.results import SessionFacts
 from p88.live.enrich import SessionContext
 from p88.live.passings import Passing
 from p88.live.results import SessionResults
+from p88.live.results_link import RETRY_SECONDS, ResultsLink
 from p88.live.standings import CATEGORY_KEPT, Board, standings_payload
 from p88.live.timing import PointMap, event_times
 from p88.participants.model import Participant
@@ -36,7 +39,7 @@ def read(tag: str, location: str, when: datetime) -> Read:
     return Read(tag, location, hundredths(when))
 
 
-def session(*reads: Read) -> SessionResults:
+def session(*reads: Read, saved: bool = True) -> SessionResults:
     """Runners 1 (wave 1) and 2, 3 (wave 2) of a chip-timed 10K."""
     entrants = [
         Entrant("1", "T1", "Ada One", "F", 41, wave="1"),
@@ -45,8 +48,9 @@ def session(*reads: Read) -> SessionResults:
     ]
     lines = [GunLine(1, hundredths(GUN), "START"), GunLine(2, hundredths(WAVE_2), "START")]
     engine = Engine(Setup(courses=(COURSE,)), entrants, lines, (), reads)
-    facts = SessionFacts(1, 7, "RIVER RUN", "River Run", date.today(), "UTC", "live", ())
-    return SessionResults(facts, engine, True, {}, 0, (3, None), {1, 2})
+    locations = ("START", "FINISH")
+    facts = SessionFacts(1, 7, "RIVER RUN", "River Run", date.today(), "UTC", "live", locations)
+    return SessionResults(facts, engine, saved, {}, 0, (3, None), {1, 2})
 
 
 def passing(tag: str, location: str, when: datetime) -> Passing:
@@ -166,3 +170,32 @@ def test_a_board_sends_a_message_only_when_the_standings_changed() -> None:
     assert json.loads(board.unsent() or "")["courses"][0]["overall"] == ["3", "1"]
     # While the engine is rebuilt (none for a moment), the last standings stay.
     assert board.current(None, ctx.person, "building", "", now=4.0) == moved
+
+
+async def test_the_hub_asks_for_results_when_a_new_point_may_change_them(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    link = ResultsLink()
+    assert link.build_needed(None, ["START"]) == "get"  # a feed started: no build yet
+    link.begin()
+    assert link.holding() and link.build_needed(None, ["START"]) is None
+    link.end("none", "no point named like a finish")
+    # No usable setup: reads at known points ask for nothing (a build reads every read)...
+    assert link.build_needed(None, ["START"]) is None
+    await trio.sleep(RETRY_SECONDS)
+    assert link.build_needed(None, ["START"]) is None
+    # ...a new point may make one usable.
+    assert link.build_needed(None, ["START", "FINISH"]) == "get"
+    link.begin()
+    link.end(None)  # the database was down: tried again a while later
+    assert link.build_needed(None, ["FINISH"]) is None
+    await trio.sleep(RETRY_SECONDS)
+    assert link.build_needed(None, ["FINISH"]) == "get"
+    # Built from a suggested setup: a point it did not know makes it suggest again; a saved
+    # setup is the timer's and stays.
+    link.begin()
+    link.end("ready")
+    assert link.build_needed(session(saved=False), ["FINISH"]) is None
+    assert link.build_needed(session(saved=True), ["5K"]) is None
+    assert link.build_needed(session(saved=False), ["10K"]) == "rebuild"
+    assert not link.holding()

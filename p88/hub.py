@@ -30,13 +30,12 @@ from p88.live.previews import Previews, Subscription
 from p88.live.results import ResultsService, SessionResults
 from p88.live.results_link import HOLD_SECONDS, Build, build
 from p88.live.standings import STANDINGS_SECONDS
-from p88.live.warm import load_history
+from p88.live.warm import load_history, retime_ring
 from p88.live.wsframe import text_frame
 
 log = logging.getLogger(__name__)
 
 INBOX_BATCHES = 2000  # batches the hub task may fall behind before every feed restarts
-RETIME_SECONDS = 0.5  # a hello's history is timed again from the engine at most this often
 
 
 @dataclass(slots=True)
@@ -160,7 +159,7 @@ class Hub:
             feed.subscribers.discard(screen)
             raise FeedUnavailable(1011, "the server could not load this display; retrying")
         results = self._loaded(key.session_id)
-        self._retime(feed, ctx, results)
+        retime_ring(feed, ctx, results)
         if standings:
             feed.boards.add(screen)
         events, missed = feed.resume_state(after)
@@ -282,35 +281,18 @@ class Hub:
         self._released.add(session_id)
         self._inbox_lot.unpark_all()
 
-    def _retime(self, feed: Feed, ctx: SessionContext, results: SessionResults | None) -> None:
-        """The ring's events as the engine has them now (places move; an engine built after
-        the feed started gives times to passings that went out without)."""
-        if results is None or feed.ring_version == results.version:
-            return
-        now = trio.current_time()
-        if now - feed.ring_timed_at < RETIME_SECONDS:
-            return
-        window = feed.key.window()
-        events = [ctx.event(passing, results, window) for passing in feed.ring_passings]
-        feed.ring.clear()
-        feed.ring.extend(events)
-        feed.ring_version, feed.ring_timed_at = results.version, now
-
     async def _publish_standings(self) -> None:
+        """Each session's new standings, encoded once, to its screens that show them."""
         while True:
             await trio.sleep(STANDINGS_SECONDS)
-            self._send_standings()
-
-    def _send_standings(self) -> None:
-        """Each session's new standings, encoded once, to its screens that show them."""
-        for session_id, feeds in self._feeds_by_session.items():
-            if not any(feed.boards for feed in feeds):
-                continue
-            ctx = self._contexts[session_id]
-            link = ctx.link
-            ctx.board.current(self._loaded(session_id), ctx.person, link.state, link.note)
-            message = ctx.board.unsent()
-            if message is not None:
+            for session_id, feeds in self._feeds_by_session.items():
+                if not any(feed.boards for feed in feeds):
+                    continue
+                ctx, results = self._contexts[session_id], self._loaded(session_id)
+                ctx.board.current(results, ctx.person, ctx.link.state, ctx.link.note)
+                message = ctx.board.unsent()
+                if message is None:
+                    continue
                 frame = text_frame(message)
                 for feed in feeds:
                     feed.send(frame, feed.boards)

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 TAIL_FIRST = 2_000  # newest reads looked at first (grown 4x while they hold too few passings)
 TAIL_MOST = 128_000  # then the ring may hold fewer passings than it could (a tag lying on a mat)
 RETRY_SECONDS = 1.0  # while the database is down
+RETIME_SECONDS = 0.5  # a hello's history is timed again from the engine at most this often
 
 
 async def load_history(
@@ -151,3 +152,18 @@ async def whole_history(
         ids.extend(p.read_id for p in detector.feed_many(chunk))
         after = chunk[-1][0]
         await trio.lowlevel.checkpoint()  # other feeds' fan-out runs between chunks
+
+
+def retime_ring(feed: Feed, ctx: SessionContext, results: SessionResults | None) -> None:
+    """For a hello: the ring's events as the engine has them now (places move; an engine
+    built after the feed started gives times to passings that went out without)."""
+    if results is None or feed.ring_version == results.version:
+        return
+    now = trio.current_time()
+    if now - feed.ring_timed_at < RETIME_SECONDS:
+        return
+    window = feed.key.window()
+    events = [ctx.event(passing, results, window) for passing in feed.ring_passings]
+    feed.ring.clear()
+    feed.ring.extend(events)
+    feed.ring_version, feed.ring_timed_at = results.version, now

@@ -18,7 +18,7 @@ import click
 
 from p88.commands.common import config_option, load, run_reporting
 from p88.config import Config
-from p88.db.results import EventSession, event_sessions
+from p88.db.results_lookups import EventSession, event_sessions
 from p88.live.results import NoResults, ResultsService, SessionResults
 from p88.results.awards import AwardRules, award_lists, award_values, write_awards_csv
 from p88.results.export import course_rows, json_rows, write_csv

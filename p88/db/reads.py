@@ -34,14 +34,6 @@ WHERE ($1::text IS NULL OR s.event_name = $1) AND ($2::text IS NULL OR p.slug = 
 ORDER BY r.session_id, l.name, r.local_time, r.id
 """
 
-# A display feed's history: the session's reads at its points (all points when $3 is NULL).
-WARM_READS = """
-SELECT r.id, l.name AS location, r.tag, r.local_time
-FROM timing_reads r JOIN timing_locations l ON l.id = r.location_id
-WHERE r.session_id = $1 AND r.partner_id = $2 AND ($3::text[] IS NULL OR l.name = ANY($3))
-ORDER BY r.id
-"""
-
 
 async def copy_reads_csv(
     conn: Connection, event: str | None, partner: str | None, output: BinaryIO

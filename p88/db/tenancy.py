@@ -16,8 +16,13 @@ TENANT_ROLE = "p88_tenant"
 
 
 @asynccontextmanager
-async def tenant_transaction(pool: Pool, partner_id: int) -> AsyncIterator[Connection]:
-    async with pool.acquire() as conn, conn.transaction():
+async def tenant_transaction(
+    pool: Pool, partner_id: int, *, snapshot: bool = False
+) -> AsyncIterator[Connection]:
+    """`snapshot`: a read-only REPEATABLE READ transaction, so that every query in it sees the
+    database as the first one did (a display feed reads a session's history in two steps)."""
+    isolation = "repeatable_read" if snapshot else None
+    async with pool.acquire() as conn, conn.transaction(isolation=isolation, readonly=snapshot):
         await conn.execute(f"SET LOCAL ROLE {TENANT_ROLE}")
         await conn.execute("SELECT set_config('p88.partner_id', $1, true)", str(partner_id))
         yield conn

@@ -36,7 +36,9 @@ class Queries(Protocol):
 class Connection(Queries, Protocol):
     """One connection (triopg's proxy of an asyncpg connection)."""
 
-    def transaction(self) -> AbstractAsyncContextManager[None]: ...
+    def transaction(
+        self, *, isolation: str | None = None, readonly: bool = False
+    ) -> AbstractAsyncContextManager[None]: ...
 
     def cursor(self, query: str, *args: object, prefetch: int | None = None) -> AsyncIterable[Row]:
         """Rows streamed through a server-side cursor; needs a transaction."""

@@ -307,7 +307,10 @@ ELEMENT_TYPES: dict[str, ElementType] = {
                     help="A gender (F, M) or age group; empty follows the athlete",
                 ),
                 "fields": _LIST_FIELDS,
-                "timeSource": Field("enum", "Time", "gun", choices=("gun", "chip")),
+                # "ranking": the time the runner's course ranks by (chip or gun).
+                "timeSource": Field(
+                    "enum", "Time", "ranking", choices=("ranking", "gun", "chip")
+                ),
                 "timeFormat": Field("enum", "Time format", "h:mm:ss", choices=TIME_FORMATS),
                 "rowColor": _color("Alternate row", None, nullable=True),
             },

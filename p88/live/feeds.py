@@ -12,18 +12,18 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import trio
 
-from p88.live.passings import PassingDetector, Rules
-from p88.live.standings import LEADERS_KEPT, Standings, ranking_point
+from p88.live.passings import Passing, PassingDetector, Rules
 from p88.live.wsframe import text_frame
 from p88.reads import StoredRead
+from p88.results.clock import Hundredths, elapsed
 
-RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first paint
+RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first frame
 
 # A websocket close code a page understands as "reconnect and resume" (4000-4999 are ours).
 RESYNC = 4000
@@ -46,6 +46,11 @@ class FeedKey:
     def wants(self, location: str) -> bool:
         return self.locations is None or location in self.locations
 
+    def window(self) -> Hundredths:
+        """The ignore window in hundredths: a finish passing is the result's finish read when
+        they are this close (reads of one crossing may arrive out of order)."""
+        return elapsed(self.rules.ignore_window)
+
 
 class Screen(Protocol):
     """One subscriber of a feed: takes each broadcast as its websocket frame, never waiting."""
@@ -64,39 +69,59 @@ class Feed:
     event_name: str
     detector: PassingDetector
     subscribers: set[Screen] = field(default_factory=set)
+    boards: set[Screen] = field(default_factory=set)  # the subscribers that show standings
     ring: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RING_SIZE))
-    passing_ids: list[int] = field(default_factory=list)  # every passing so far, for counts
+    ring_passings: deque[Passing] = field(default_factory=lambda: deque(maxlen=RING_SIZE))
+    passing_ids: list[int] = field(default_factory=list)  # passings so far, for resume counts
+    history_from: int = 0  # `passing_ids` hold every passing of a read id from here on
+    # The recent passings are loaded: screens may attach (their first frame needs no more).
+    ready: trio.Event = field(default_factory=trio.Event)
+    # The whole history is loaded: live reads are detected from here on (they wait in
+    # `pending` until then, so the passing rules see every read in order).
     warmed: trio.Event = field(default_factory=trio.Event)
-    high_water: int = 0  # reads up to this id were loaded from PostgreSQL at warm-up
-    pending: list[StoredRead] = field(default_factory=list)  # arrived while warming up
+    pending: list[StoredRead] = field(default_factory=list)
     frames_sent: int = 0
+    first_frame_reads: int = 0  # stored reads read before screens could attach
+    small: bool = False  # its whole history came with that first read
     failed: bool = False  # loading its history failed; screens are sent away to retry
-    leaders_kept: int = LEADERS_KEPT
-    # Every finisher so far, ranked (the best `leaders_kept` kept): sent in each hello, so a page
-    # that opened late ranks runners who fell out of the ring (p88.live.standings).
-    standings: Standings = field(init=False)
+    ring_version: int = -1  # the results version the ring's times were taken at
+    ring_timed_at: float = float("-inf")
 
-    def __post_init__(self) -> None:
-        self.standings = self.new_standings()
+    def sized(self, ring_size: int) -> None:
+        self.ring = deque(maxlen=ring_size)
+        self.ring_passings = deque(maxlen=ring_size)
 
-    def new_standings(self) -> Standings:
-        return Standings(ranking_point(self.key.locations), self.leaders_kept)
-
-    def record(self, events: Sequence[dict[str, Any]]) -> None:
+    def record(self, passings: Sequence[Passing], events: Sequence[dict[str, Any]]) -> None:
         self.ring.extend(events)
-        self.passing_ids.extend(event["id"] for event in events)
-        self.standings.offer_many(events)
+        self.ring_passings.extend(passings)
+        self.passing_ids.extend(passing.read_id for passing in passings)
+
+    def detect(self, reads: Iterable[StoredRead]) -> list[Passing]:
+        """The passings among live reads (of this feed's session, in commit order)."""
+        found = []
+        wants, feed = self.key.wants, self.detector.feed
+        for read in reads:
+            if wants(read.location):
+                passing = feed(read.id, read.location, read.tag, read.local_time)
+                if passing is not None:
+                    found.append(passing)
+        return found
 
     def broadcast(self, events: Sequence[dict[str, Any]]) -> None:
         """Encode once; hand the same string and frame to every subscriber."""
         if not events or not self.subscribers:
             return
-        message = encode_passings(events)
-        frame = text_frame(message)
+        self.send(text_frame(encode_passings(events)), self.subscribers)
+
+    def send(self, frame: bytes, screens: set[Screen]) -> None:
         sent = 0
-        for screen in self.subscribers:
+        for screen in screens:
             sent += screen.put(frame)
         self.frames_sent += sent
+
+    def knows_missed(self, after: int | None) -> bool:
+        """Whether the passings after `after` can be counted without the whole history."""
+        return after is None or self.warmed.is_set() or after + 1 >= self.history_from
 
     def resume_state(self, after: int | None) -> tuple[list[dict[str, Any]], int]:
         """Events a screen needs to catch up: those after `after` still in the ring, plus how
@@ -109,3 +134,24 @@ class Feed:
         newer = len(self.passing_ids) - bisect_right(self.passing_ids, after)
         missed = newer - len(events) if first_kept is not None or newer else 0
         return events, max(0, missed)
+
+
+class FeedUnavailable(Exception):
+    """A screen cannot be attached now; `code` is the websocket close code to send it."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """What a display gets on attaching: its feed, the events it needs to catch up, and the
+    session's standings (p88.live.standings) if it asked for them."""
+
+    screen: Screen
+    feed: Feed
+    events: list[dict[str, Any]]
+    missed: int
+    standings: dict[str, Any] | None

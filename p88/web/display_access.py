@@ -64,6 +64,14 @@ def feed_key(display: Display) -> FeedKey:
     return FeedKey(display.session_id, locations, display.options.rules())
 
 
+def shows_standings(display: Display) -> bool:
+    """Leaderboards and templates (which may hold one, or a race clock) take the session's
+    standings messages; call-out and announcer screens get places on the passings."""
+    return display.mode == "leaderboard" or (
+        display.template_id is not None and display.mode != "announcer"
+    )
+
+
 def after_of(raw: str) -> int | None:
     """The `after` query value (the last event id a page showed), if it is a sane number."""
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
@@ -96,7 +104,7 @@ async def hello_message(
             "template": document,
             "events": attached.events,
             "missed": attached.missed,
-            "leaders": attached.leaders,
+            "standings": attached.standings,
             "resumed": resumed,
             "server_time": datetime.now(UTC).isoformat(),
         },

@@ -1,23 +1,27 @@
 """Leaderboards in headless Debian chromium, opened after the race with a feed ring far smaller
-than the field: the built-in leaderboard and a template's top-N element both rank the fastest
-finishers of the whole race (from the hello's leaders), not the last few arrivals."""
+than the field: the built-in leaderboard and a template's top-N element both show the results
+engine's standings of the whole race, not the last few arrivals; and when the timer enters a
+manual finish time, the runner moves on both screens without a reload."""
 
 from __future__ import annotations
 
 import json
-import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trio
 
-from p88.db.pool import open_bridge, open_pool
+from p88.db.pool import connect, open_bridge, open_pool
+from p88.db.results import add_correction
 from p88.db.templates import create_template
 from p88.db.tenancy import tenant_transaction
 from p88.demo import seed_race_display
 from p88.layouts.presets import sample_document
-from tests.browser.chromium import requires_chromium
+from p88.results.clock import hundredths
+from p88.results.corrections import ManualTime
+from p88.results.document import correction_of, row_of
+from tests.browser.chromium import browser_driver, requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
 from tests.system.test_display_push import DAY, RUNNERS, make_partner, replay
@@ -25,19 +29,49 @@ from tests.system.wsclient import WsClient
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 10  # both leaderboards show the top 10
 
 
 def elapsed_text(ms: int) -> str:
-    """As the page formats a gun time (p88/web/static/display/format.js)."""
+    """As the page formats a time (p88/web/static/display/format.js)."""
     total = ms // 1000
     h, m, s = total // 3600, total % 3600 // 60, total % 60
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def shown(standings: dict[str, Any]) -> list[list[str]]:
+    """The top ROWS as the built-in leaderboard shows them: place, name, ranking time."""
+    (course,) = standings["courses"]
+    runners = standings["runners"]
+    return [
+        [str(runners[bib]["place"]["overall"]), runners[bib]["name"],
+         elapsed_text(runners[bib]["ranking_ms"])]
+        for bib in course["overall"][:ROWS]
+    ]  # fmt: skip
+
+
+async def faster_than_the_winner(
+    dsn: str, partner: int, session_id: int, standings: dict[str, Any], bib: str
+) -> ManualTime:
+    """A manual finish time for `bib` one second faster (chip time) than the winner's: stored
+    as the corrections page stores it."""
+    (course,) = standings["courses"]
+    winner, runner = (standings["runners"][b] for b in (course["overall"][0], bib))
+    async with open_bridge(), connect(dsn) as conn:
+        gun: datetime = await conn.fetchval(
+            "SELECT local_time FROM gun_times WHERE session_id = $1", session_id
+        )
+        finish = gun + timedelta(milliseconds=runner["gun_ms"])
+        faster = runner["ranking_ms"] - winner["ranking_ms"] + 1000
+        stored = row_of(ManualTime(0, bib, "FINISH", hundredths(finish) - faster // 10))
+        new_id = await add_correction(conn, partner, session_id, stored, None, "photo", None)
+    return ManualTime(new_id, bib, "FINISH", stored[2]["time"])
+
+
 @requires_chromium
-async def test_leaderboards_opened_late_rank_the_whole_race(dsn: str, tmp_path: Path) -> None:
+async def test_leaderboards_show_the_results_and_follow_a_correction(
+    dsn: str, tmp_path: Path
+) -> None:
     pytest.importorskip("playwright")
     alpha = await make_partner(dsn, "alpha")
     async with open_bridge(), open_pool(dsn, max_size=1) as pool:
@@ -64,22 +98,35 @@ async def test_leaderboards_opened_late_rank_the_whole_race(dsn: str, tmp_path: 
         probe = await WsClient.connect(running.web_url, f"/d/{built_in.token}/ws")
         hello = await probe.message()
         await probe.aclose()
-        assert len(hello["events"]) == 3 and len(hello["leaders"]) == RUNNERS
-        best = hello["leaders"][:ROWS]
+        standings = hello["standings"]
+        assert len(hello["events"]) == 3 and standings["courses"][0]["finishers"] == RUNNERS
+        tenth = standings["courses"][0]["overall"][ROWS - 1]
+        name = standings["runners"][tenth]["name"]
         base = f"{running.web_url}/d/"
-        result = await trio.run_process(
-            [
-                sys.executable, "-m", "tests.browser.leaderboard_driver",
-                base + built_in.token, base + templated.token, str(ROWS),
-            ],
-            capture_stdout=True,
-            cwd=str(ROOT),
-            check=False,
-        )  # fmt: skip
-    assert result.returncode == 0, result.stdout.decode()[-2000:]
-    seen = json.loads(result.stdout.decode().strip().splitlines()[-1])
-    assert seen["errors"] == []
-    places = [str(n) for n in range(1, ROWS + 1)]
-    expected = [[p, e["p"]["name"], elapsed_text(e["gun_ms"])] for p, e in zip(places, best)]
-    assert seen["built_in"] == expected
-    assert seen["templated"] == [[p, e["p"]["name"]] for p, e in zip(places, best)]
+        args = (base + built_in.token, base + templated.token, str(ROWS), name)
+        async with browser_driver("tests.browser.leaderboard_driver", *args) as driver:
+            before = json.loads(await driver.line(90))
+            correction = await faster_than_the_winner(
+                dsn, alpha, built_in.session_id, standings, tenth
+            )
+            assert running.hub.results is not None
+            running.hub.results.apply(built_in.session_id, correction_of(
+                correction.id, "manual_time", tenth, row_of(correction)[2]
+            ))  # fmt: skip
+            after = json.loads(await driver.line(90))
+            await driver.finished()
+        probe = await WsClient.connect(running.web_url, f"/d/{built_in.token}/ws")
+        corrected = (await probe.message())["standings"]
+        await probe.aclose()
+    for seen in (before, after):
+        assert seen["errors"] == []
+    assert before["built_in"] == shown(standings)
+    assert before["templated"] == [row[:2] for row in shown(standings)]
+    # The tenth is first now, one second ahead of the old winner; the rest moved down one.
+    assert corrected["courses"][0]["overall"][:ROWS] == [tenth] + [
+        row for row in standings["courses"][0]["overall"][: ROWS - 1]
+    ]
+    assert after["built_in"] == shown(corrected)
+    assert after["built_in"][0][:2] == ["1", name]
+    assert [row[1] for row in after["built_in"][1:]] == [row[1] for row in before["built_in"][:-1]]
+    assert after["templated"] == [row[:2] for row in shown(corrected)]

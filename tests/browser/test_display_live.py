@@ -3,7 +3,8 @@
 The first half of a race arrives over CTP01 while three display pages are open (built-in finish
 call-out, the same bound to a template, announcer). Then the server is stopped (every websocket
 dies server side) and started again on the same ports, and the rest of the race arrives. The
-finish page must show the runners with their right names and gun times, say it is offline while
+finish page must show the runners with their right names and times (chip time first: with a
+start mat the results rank by it), say it is offline while
 the server is away, reconnect by itself, and end with every passing exactly once.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from p88.tcp.simulator import SimOptions, run_simulation
 from tests.browser.chromium import browser_driver, requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
+from tests.system.test_display_push import expected_chip_ms
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +61,7 @@ def first_half(feeds: list[PointFeed]) -> tuple[list[PointFeed], int]:
 
 
 def elapsed_text(ms: int) -> str:
-    """As the page formats a gun time (p88/web/static/display/format.js)."""
+    """As the page formats a time (p88/web/static/display/format.js)."""
     total = ms // 1000
     h, m, s = total // 3600, total % 3600 // 60, total % 60
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
@@ -146,14 +148,12 @@ async def test_display_shows_live_crossings_and_survives_a_server_restart(
             " WHERE r.session_id = $1 AND l.name = 'FINISH' ORDER BY r.tag, r.id",
             finish.session_id,
         )
-        gun: datetime = await conn.fetchval(
-            "SELECT local_time FROM gun_times WHERE session_id = $1", finish.session_id
-        )
+        chips = await expected_chip_ms(conn, finish.session_id, [{"id": r["id"]} for r in rows])
     expected = sorted(row["id"] for row in rows)
     assert len(expected) == RUNNERS
     assert summary["duplicates"] == 0
     assert sorted(summary["ids"]) == expected and len(set(summary["ids"])) == RUNNERS
-    # What was on screen: the right runner's name and gun time for each card.
+    # What was on screen: the right runner's name and chip time for each card.
     people = {p.bib: f"{p.first_name} {p.last_name}" for p in demo_participants(RUNNERS, 1)}
     by_id = {row["id"]: row for row in rows}
     shown = summary["shown"]
@@ -161,4 +161,4 @@ async def test_display_shows_live_crossings_and_survives_a_server_restart(
     for event_id, (name, time_text, bib) in shown.items():
         row = by_id[int(event_id)]
         assert bib == row["tag"] and name == people[row["tag"]]
-        assert time_text == elapsed_text((row["local_time"] - gun) // timedelta(milliseconds=1))
+        assert time_text == elapsed_text(chips[row["id"]])

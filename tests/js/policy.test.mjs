@@ -87,3 +87,14 @@ test("history is skipped, not called out", () => {
   q.add([crossing(9, 0), crossing(11, 1)]);
   assert.deepEqual(q.waiting.map((e) => e.id), [11]);
 });
+
+test("a page opened after arrivals keeps the latest up until someone new comes", () => {
+  const q = new ArrivalQueue({ minOnScreenMs: 2500 });
+  q.skipTo(10);
+  q.showLatest(crossing(10, 0));
+  assert.deepEqual(q.tick(0).athletes.map((e) => e.id), [10]);
+  assert.deepEqual(q.tick(60_000).athletes.map((e) => e.id), [10]); // never blanks
+  assert.equal(q.accounted(), 0, "history is not counted as shown");
+  q.add([crossing(11, 1)]);
+  assert.deepEqual(q.tick(60_001).athletes.map((e) => e.id), [11]); // at once: no dwell owed
+});

@@ -3,8 +3,8 @@ simulator, a real signed-in websocket.
 
 Partner A has two sessions, partner B one whose event has the same name as A's first. A's preview
 of session S must get exactly S's passings (named from A's participant list) and nothing else,
-and its race clock S's gun once it is stored; a preview opened after the race gets the same
-passings as its history. B's session is refused.
+and its standings S's finishers and race clock S's gun once it is stored; a preview opened after
+the race gets the same passings as its history. B's session is refused.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def viewer_cookie(dsn: str, partner_id: int) -> str:
 
 
 async def collect_finishes(
-    client: WsClient, into: list[dict[str, Any]], clocks: list[int | None]
+    client: WsClient, into: list[dict[str, Any]], standings: list[dict[str, Any]]
 ) -> None:
     """Passings until every runner has finished (the start mat's passings come too)."""
     while sum(e["loc"] == "FINISH" for e in into) < RUNNERS:
@@ -43,8 +43,12 @@ async def collect_finishes(
         if message["type"] == "passings":
             into.extend(message["events"])
         else:
-            assert message["type"] == "clock", message
-            clocks.append(message["gun_epoch_ms"])
+            assert message["type"] == "standings", message
+            standings.append(message)
+
+
+def finishers(standings: dict[str, Any]) -> int:
+    return sum(course["finishers"] for course in standings["courses"])
 
 
 async def sessions_of(dsn: str, ids: list[int]) -> set[int]:
@@ -73,35 +77,41 @@ async def test_a_preview_gets_only_its_own_sessions_passings(dsn: str, tmp_path:
         preview = await WsClient.connect(running.web_url, path.format(a1.session_id), cookie=cookie)
         hello = await preview.message()
         assert hello["type"] == "hello" and hello["events"] == []
-        assert hello["session"]["id"] == a1.session_id and hello["gun_epoch_ms"] is None
+        assert hello["session"]["id"] == a1.session_id
+        assert hello["standings"]["gun_epoch_ms"] is None
         received: list[dict[str, Any]] = []
-        clocks: list[int | None] = []
+        standings: list[dict[str, Any]] = []
         async with trio.open_nursery() as nursery:
             nursery.start_soon(replay, running, "alpha", "RIVER RUN", 1)
             nursery.start_soon(replay, running, "alpha", "HILL RUN", 2)
             nursery.start_soon(replay, running, "bravo", "RIVER RUN", 3)
-            nursery.start_soon(collect_finishes, preview, received, clocks)
+            nursery.start_soon(collect_finishes, preview, received, standings)
         finishes = [e for e in received if e["loc"] == "FINISH"]
         assert sorted(int(e["p"]["bib"]) for e in finishes) == list(range(1, RUNNERS + 1))
         assert all(e["p"]["first"].startswith("A1-") for e in received)
         assert await sessions_of(dsn, [e["id"] for e in received]) == {a1.session_id}
 
-        # The session's gun reaches the race clock of the open preview.
+        # The session's standings (every finisher of A1, ranked) and its gun reach the open
+        # preview (the race clock runs from the gun).
         async with open_bridge(), connect(dsn) as conn:
             gun = await conn.fetchval(
                 "SELECT min(local_time) FROM gun_times WHERE session_id = $1", a1.session_id
             )
-        while not clocks:
-            message = await preview.message(seconds=30)
-            assert message["type"] == "clock", message
-            clocks.append(message["gun_epoch_ms"])
-        assert clocks == [epoch_ms(gun, "UTC")]
+        with trio.fail_after(30):
+            while not standings or finishers(standings[-1]) < RUNNERS:
+                message = await preview.message(seconds=30)
+                assert message["type"] == "standings", message
+                standings.append(message)
+        latest = standings[-1]
+        assert latest["gun_epoch_ms"] == epoch_ms(gun, "UTC")
+        assert len(latest["courses"][0]["overall"]) == RUNNERS
+        assert all(r["first"].startswith("A1-") for r in latest["runners"].values())
         await preview.aclose()
 
         # Opened after the race: the session's passings are its history, and the gun is known.
         again = await WsClient.connect(running.web_url, path.format(a1.session_id), cookie=cookie)
         hello = await again.message()
-        assert hello["gun_epoch_ms"] == epoch_ms(gun, "UTC")
+        assert hello["standings"]["gun_epoch_ms"] == epoch_ms(gun, "UTC")
         assert sorted(e["id"] for e in hello["events"]) == sorted(e["id"] for e in received)
         await again.aclose()
         other = await WsClient.connect(running.web_url, path.format(a2.session_id), cookie=cookie)

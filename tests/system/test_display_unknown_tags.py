@@ -9,6 +9,7 @@ from typing import Any
 
 import trio
 
+from p88.app import Running
 from p88.db.pool import connect, open_bridge
 from p88.tcp.race_sources import synthetic_race
 from p88.tcp.simulator import SimOptions, run_simulation
@@ -20,6 +21,13 @@ from tests.system.wsclient import WsClient
 FIELD = 60  # runners in the race; only the first RUNNERS (24) are registered
 
 
+async def field_loaded(running: Running, session_id: int) -> None:
+    """The hub loads a session's field beside the first frame; wait for it."""
+    with trio.fail_after(20):
+        while not running.hub._contexts[session_id].field_loaded:
+            await trio.sleep(0.02)
+
+
 async def test_unknown_tags_reach_screens_while_participants_cannot_be_read(
     dsn: str, tmp_path: Path
 ) -> None:
@@ -28,7 +36,8 @@ async def test_unknown_tags_reach_screens_while_participants_cannot_be_read(
     config = make_config(dsn, tmp_path, collector={"authentication": "plaintext"})
     async with running_server(config) as running:
         page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
-        assert (await page.message())["type"] == "hello"  # the field is loaded by now
+        assert (await page.message())["type"] == "hello"
+        await field_loaded(running, demo.session_id)
         events: list[dict[str, Any]] = []
         async with open_bridge(), connect(dsn) as blocker:
             # Anything that reads participants now waits until this transaction ends.
@@ -60,7 +69,8 @@ async def test_a_runner_registered_mid_race_is_named_on_later_passings(
     config = make_config(dsn, tmp_path, collector={"authentication": "plaintext"})
     async with running_server(config) as running:
         page = await WsClient.connect(running.web_url, f"/d/{demo.token}/ws")
-        assert (await page.message())["type"] == "hello"  # the field is loaded by now
+        assert (await page.message())["type"] == "hello"
+        await field_loaded(running, demo.session_id)
         async with open_bridge(), connect(dsn) as conn:
             await conn.execute(
                 "INSERT INTO participants (partner_id, event_name, bib, tag, first_name)"

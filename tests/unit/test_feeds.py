@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 import trio
 
 from p88.live.feeds import Feed, FeedKey, encode_passings
-from p88.live.passings import PassingDetector, Rules
+from p88.live.passings import Passing, PassingDetector, Rules
 from p88.live.socket_outbox import SocketOutbox
 from p88.live.wsframe import text_frame
 
 
 def make_feed(ring: int = 500) -> Feed:
     feed = Feed(FeedKey(1, frozenset({"FINISH"}), Rules()), 7, "RIVER RUN", PassingDetector())
-    feed.ring = type(feed.ring)(maxlen=ring)
+    feed.sized(ring)
     return feed
 
 
@@ -26,6 +27,10 @@ def events(*ids: int) -> list[dict[str, object]]:
     return [
         {"id": i, "loc": "FINISH", "tag": str(i), "lap": 1, "gun_ms": None, "p": None} for i in ids
     ]
+
+
+def passings(*ids: int) -> list[Passing]:
+    return [Passing(i, "FINISH", str(i), datetime(2021, 5, 8, 9), 1) for i in ids]
 
 
 @pytest.fixture
@@ -98,7 +103,7 @@ async def test_a_slow_subscriber_overflows_alone_and_is_told_to_resync(pages) ->
 async def test_resume_state_sends_what_came_after_and_counts_what_fell_out() -> None:
     feed = make_feed(ring=3)
     for i in range(1, 8):
-        feed.record(events(i * 10))
+        feed.record(passings(i * 10), events(i * 10))
     assert [e["id"] for e in feed.resume_state(None)[0]] == [50, 60, 70]
     assert feed.resume_state(60) == (events(70), 0)
     assert feed.resume_state(70) == ([], 0)

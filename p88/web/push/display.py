@@ -16,6 +16,7 @@ from p88.web.display_access import (
     gone_message,
     hello_message,
     seconds_left,
+    shows_standings,
 )
 from p88.web.push.server import Upgrade
 from p88.web.push.socket import Expiry, PushSocket
@@ -35,7 +36,12 @@ async def serve_display(services: WebServices, upgrade: Upgrade, socket: PushSoc
     key = feed_key(display)
     try:
         attached = await hub.attach(
-            socket.outbox, display.partner_id, display.event_name, key, after
+            socket.outbox,
+            display.partner_id,
+            display.event_name,
+            key,
+            after,
+            standings=shows_standings(display),
         )
     except FeedUnavailable as exc:
         socket.outbox.disconnect()

@@ -51,7 +51,7 @@ def _recent_json(reads: Sequence[RecentRead]) -> list[dict[str, Any]]:
     ]
 
 
-async def _next_batch(sub: Subscription) -> list[StoredRead]:
+async def _next_batch(sub: Subscription[StoredRead]) -> list[StoredRead]:
     """Wait for one read, then take what else is already queued."""
     batch = [await sub.receive.receive()]
     while len(batch) < MAX_BATCH:

@@ -17,6 +17,7 @@ from quart import Blueprint, abort, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
 from p88.db import results as db
+from p88.db import results_lookups as lookups
 from p88.results.clock import format_elapsed, format_time_of_day, hundredths
 from p88.results.corrections import Correction, SetStatus
 from p88.results.document import correction_of, row_of
@@ -109,7 +110,7 @@ async def _page(
     reads: list[Any] = []
     if runner is not None:
         async with tenant() as conn:
-            reads = await db.tag_reads(conn, partner.id, session_id, runner.entrant.tag)
+            reads = await lookups.tag_reads(conn, partner.id, session_id, runner.entrant.tag)
     if flash is None and request.args.get("done") in DONE:
         flash = DONE[request.args["done"]]
     body = await render_template(

@@ -15,6 +15,7 @@ from quart import Blueprint, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
 from p88.db import results as db
+from p88.db import results_lookups as lookups
 from p88.live.results import NoResults
 from p88.results.document import document_of, setup_from_document
 from p88.results.suggest import suggested_document
@@ -61,7 +62,7 @@ async def _page(
         facts = await own_facts(conn, partner.id, session_id)
         stored = await db.setup_row(conn, partner.id, session_id)
         guns = await db.gun_times(conn, partner.id, session_id)
-        counts = await db.field_counts(conn, partner.id, facts.event_name)
+        counts = await lookups.field_counts(conn, partner.id, facts.event_name)
     lines = [g for g in guns if g["source"] == "hardware"]
     warnings: list[str] = []
     if posted is not None:
@@ -98,7 +99,7 @@ async def _page(
     return body, status
 
 
-def _tally(counts: list[db.FieldCount], what: str) -> list[tuple[str, int]]:
+def _tally(counts: list[lookups.FieldCount], what: str) -> list[tuple[str, int]]:
     """Participants per course (or wave) named in the file, "" for those with none."""
     found: Counter[str] = Counter()
     for count in counts:

@@ -181,7 +181,7 @@ export function fieldControl(key, spec, { get, set, disabled, images }) {
 const CHOICE_LABELS = {
   athlete_name: "Athlete name", first_name: "First name", last_name: "Last name", age_group: "Age group",
   city_country: "City / country", time_of_day: "Time of day", race_clock: "Race clock", gun: "Gun time",
-  chip: "Chip time", overall: "Overall", gender: "Gender", personal: "Personal, else rotating",
+  chip: "Chip time", ranking: "Ranked time (chip or gun)", overall: "Overall", gender: "Gender", personal: "Personal, else rotating",
   rotating: "Rotating list", contain: "Fit inside", cover: "Fill (crop)", fill: "Stretch", left: "Left",
   center: "Centre", right: "Right", top: "Top", middle: "Middle", bottom: "Bottom", sans: "Sans serif",
   condensed: "Condensed", serif: "Serif", mono: "Monospace", display: "Display (heavy)", rounded: "Rounded",

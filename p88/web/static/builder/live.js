@@ -1,13 +1,14 @@
 // The builder's live preview sources: each of the partner's live timing sessions becomes an entry
 // of the preview menu ("Live: <session>").
 // Choosing one opens the session's preview socket (p88/web/views/builder_preview.py), which
-// carries the same passings a display gets; they are turned into the renderer's data record by
-// the same mapping the display uses (layout/record.js), from the FINISH passings once there are
-// any. With no passing of a known runner yet, the sample record is drawn and the note next to
-// the menu says so.
+// carries the same passings and standings a display gets; they are turned into the renderer's
+// data record by the same mapping the display uses (layout/record.js), from the FINISH passings
+// once there are any. With no passing of a known runner yet, the sample record is drawn and the
+// note next to the menu says so.
 
 import { registerPreviewSource } from "./preview.js";
 import { layoutRecord } from "../layout/record.js";
+import { Standings } from "../display/standings.js";
 
 const HISTORY = 500; // as many passings as the server's feed keeps for a new screen
 const MAX_RETRY_MS = 15_000;
@@ -35,7 +36,7 @@ function plural(n, word) {
 function liveSource(session) {
   return (push, { sample, note }) => {
     let history = []; // newest first, each passing once
-    let gun = null; // the session's gun in epoch ms, for the race clock
+    const standings = new Standings(); // the session's, with its gun for the race clock
     let socket = null;
     let retry = null;
     let delay = 1000;
@@ -50,7 +51,7 @@ function liveSource(session) {
     function draw() {
       const { events, where } = shownPassings(history);
       const current = events.find((e) => e.p) || null;
-      const clock = { gun_epoch_ms: gun };
+      const clock = { gun_epoch_ms: standings.gunEpochMs };
       if (!current) {
         push({ ...sample, clock });
         const why = events.length
@@ -59,7 +60,7 @@ function liveSource(session) {
         note(`${session.name}: ${why}; showing sample data`, "warn");
         return;
       }
-      push(layoutRecord(current, events, clock));
+      push(layoutRecord(current, events, standings, clock));
       note(`${session.name}: ${plural(events.length, "passing")}${where}, newest bib ${current.p.bib}`, "ok");
     }
 
@@ -72,12 +73,12 @@ function liveSource(session) {
         try { message = JSON.parse(m.data); } catch { return; }
         if (message.type === "hello") {
           delay = 1000;
-          gun = message.gun_epoch_ms ?? null;
+          standings.take(message.standings);
           remember(message.events || []);
         } else if (message.type === "passings") {
           remember(message.events || []);
-        } else if (message.type === "clock") {
-          gun = message.gun_epoch_ms ?? null;
+        } else if (message.type === "standings") {
+          standings.take(message);
         } else {
           return;
         }

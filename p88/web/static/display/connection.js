@@ -14,7 +14,8 @@ export function backoffMs(attempt, random = Math.random) {
 }
 
 export class LiveConnection {
-  // handlers: {onHello(msg), onEvents(events), onStatus(status)}; lastId(): number | null
+  // handlers: {onHello(msg), onEvents(events), onStandings(msg), onStatus(status)};
+  // lastId(): number | null
   constructor(url, handlers, lastId) {
     this.url = url;
     this.handlers = handlers;
@@ -63,6 +64,8 @@ export class LiveConnection {
       this.handlers.onHello?.(data);
     } else if (data.type === "passings") {
       this.handlers.onEvents?.(data.events);
+    } else if (data.type === "standings") {
+      this.handlers.onStandings?.(data);
     }
   }
 

@@ -2,7 +2,7 @@
 import { LiveConnection } from "./connection.js";
 import { el } from "./format.js";
 import { ArrivalQueue, optionsFrom } from "./policy.js";
-import { PageStandings } from "./standings.js";
+import { Standings } from "./standings.js";
 import { TemplatedView } from "./templated.js";
 import {
   badgeText, renderAnnouncer, renderCard, renderIdle, renderLeaderboard, renderRecent,
@@ -26,7 +26,7 @@ const state = {
   starred: new Set(),
   clockOffset: 0,
   templated: null, // a TemplatedView when the display is bound to a template document
-  standings: new PageStandings(), // every finisher ranked: the server's leaders + live passings
+  standings: new Standings(), // the session's, as the server's results engine ranks them
 };
 const token = root.dataset.socket.split("/")[2];
 const moreBadge = el("div", "t-more");
@@ -38,11 +38,6 @@ function remember(events) {
   const known = new Set(state.history.slice(0, 50).map((e) => e.id));
   const fresh = events.filter((e) => !known.has(e.id));
   state.history = [...fresh.reverse(), ...state.history].slice(0, HISTORY);
-}
-
-// The overall place a passing earned, when certain (the same ranking as the leaderboard).
-function placeOf(event) {
-  return state.standings.placeOf(event);
 }
 
 function newestId() {
@@ -66,12 +61,14 @@ function onHello(hello) {
     state.templated = new TemplatedView(stage, hello.template, { token, clockOffsetMs: state.clockOffset });
     state.queue.options.maxGroup = 1; // a template shows one athlete at a time, in full
   }
-  state.standings.hello(hello);
+  state.standings.take(hello.standings);
   if (first && !hello.resumed) {
-    // A fresh page: what came before is history (lists), not something to call out now.
+    // A fresh page: what came before is history (lists), not something to call out now; the
+    // newest finisher stays up as the card until someone new comes.
     remember(hello.events);
     const last = hello.events.length ? hello.events[hello.events.length - 1].id : null;
     state.queue.skipTo(last);
+    state.queue.showLatest(latestFinisher(hello.events));
   } else {
     const fresh = hello.events.filter((e) => state.queue.lastId === null || e.id > state.queue.lastId);
     state.queue.add(hello.events);
@@ -81,12 +78,22 @@ function onHello(hello) {
   renderNow();
 }
 
+// The newest passing that is a runner's finish, else the newest of a known runner.
+function latestFinisher(events) {
+  const known = events.filter((e) => e.p);
+  return [...known].reverse().find((e) => e.r) || known[known.length - 1] || null;
+}
+
 function onEvents(events) {
   const fresh = events.filter((e) => state.queue.lastId === null || e.id > state.queue.lastId);
   state.queue.add(events);
   remember(fresh);
-  state.standings.add(fresh);
   if (mode !== "finish") renderNow();
+}
+
+function onStandings(message) {
+  state.standings.take(message);
+  if (mode === "leaderboard" || state.templated) renderNow();
 }
 
 function renderCounts() {
@@ -103,10 +110,10 @@ function renderCounts() {
 
 function renderNow() {
   if (mode === "announcer") {
-    renderAnnouncer(stage.querySelector(".an-body") || setUpAnnouncer(), state.history, { ...state, placeOf });
+    renderAnnouncer(stage.querySelector(".an-body") || setUpAnnouncer(), state.history, state);
   } else if (mode === "leaderboard") {
-    if (state.templated) state.templated.update(null, state.standings.forTemplate(state.history));
-    else renderLeaderboard(stage, state.standings.ranked());
+    if (state.templated) state.templated.update(null, state.history, state.standings);
+    else renderLeaderboard(stage, state.standings);
   } else {
     renderFinish(true);
   }
@@ -123,7 +130,7 @@ function renderFinish(force = false) {
     state.card = card;
     state.lastMore = card.more;
     const main = stage.querySelector(".f-main") || setUpFinish();
-    renderCard(main, card, placeOf);
+    renderCard(main, card);
   } else if (!card && !stage.querySelector(".idle-card")) {
     setUpFinish();
     renderIdle(stage.querySelector(".f-main"), state.config && state.config.name);
@@ -136,7 +143,7 @@ function renderTemplated(force) {
   const card = state.queue.tick(performance.now());
   if (card !== state.card || force) {
     state.card = card;
-    state.templated.update(card, state.standings.forTemplate(state.history));
+    state.templated.update(card, state.history, state.standings);
     root.dataset.showing = card ? card.athletes.map((e) => e.id).join(",") : "";
   }
   const more = card ? card.more : 0;
@@ -243,6 +250,7 @@ awake();
 const connection = new LiveConnection(root.dataset.socket, {
   onHello,
   onEvents,
+  onStandings,
   onStatus: (status) => { state.status = status; },
 }, newestId);
 window.p88display = { state, connection }; // for operators' consoles and the browser test

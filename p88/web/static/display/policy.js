@@ -75,6 +75,14 @@ export class ArrivalQueue {
     if (lastId !== null && (this.lastId === null || lastId > this.lastId)) this.lastId = lastId;
   }
 
+  // A page opened after arrivals: the newest of them (already history, not counted as shown)
+  // stays up until someone new comes, so a screen never says "waiting" once anyone finished.
+  showLatest(event) {
+    if (event && event.p && this.current === null) {
+      this.current = { athletes: [event], shownAt: -Infinity, more: 0 };
+    }
+  }
+
   _trim() {
     const { maxQueue } = this.options;
     while (this.waiting.length > maxQueue) {

@@ -1,11 +1,12 @@
 // A display bound to a template document: drawn by the shared renderer (the builder's preview
-// uses the same one), fed from the burst policy's current card and the arrivals so far.
+// uses the same one), fed from the burst policy's current card, the arrivals so far and the
+// session's standings.
 import { renderLayout } from "../layout/render.js";
 import { layoutRecord } from "../layout/record.js";
 
 // The event -> record mapping is shared with the builder's live preview; re-exported here for
 // the pages and tests that import it from this module.
-export { leadersOf, toAthlete } from "../layout/record.js";
+export { entryAthlete, toAthlete } from "../layout/record.js";
 
 export class TemplatedView {
   constructor(container, doc, { token, clockOffsetMs }) {
@@ -24,7 +25,8 @@ export class TemplatedView {
     return Math.min(window.innerWidth / canvas.width, window.innerHeight / canvas.height);
   }
 
-  update(card, history) {
-    this.view.update(layoutRecord(card && card.athletes.length ? card.athletes[0] : null, history));
+  update(card, history, standings) {
+    const current = card && card.athletes.length ? card.athletes[0] : null;
+    this.view.update(layoutRecord(current, history, standings));
   }
 }

@@ -17,8 +17,9 @@
 //   {
 //     athlete: Athlete | null,      // the runner being called out (null: nobody yet)
 //     recent: Athlete[],            // newest first, feeds "Latest finishers" (last_n_list)
-//     leaders: Athlete[],           // finishers with places, feeds "Leaderboard"; the renderer
-//                                   // filters by gender / age group and sorts by that place
+//     leaders: Athlete[],           // finishers with places (the server's results, one course),
+//                                   // feeds "Leaderboard"; the renderer filters by gender / age
+//                                   // group and sorts by that place
 //     clock: { gun_epoch_ms: number | null }   // wave gun in epoch ms, for the race clock
 //   }
 //   Athlete = {
@@ -29,7 +30,9 @@
 //     vip: false,
 //     gun_time_ms: 11834200,                // elapsed milliseconds; a string is shown as is
 //     chip_time_ms: 11790600,
-//     place: { overall: 412, gender: 97, age_group: 14 }   // numbers; null when unknown
+//     ranking_time_ms: 11790600,           // the time the course ranks by (leaderboards)
+//     place: { overall: 412, gender: 97, age_group: 14 },  // numbers; null when unknown
+//     provisional: { overall: true, gender: false, age_group: false }  // may still change
 //   }
 //
 // Safety: every value is set with textContent and every style through the CSSOM; URLs are only
@@ -107,7 +110,9 @@ function cityCountry(a) {
   return [a.city, a.country].filter((x) => x).join(", ");
 }
 
+// "ranking": the time the runner's course ranks by (chip or gun), as the results have it.
 function athleteTime(a, source, format) {
+  if (source === "ranking") return formatTime(a.ranking_time_ms ?? a.gun_time_ms, format);
   return formatTime(source === "chip" ? a.chip_time_ms : a.gun_time_ms, format);
 }
 
@@ -142,9 +147,12 @@ function boundText(element, data) {
     case "city_country": return a ? withAffixes(cityCountry(a), o) : "";
     case "time": return a ? withAffixes(athleteTime(a, o.source, o.format), o) : "";
     case "place": {
-      const p = a && a.place ? a.place[o.kind || "overall"] : null;
+      const kind = o.kind || "overall";
+      const p = a && a.place ? a.place[kind] : null;
       if (typeof p !== "number") return "";
-      return withAffixes(o.ordinal === false ? String(p) : ordinal(p), o);
+      const shown = withAffixes(o.ordinal === false ? String(p) : ordinal(p), o);
+      // Someone still out could beat it (docs/RESULTS.md, "Provisional"): say so.
+      return a.provisional && a.provisional[kind] ? `${shown} (provisional)` : shown;
     }
     default: return "";
   }
@@ -201,7 +209,9 @@ function renderList(node, element, style, data) {
   const n = Math.max(1, Math.min(50, Number(o.n) || 8));
   let rows;
   let by = "overall";
+  let timeSource = o.timeSource;
   if (element.type === "leaderboard") {
+    timeSource = timeSource || "ranking";
     by = o.by || "overall";
     const a = data.athlete || {};
     const category = o.category || (by === "gender" ? a.gender : by === "age_group" ? a.age_group : "");
@@ -238,7 +248,7 @@ function renderList(node, element, style, data) {
     for (const field of fields) {
       const cell = document.createElement("span");
       cell.className = `p88-cell p88-cell-${field}`;
-      cell.textContent = fieldValue(row, field, { timeSource: o.timeSource, timeFormat: o.timeFormat, by });
+      cell.textContent = fieldValue(row, field, { timeSource, timeFormat: o.timeFormat, by });
       const c = cell.style;
       c.whiteSpace = "nowrap";
       c.overflow = "hidden";

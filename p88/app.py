@@ -32,6 +32,7 @@ from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
 from p88.web.app import create_app
+from p88.web.fast_pages import FastPages
 from p88.web.front import serve_port
 from p88.web.push import ROUTES, PushServer
 from p88.web.services import WebServices
@@ -74,12 +75,13 @@ async def _serve_http(
     shutdown: trio.Event,
     *,
     push: PushServer | None = None,
+    pages: FastPages | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `app` (and `push`'s websockets) through p88's front door until `shutdown` is set;
-    report the first URL it bound."""
+    """Serve `app` (and `push`'s websockets, and `pages` from their cache) through p88's front
+    door until `shutdown` is set; report the first URL it bound."""
     async with trio.open_nursery() as nursery:
-        urls = await nursery.start(partial(serve_port, app, hc, shutdown, push=push))
+        urls = await nursery.start(partial(serve_port, app, hc, shutdown, push=push, pages=pages))
         task_status.started(urls[0])
 
 
@@ -88,6 +90,7 @@ async def _supervise_web(
     hc: HypercornConfig,
     shutdown: trio.Event,
     push: PushServer,
+    pages: FastPages | None = None,
     *,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -96,7 +99,8 @@ async def _supervise_web(
     while not shutdown.is_set():
         try:
             async with trio.open_nursery() as nursery:
-                url = await nursery.start(partial(_serve_http, make_app(), hc, shutdown, push=push))
+                serving = partial(_serve_http, make_app(), hc, shutdown, push=push, pages=pages)
+                url = await nursery.start(serving)
                 if first:
                     task_status.started(url)
                     first = False
@@ -210,12 +214,17 @@ async def _run_services(
             )
         )
         web_services = WebServices(config, database.pool, hub, stats, results)
+        await nursery.start(web_services.public_results.feeds.run)
+        web_hc = _hypercorn_config(config.web.bind, config)
+        trusted, keep_alive = config.web.trusted_networks, web_hc.keep_alive_timeout
+        fast_pages = FastPages(web_services.public_results, results, trusted, keep_alive)
         web_url = await nursery.start(
             _supervise_web,
             lambda: create_app(web_services),
-            _hypercorn_config(config.web.bind, config),
+            web_hc,
             shutdown,
             PushServer(web_services, ROUTES),
+            fast_pages,
         )
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
         task_status.started(running)
@@ -229,5 +238,6 @@ async def _run_services(
         # after it has stored or journaled all that they sent.
         await ingest.close_inputs()
         hub.close()  # display sockets close with 1001; pages resume on the next start
+        web_services.public_results.feeds.close()
         results.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE

@@ -25,6 +25,8 @@ from p88.web.views import (
     participants,
     platform,
     platform_plans,
+    results_public,
+    results_publish,
     sessions,
     signin,
 )
@@ -46,6 +48,8 @@ BLUEPRINTS = (
     displays.bp,  # operator pages
     sessions.bp,  # timing sessions
     participants.bp,  # runners
+    results_public.bp,  # public /r/<token>
+    results_publish.bp,  # /sessions/<id>/results/publish
 )
 
 

@@ -45,6 +45,7 @@ from p88.db.accounts import create_user, set_membership
 from p88.db.database import open_database
 from p88.db.partners import PartnerError, create_partner, partner_by_slug
 from p88.hub import Hub
+from p88.live.results import ResultsService
 from p88.stats import Stats
 from p88.web.app import create_app
 from p88.web.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, token_for_session
@@ -79,6 +80,8 @@ class WebHarness:
     hub: Hub
     stats: Stats
     push_url: str  # p88's websocket server for this app, on a real port (http://host:port)
+    results: ResultsService | None = None  # with_results=True
+    services: WebServices | None = None
 
 
 async def _no_pages(scope: Any, receive: Any, send: Any) -> None:
@@ -109,18 +112,31 @@ async def _push_port(services: WebServices) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def web_app(
-    dsn: str, data_dir: Path, **sections: dict[str, object]
+    dsn: str, data_dir: Path, *, with_results: bool = False, **sections: dict[str, object]
 ) -> AsyncIterator[WebHarness]:
     """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does,
     and p88's websocket server for it on a real port; `sections` add config (e.g.
-    web={"trusted_proxies": [...]})."""
+    web={"trusted_proxies": [...]}). `with_results`: the results service and the public
+    results feeds run too (`harness.results`)."""
     config = make_config(dsn, data_dir, **sections)
-    async with open_database(config, pool_size=4) as database:
+    async with open_database(config, pool_size=4) as database, trio.open_nursery() as nursery:
         hub, stats = Hub(), Stats()
         services = WebServices(config, database.pool, hub, stats)
+        if with_results:
+            services.results = ResultsService(database.pool)
+            await nursery.start(services.results.run)
+            await nursery.start(services.public_results.feeds.run)
         app = create_app(services)
-        async with app.test_app(), _push_port(services) as push_url:
-            yield WebHarness(app, database.pool, config, hub, stats, push_url)
+        try:
+            async with app.test_app(), _push_port(services) as push_url:
+                harness = WebHarness(app, database.pool, config, hub, stats, push_url)
+                harness.results = services.results
+                harness.services = services
+                yield harness
+        finally:
+            if services.results is not None:
+                services.results.close()
+            services.public_results.feeds.close()
 
 
 def session_cookie(client: Any) -> str:

@@ -2,11 +2,17 @@
 Quart: the thousandth viewer of a results page costs a dictionary lookup and one write.
 
 The front door (p88.web.front) hands over a connection whose first request is a GET of /r/...
-Each request that is plain (GET, HTTP/1.1, printable ASCII headers, no body, no upgrade) and
-whose page is fresh in the cache (p88.web.published.pages) is answered here: 200 with the
-bytes the view rendered, or 304 when If-None-Match names them. At the first request that is
-anything else, the connection, that request's bytes included, goes to Hypercorn for the rest of
-its life, so every page not yet rendered, every error and every unusual request is Quart's.
+Each request after that is read here:
+- a plain GET (HTTP/1.1, printable ASCII headers, no body, no upgrade) of a page that is fresh
+  in the cache (p88.web.published.pages) is answered here: 200 with the bytes the view
+  rendered, or 304 when If-None-Match names them;
+- any other plain GET or HEAD (a page not rendered yet, the page's CSS and script) is lent to
+  Hypercorn for that one request (`LentRequest`): it reads the request and writes its response
+  to the client, and the connection comes back here for the next one;
+- anything else (a body, an upgrade, a malformed head) goes to Hypercorn with the connection,
+  that request's bytes included, for the rest of its life.
+So every page not yet rendered, every error and every unusual request is Quart's and
+Hypercorn's, exactly as without this module.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from email.utils import formatdate
+from typing import Any
 
+import h11
 import trio
 
 from p88.config import Network
@@ -26,11 +34,12 @@ from p88.web.published.pages import Page, etag_matches
 
 HEAD_LIMIT = 16 * 1024
 _HEADER_LINE = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+:[ \t\x21-\x7e]*\r\n"
-_REQUEST = re.compile(rb"GET (/r/[\x21-\x7e]*) HTTP/1\.1\r\n((?:" + _HEADER_LINE + rb")*)\r\n")
+_REQUEST = re.compile(rb"(GET|HEAD) (/[\x21-\x7e]*) HTTP/1\.1\r\n((?:" + _HEADER_LINE + rb")*)\r\n")
 # A request carrying any of these is Hypercorn's to understand.
 _NOT_PLAIN = frozenset({b"content-length", b"transfer-encoding", b"upgrade", b"expect", b"te"})
 
-Fallback = Callable[[bytes], Awaitable[None]]
+Serve = Callable[[trio.abc.Stream], Awaitable[None]]  # Hypercorn on a connection
+HandOver = Callable[[bytes], Awaitable[None]]  # Hypercorn on the rest of this one
 
 
 class FastPages:
@@ -52,10 +61,16 @@ class FastPages:
         return head.startswith(b"GET /r/")
 
     async def serve(
-        self, stream: trio.abc.Stream, head: bytes, peer: str, secure: bool, fallback: Fallback
+        self,
+        stream: trio.abc.Stream,
+        head: bytes,
+        peer: str,
+        secure: bool,
+        lend: Serve,
+        hand_over: HandOver,
     ) -> None:
-        """Answer the connection's requests while they are cache hits; `head` holds what was
-        read of it already. `fallback(unread)` hands the connection to Hypercorn."""
+        """Serve the connection's requests (see the module's docstring); `head` holds what
+        was read of it already."""
         buffer = head
         while True:
             end = buffer.find(b"\r\n\r\n")
@@ -69,32 +84,39 @@ class FastPages:
                     return  # closed, or idle past keep-alive
                 buffer += bytes(data)
                 continue
-            answer = self.answer(buffer[: end + 4], peer, secure)
-            if answer is None:
+            request, buffer = buffer[: end + 4], buffer[end + 4 :]
+            parsed = _parse(request)
+            if parsed is None:
+                buffer = request + buffer
                 break
-            response, close = answer
-            buffer = buffer[end + 4 :]
-            await stream.send_all(response)
-            if close:
+            answer = self.answer(parsed, peer, secure)
+            if answer is not None:
+                await stream.send_all(answer)
+                if parsed.close:
+                    return
+                continue
+            try:
+                lent = LentRequest(stream, request, parsed)
+            except h11.LocalProtocolError:  # h11 is stricter than the pattern: Hypercorn's
+                buffer = request + buffer
+                break
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_lend, lend, lent)
+                await lent.done.wait()
+                nursery.cancel_scope.cancel()
+            if not lent.keep or lent.ended or parsed.close:
                 return
-        await fallback(buffer)
+        await hand_over(buffer)
 
-    def answer(self, request: bytes, peer: str, secure: bool) -> tuple[bytes, bool] | None:
-        """The response to one request head and whether to close after it; None: not ours."""
-        found = _REQUEST.fullmatch(request)
-        if found is None or self._results is None:
-            return None
-        headers = _headers(found.group(2))
-        if headers is None or b"host" not in headers:
-            return None
-        connection = headers.get(b"connection", b"keep-alive").lower()
-        if connection not in (b"keep-alive", b"close"):
+    def answer(self, request: Parsed, peer: str, secure: bool) -> bytes | None:
+        """The response to a plain request from the cache, or None when it is not there."""
+        if self._results is None or request.method != b"GET":
             return None
         scheme = "https" if secure else "http"
         if self._trusted:
-            pairs = list(headers.items())
+            pairs = list(request.headers.items())
             scheme = client_of(peer, pairs, self._trusted, scheme).scheme
-        key = (found.group(1).decode("ascii"), scheme)
+        key = (request.target, scheme)
         session_id = self._public.pages.session_of(key)
         if session_id is None:
             return None
@@ -102,11 +124,10 @@ class FastPages:
         page = self._public.pages.fresh(key, None if loaded is None else loaded.version)
         if page is None:
             return None
-        close = connection == b"close"
-        match = headers.get(b"if-none-match")
+        match = request.headers.get(b"if-none-match")
         if match is not None and etag_matches(match.decode("ascii"), page.etag):
-            return self._head(page, scheme, 304, close), close
-        return self._head(page, scheme, 200, close) + page.body, close
+            return self._head(page, scheme, 304, request.close)
+        return self._head(page, scheme, 200, request.close) + page.body
 
     def _head(self, page: Page, scheme: str, status: int, close: bool) -> bytes:
         fixed = page.heads.get(scheme)
@@ -128,14 +149,90 @@ class FastPages:
         return self._date[1]
 
 
-def _headers(block: bytes) -> dict[bytes, bytes] | None:
-    """Header lines as lower-case names -> values (repeats joined), or None if the request is
-    one to leave to Hypercorn."""
+class Parsed:
+    """A plain request head: method, target, headers (lower-case names, repeats joined)."""
+
+    __slots__ = ("close", "headers", "method", "target")
+
+    def __init__(self, method: bytes, target: str, headers: dict[bytes, bytes], close: bool):
+        self.method, self.target, self.headers, self.close = method, target, headers, close
+
+
+def _parse(request: bytes) -> Parsed | None:
+    """The head if it is plain (see the module's docstring), else None."""
+    found = _REQUEST.fullmatch(request)
+    if found is None:
+        return None
     headers: dict[bytes, bytes] = {}
-    for line in block.split(b"\r\n")[:-1]:
+    for line in found.group(3).split(b"\r\n")[:-1]:
         name, _, value = line.partition(b":")
         name, value = name.lower(), value.strip(b" \t")
         if name in _NOT_PLAIN:
             return None
         headers[name] = headers[name] + b", " + value if name in headers else value
-    return headers
+    connection = headers.get(b"connection", b"keep-alive").lower()
+    if b"host" not in headers or connection not in (b"keep-alive", b"close"):
+        return None
+    return Parsed(found.group(1), found.group(2).decode("ascii"), headers, connection == b"close")
+
+
+async def _lend(lend: Serve, lent: LentRequest) -> None:
+    try:
+        await lend(lent)
+        lent.ended = True  # Hypercorn ended by itself (it closed the connection): so do we
+    finally:
+        lent.done.set()
+
+
+class LentRequest(trio.abc.HalfCloseableStream):
+    """The connection lent to Hypercorn for one request: it reads that request and then
+    nothing; what it writes goes to the client and through a client-side h11, which says where
+    the response ends and whether the connection may be kept. Closing it closes nothing."""
+
+    def __init__(self, inner: trio.abc.Stream, request: bytes, parsed: Parsed) -> None:
+        self.inner = inner
+        self._unread = request
+        self.done = trio.Event()
+        self.keep = False  # the response ended and HTTP lets the connection go on
+        self.ended = False
+        self._reader = h11.Connection(h11.CLIENT)
+        self._reader.send(
+            h11.Request(
+                method=parsed.method, target=parsed.target, headers=list(parsed.headers.items())
+            )
+        )
+        self._reader.send(h11.EndOfMessage())
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        if self._unread:
+            data, self._unread = self._unread, b""
+            await trio.lowlevel.checkpoint()
+            return data
+        await trio.sleep_forever()  # cancelled once the response is out
+        raise AssertionError("unreachable")
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await self.inner.send_all(data)
+        if self.done.is_set():
+            return
+        try:
+            self._reader.receive_data(bytes(data))
+            while (event := self._reader.next_event()) is not h11.NEED_DATA:
+                if isinstance(event, h11.EndOfMessage):
+                    self.keep = self._reader.their_state is h11.DONE
+                    self.done.set()
+                    return
+        except h11.ProtocolError:
+            self.done.set()  # keep stays False: the connection ends with this response
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.inner.wait_send_all_might_not_block()
+
+    async def send_eof(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    async def aclose(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

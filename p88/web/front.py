@@ -130,7 +130,7 @@ class FrontDoor:
             async def to_hypercorn(unread: bytes) -> None:
                 await self.http.serve(PrefetchedStream(conversation, unread))
 
-            await self.pages.serve(conversation, head, peer, secure, to_hypercorn)
+            await self.pages.serve(conversation, head, peer, secure, self.http.serve, to_hypercorn)
         else:
             await self.http.serve(replay)
 

@@ -57,8 +57,14 @@ function wantRefresh() {
   state.timer = setTimeout(refresh, wait);
 }
 
+// What a row says of the runner's own result (a place moving because someone else finished
+// is not news about this runner).
+function ownResult(row) {
+  return (row.querySelector(".r-times") || row).textContent;
+}
+
 function rowsByBib(root) {
-  return new Map([...root.querySelectorAll(".r-row[data-bib]")].map((r) => [r.dataset.bib, r.textContent]));
+  return new Map([...root.querySelectorAll(".r-row[data-bib]")].map((r) => [r.dataset.bib, ownResult(r)]));
 }
 
 function swapIn(doc) {
@@ -69,7 +75,7 @@ function swapIn(doc) {
     if (fresh && old) old.replaceWith(document.adoptNode(fresh));
   }
   for (const row of document.querySelectorAll(".r-row[data-bib]")) {
-    if (before.has(row.dataset.bib) && before.get(row.dataset.bib) !== row.textContent) {
+    if (before.has(row.dataset.bib) && before.get(row.dataset.bib) !== ownResult(row)) {
       row.classList.add("fresh");
     }
   }

@@ -30,7 +30,7 @@ from p88.live.results import ResultsService
 from p88.web.auth.headers import security_headers
 from p88.web.forwarded import client_of
 from p88.web.published import PublicResults
-from p88.web.published.pages import Page, etag_matches
+from p88.web.published.pages import Page, accepts_gzip, etag_matches
 
 HEAD_LIMIT = 16 * 1024
 _HEADER_LINE = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+:[ \t\x21-\x7e]*\r\n"
@@ -124,21 +124,31 @@ class FastPages:
         page = self._public.pages.fresh(key, None if loaded is None else loaded.version)
         if page is None:
             return None
+        gzipped = accepts_gzip(request.headers.get(b"accept-encoding", b"").decode("ascii"))
+        body, etag = page.variant(gzipped)
         match = request.headers.get(b"if-none-match")
-        if match is not None and etag_matches(match.decode("ascii"), page.etag):
-            return self._head(page, scheme, 304, request.close)
-        return self._head(page, scheme, 200, request.close) + page.body
+        if match is not None and etag_matches(match.decode("ascii"), etag):
+            return self._head(page, scheme, gzipped, None, request.close)
+        return self._head(page, scheme, gzipped, body, request.close) + body
 
-    def _head(self, page: Page, scheme: str, status: int, close: bool) -> bytes:
-        fixed = page.heads.get(scheme)
+    def _head(
+        self, page: Page, scheme: str, gzipped: bool, body: bytes | None, close: bool
+    ) -> bytes:
+        """The response head: 200 with `body`'s length, or 304 when `body` is None."""
+        key = (scheme, gzipped, body is None)
+        fixed = page.heads.get(key)
         if fixed is None:
-            headers = {**page.headers(), **security_headers(framing=True, https=scheme == "https")}
+            headers = page.headers(gzipped)
+            if body is None:  # a 304 says nothing of a body it does not have
+                del headers["Content-Type"]
+                headers.pop("Content-Encoding", None)
+            headers.update(security_headers(framing=True, https=scheme == "https"))
             fixed = b"".join(f"{k}: {v}\r\n".encode("latin-1") for k, v in headers.items())
-            page.heads[scheme] = fixed
-        if status == 200:
-            line = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n" % len(page.body)
+            page.heads[key] = fixed
+        if body is not None:
+            line = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n" % len(body)
         else:
-            line = b"HTTP/1.1 304 Not Modified\r\n"  # no length: a 304 has no body
+            line = b"HTTP/1.1 304 Not Modified\r\n"
         ending = b"connection: close\r\n\r\n" if close else b"\r\n"
         return line + fixed + self._date_line() + ending
 

@@ -7,6 +7,7 @@ Hypercorn with the connection."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import trio
@@ -98,6 +99,16 @@ async def test_cached_pages_come_from_the_front_door_and_everything_else_from_qu
         assert status == 200 and headers["server"].startswith("hypercorn") and b".r-row" in css
         status, headers, again = await conn.response()
         assert status == 200 and "server" not in headers and again == body
+
+        # Gzipped for those who take it: its own ETag, the same page.
+        await conn.send(conn.get(page, "Accept-Encoding: gzip, br"))
+        status, zipped, packed = await conn.response()
+        assert status == 200 and zipped["content-encoding"] == "gzip" and "server" not in zipped
+        assert gzip.decompress(packed) == body and zipped["vary"] == "Accept-Encoding"
+        assert zipped["etag"] != rendered["etag"]
+        await conn.send(conn.get(page, "Accept-Encoding: gzip", f"If-None-Match: {zipped['etag']}"))
+        status, headers, _ = await conn.response()
+        assert status == 304 and "content-encoding" not in headers
 
         # A byte at a time, two requests: the same answers.
         for byte in conn.get(page) + conn.get(page, f"If-None-Match: {rendered['etag']}"):

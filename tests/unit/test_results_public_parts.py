@@ -9,15 +9,19 @@ import trio
 import trio.testing
 
 from p88.results.clock import MINUTE
+from p88.results.engine import Engine
+from p88.results.model import Entrant
+from p88.results.setup import Course, Setup
 from p88.web.fast_pages import _parse
 from p88.web.published.awards import _leaders
-from p88.web.published.board import natural
+from p88.web.published.board import natural, search_index_of
 from p88.web.published.histogram import histogram
 from p88.web.published.pages import (
     COALESCE_SECONDS,
     MAX_AGE_SECONDS,
     Page,
     PageCache,
+    accepts_gzip,
     etag_matches,
 )
 from p88.web.published.publications import Publication, Publications, well_formed
@@ -55,6 +59,24 @@ def test_etag_matching() -> None:
     assert etag_matches('"x", "abc"', '"abc"')
     assert etag_matches("*", '"abc"')
     assert not etag_matches('"abcd"', '"abc"') and not etag_matches("", '"abc"')
+
+
+def test_gzip_is_sent_to_those_who_take_it() -> None:
+    assert accepts_gzip("gzip, deflate, br") and accepts_gzip("br;q=1, GZIP;q=0.5")
+    assert not accepts_gzip("") and not accepts_gzip("gzip;q=0") and not accepts_gzip("br")
+    assert not accepts_gzip("gzip;q=nope")
+
+
+async def test_search_finds_the_bib_first_then_names_containing_the_text() -> None:
+    names = ["Ann Lee", "Lee Ann Marsh", "Bob  Annan", "Zoë Ännie", "Carl", "Ann Lee"]
+    bibs = ["12", "3", "120", "7", "ANN", "12"]  # bib 12 twice: the first is timed
+    entrants = [Entrant(bib, f"T{n}", name) for n, (bib, name) in enumerate(zip(bibs, names))]
+    engine = Engine(Setup((Course("R", finish="FINISH"),)), entrants)
+    index = search_index_of(engine)
+    assert index.find("ann") == ["ANN", "3", "12", "120"]  # bib first, then names in bib order
+    assert index.find("  ANN  lee ") == ["12"]  # spaces and case as typed or not
+    assert index.find("12") == ["12"] and index.find("1") == []
+    assert index.find("änn") == ["7"] and index.find("") == [] and index.find("x\ny") == []
 
 
 def test_token_shape() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import trio
+
 from p88.db.pool import Pool
 from p88.displays.guard import FailureGuard
 from p88.web.published.board import Boards
@@ -19,6 +21,9 @@ class PublicResults:
     pages: PageCache = field(init=False)
     feeds: ResultsFeeds = field(init=False)
     boards: Boards = field(default_factory=Boards)
+    # One page rendered at a time: a flood of requests for pages not kept yet waits here
+    # instead of crowding out ingest and the live feeds on the event loop.
+    rendering: trio.Lock = field(default_factory=trio.Lock)
     # Results links guessed wrong, per address: 429 for a minute after too many.
     guard: FailureGuard = field(default_factory=FailureGuard)
 

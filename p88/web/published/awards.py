@@ -57,7 +57,6 @@ def _leaders(
 def course_awards(
     engine: Engine,
     course: str,
-    names: dict[str, str],
     now: Hundredths,
     top: int,
     exclude_overall: bool,
@@ -74,7 +73,7 @@ def course_awards(
         entries = ranking.placed if ranking is not None else []
         awards = []
         for position, bib in _leaders(entries, top, skip):
-            row = row_view(engine, bib, names, now)
+            row = row_view(engine, bib, now)
             if row is not None:
                 awards.append(Award(position, row))
         return AwardList(title, tuple(awards))

@@ -1,16 +1,20 @@
 """The order of a session's public results lists, read from its engine: per course, placed
 runners by place, then finishers without a place (held for review, no time), runners on the
-course, DNF, DQ, DNS (the results file's order); the filters and the name/bib search over it.
+course, DNF, DQ, DNS (the results file's order); the filters and the name/bib search.
 
-A `Board` is a snapshot made at most once per COALESCE_SECONDS while the results change (30,000
-runners take a few tens of milliseconds to order); rows are read from the live engine when a
-page is rendered, so places and times are always current.
+The placed part is read from the engine's rankings at every request (a slice of a sorted list:
+it is always right). What no ranking orders, the runners without a place, is a snapshot, a
+`Board`, made at most once per COALESCE_SECONDS while the results change; a runner placed since
+is left out of it. The search index (names) is made at most every SEARCH_SECONDS: a name
+imported since is found a few seconds later.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import trio
@@ -19,11 +23,13 @@ from p88.live.results import SessionResults
 from p88.results.engine import Engine
 from p88.results.model import Result
 from p88.results.standings import RankingKey
+from p88.results.waves import natural_key
 from p88.web.published.pages import COALESCE_SECONDS
 
 NO_COURSE = ""  # the list of runners whose course is not in the setup (never hidden)
 STATUSES = ("finished", "running", "dnf", "dq", "dns")
-_GROUP_ORDER = {"held": 0, "finished": 0, "running": 1, "dnf": 2, "dq": 3, "dns": 4}
+SEARCH_SECONDS = 10.0
+_GROUP_ORDER = {"finished": 0, "running": 1, "dnf": 2, "dq": 3, "dns": 4}
 
 
 def natural(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -50,10 +56,8 @@ class Board:
     version: int
     made_at: float
     courses: tuple[str, ...]  # setup order, NO_COURSE last when someone has no course
-    order: dict[str, list[str]]  # course -> bibs in list order
-    names: dict[str, str]  # bib -> name as the participant file gives it
-    _lists: dict[Filters, list[str]] = field(default_factory=dict)
-    _search: list[tuple[str, str]] | None = None  # (bib, folded name) in list order
+    unplaced: dict[str, list[Result]]  # course -> runners without a place, in list order
+    _tails: dict[Filters, list[str]] = field(default_factory=dict)
 
     def genders(self, course: str) -> list[str]:
         keys = self.engine.rankings()
@@ -64,38 +68,50 @@ class Board:
         groups = [k.value for k in keys if k.course == course and k.kind == "age_group"]
         return sorted(groups, key=natural)
 
-    def bibs(self, filters: Filters) -> list[str]:
-        """The bibs a list shows, in order (kept for the board's life: one filter pass)."""
-        found = self._lists.get(filters)
-        if found is None:
-            found = self._lists[filters] = self._select(filters)
-        return found
-
-    def _select(self, filters: Filters) -> list[str]:
-        if filters.search:
-            return self._searched(filters.search)
-        bibs = self.order.get(filters.course, [])
-        if not (filters.gender or filters.age_group or filters.status):
-            return bibs
+    def page(self, filters: Filters, first: int, size: int) -> tuple[list[str], int]:
+        """The bibs of one page of a course's list (from index `first`) and the list's length.
+        A runner placed since the snapshot is shown among the placed only: for that second a
+        page may show one runner less, and the length count them twice."""
+        placed = self._placed(filters)
+        tail = self._tail(filters)
+        shown = [bib for _, bib in placed[first : first + size]]
+        start = max(0, first - len(placed))
         engine = self.engine
-        return [
-            bib
-            for bib in bibs
-            if (result := engine.result(bib)) is not None and _passes(result, filters)
-        ]
+        for bib in itertools.islice(tail, start, None):
+            if len(shown) >= size:
+                break
+            result = engine.result(bib)
+            if result is not None and not result.placed:
+                shown.append(bib)
+        return shown, len(placed) + len(tail)
 
-    def _searched(self, text: str) -> list[str]:
-        """Bib equal to `text` first, then names containing it (case and accents as typed)."""
-        if self._search is None:
-            self._search = [
-                (bib, self.names.get(bib, "").casefold())
-                for course in self.courses
-                for bib in self.order[course]
+    def _tail(self, filters: Filters) -> list[str]:
+        tail = self._tails.get(filters)
+        if tail is None:
+            tail = self._tails[filters] = [
+                r.bib for r in self.unplaced.get(filters.course, ()) if _passes(r, filters)
             ]
-        wanted = text.strip().casefold()
-        exact = [bib for bib, _ in self._search if bib.casefold() == wanted]
-        named = [bib for bib, name in self._search if wanted in name and bib not in exact]
-        return exact + named
+        return tail
+
+    def _placed(self, filters: Filters) -> Sequence[tuple[int, str]]:
+        """The placed entries (time, bib) the list starts with: the engine's own sorted list."""
+        if filters.status not in ("", "finished") or filters.course == NO_COURSE:
+            return ()
+        if filters.age_group:
+            key = RankingKey(filters.course, "age_group", filters.age_group)
+        elif filters.gender:
+            key = RankingKey(filters.course, "gender", filters.gender)
+        else:
+            key = RankingKey(filters.course, "overall", "")
+        ranking = self.engine.ranking(key)
+        if ranking is None:
+            return ()
+        if filters.age_group and filters.gender:  # age groups of a file may mix genders
+            result = self.engine.result
+            return [
+                e for e in ranking.placed if getattr(result(e[1]), "gender", None) == filters.gender
+            ]
+        return ranking.placed
 
 
 def _passes(result: Result, filters: Filters) -> bool:
@@ -107,42 +123,81 @@ def _passes(result: Result, filters: Filters) -> bool:
 
 
 def board_of(results: SessionResults) -> Board:
-    """The lists of the session's results as they stand (see the module's docstring)."""
+    """The runners without a place as they stand (see the module's docstring)."""
     engine = results.engine
     setup_courses = [course.name for course in engine.setup.courses]
-    others: dict[str, list[Result]] = {name: [] for name in [*setup_courses, NO_COURSE]}
+    unplaced: dict[str, list[Result]] = {name: [] for name in [*setup_courses, NO_COURSE]}
     for result in engine.results():
         if not result.placed:
-            others.setdefault(result.course or NO_COURSE, []).append(result)
-    order: dict[str, list[str]] = {}
-    for course in setup_courses:
-        ranking = engine.ranking(RankingKey(course, "overall", ""))
-        placed = [bib for _, bib in ranking.placed] if ranking is not None else []
-        order[course] = placed + _unplaced_order(others[course])
-    courses = list(setup_courses)
-    if others[NO_COURSE]:
-        courses.append(NO_COURSE)
-        order[NO_COURSE] = _unplaced_order(others[NO_COURSE])
+            unplaced.setdefault(result.course or NO_COURSE, []).append(result)
+    for found in unplaced.values():
+        found.sort(key=_unplaced_key)
+    courses = [*setup_courses, NO_COURSE] if unplaced[NO_COURSE] else setup_courses
+    return Board(engine, results.version, trio.current_time(), tuple(courses), unplaced)
+
+
+def _unplaced_key(result: Result) -> tuple[int, int, tuple[int, int, str]]:
+    group = _GROUP_ORDER[result.status]
+    time = result.ranking_time if group == 0 and result.ranking_time is not None else 0
+    return (group, time, natural_key(result.bib))
+
+
+@dataclass(slots=True, eq=False)
+class SearchIndex:
+    """Every runner's bib and name, searched in one pass over one string (30,000 names in
+    about a millisecond)."""
+
+    engine: Engine
+    made_at: float
+    bibs: list[str]  # bib order
+    by_bib: dict[str, str]  # folded bib -> bib
+    names: str  # the folded names, one per line, in bib order
+    starts: list[int]  # where each name starts in `names`
+
+    def find(self, text: str) -> list[str]:
+        """The bib equal to `text` first, then the runners whose name contains it."""
+        wanted = " ".join(text.split()).casefold()
+        if not wanted:
+            return []
+        exact = self.by_bib.get(wanted)
+        found = [exact] if exact is not None else []
+        at = self.names.find(wanted)
+        while at >= 0:
+            index = bisect.bisect_right(self.starts, at) - 1
+            if self.bibs[index] != exact:
+                found.append(self.bibs[index])
+            if index + 1 == len(self.starts):
+                break
+            at = self.names.find(wanted, self.starts[index + 1])
+        return found
+
+
+def search_index_of(engine: Engine) -> SearchIndex:
     names: dict[str, str] = {}
     for entrant in engine.entrants:
-        names.setdefault(entrant.bib, entrant.name)  # a repeated bib: the first is timed
-    return Board(engine, results.version, trio.current_time(), tuple(courses), order, names)
-
-
-def _unplaced_order(results: Iterable[Result]) -> list[str]:
-    def key(result: Result) -> tuple[object, ...]:
-        group = _GROUP_ORDER["held" if result.status == "finished" else result.status]
-        time = result.ranking_time if result.ranking_time is not None else 2**62
-        return (group, time if group == 0 else 0, natural(result.bib))
-
-    return [result.bib for result in sorted(results, key=key)]
+        folded = " ".join(entrant.name.split()).casefold()
+        names.setdefault(entrant.bib, folded)  # a repeated bib: the first is timed
+    bibs = sorted(names, key=natural_key)
+    starts, at = [], 0
+    for bib in bibs:
+        starts.append(at)
+        at += len(names[bib]) + 1
+    return SearchIndex(
+        engine,
+        trio.current_time(),
+        bibs,
+        {bib.casefold(): bib for bib in reversed(bibs)},
+        "\n".join(names[bib] for bib in bibs),
+        starts,
+    )
 
 
 class Boards:
-    """The current board of each session with public viewers."""
+    """The current board and search index of each session with public viewers."""
 
     def __init__(self) -> None:
         self._boards: dict[int, Board] = {}
+        self._indexes: dict[int, SearchIndex] = {}
 
     def of(self, results: SessionResults) -> Board:
         board = self._boards.get(results.facts.id)
@@ -153,3 +208,10 @@ class Boards:
                 return board
         board = self._boards[results.facts.id] = board_of(results)
         return board
+
+    def search(self, results: SessionResults) -> SearchIndex:
+        index = self._indexes.get(results.facts.id)
+        fresh = index is not None and index.engine is results.engine
+        if index is None or not fresh or trio.current_time() - index.made_at > SEARCH_SECONDS:
+            index = self._indexes[results.facts.id] = search_index_of(results.engine)
+        return index

@@ -145,17 +145,18 @@ def _progress(result: Result) -> str:
     return ""
 
 
-def row_view(engine: Engine, bib: str, names: dict[str, str], now: Hundredths) -> RowView | None:
+def row_view(engine: Engine, bib: str, now: Hundredths) -> RowView | None:
     """The row of `bib`, or None when it is no longer in the field."""
-    result = engine.result(bib)
-    if result is None:
+    if engine.result(bib) is None:
         return None
+    row = engine.row(bib)
+    result = row.result
     places = _places(engine, result, now)
     pace_km, pace_mile = _paces(result.chip_time, _distance(engine, result))
     notes = tuple(dict.fromkeys(NOTES[flag] for flag in result.flags if flag in NOTES))
     return RowView(
         bib=bib,
-        name=names.get(bib, ""),
+        name=row.entrant.name,
         course=result.course or "",
         wave=result.wave,
         gender=result.gender or "",

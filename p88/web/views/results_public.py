@@ -23,7 +23,7 @@ from p88.web.auth.headers import allow_framing
 from p88.web.published.awards import MAX_TOP, course_awards
 from p88.web.published.board import NO_COURSE, STATUSES, Board, Filters
 from p88.web.published.histogram import CHART_H, CHART_W, histogram
-from p88.web.published.pages import Page, etag_matches
+from p88.web.published.pages import Page, accepts_gzip, etag_matches
 from p88.web.published.publications import Publication
 from p88.web.published.rows import GENDER_LABELS, STATUS_LABELS, row_view, split_views
 from p88.web.services import services
@@ -77,23 +77,36 @@ async def _page(token: str, render: Render) -> ResponseReturnValue:
     key = _cache_key()
     page = public.pages.fresh(key, results.version)
     if page is None:
-        version, made_at = results.version, trio.current_time()
-        body = await render(publication, results)
-        if body is None:
-            return await _message("There is nothing at this address in these results.", 404)
-        page = Page(body.encode(), "text/html; charset=utf-8", publication, version, made_at)
-        public.pages.put(key, page)
-    if etag_matches(request.headers.get("If-None-Match", ""), page.etag):
-        return Response(b"", status=304, headers={"ETag": page.etag, "Cache-Control": "no-cache"})
-    return Response(page.body, headers=page.headers())
+        async with public.rendering:
+            page = public.pages.fresh(key, results.version)  # made while this one waited?
+            if page is None:
+                version, made_at = results.version, trio.current_time()
+                body = await render(publication, results)
+                if body is None:
+                    return await _message("There is nothing at this address in these results.", 404)
+                page = Page(
+                    body.encode(), "text/html; charset=utf-8", publication, version, made_at
+                )
+                public.pages.put(key, page)
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    payload, etag = page.variant(gzipped)
+    headers = page.headers(gzipped)
+    if etag_matches(request.headers.get("If-None-Match", ""), etag):
+        del headers["Content-Type"]
+        headers.pop("Content-Encoding", None)
+        return Response(b"", status=304, headers=headers)
+    return Response(payload, headers=headers)
 
 
-def _common(publication: Publication, results: SessionResults, board: Board) -> dict[str, Any]:
+def _common(
+    publication: Publication, results: SessionResults, courses: tuple[str, ...] = ()
+) -> dict[str, Any]:
     facts = results.facts
     changed = results.changed_at.astimezone(UTC)
+    token = publication.token
     return {
-        "token": publication.token,
-        "base": f"/r/{publication.token}",
+        "token": token,
+        "base": f"/r/{token}",
         "final": publication.final,
         "event": facts.event_name,
         "session_name": facts.name,
@@ -102,9 +115,9 @@ def _common(publication: Publication, results: SessionResults, board: Board) -> 
         "changed_at": changed.isoformat(),
         "rendered_at": datetime.now(UTC).isoformat(),
         "updated": age(changed),
-        "courses": board.courses,
+        "courses": courses or tuple(course.name for course in results.engine.setup.courses),
         "course_label": lambda course: course if course != NO_COURSE else "No course",
-        "bib_href": lambda bib: f"/r/{publication.token}/bib/{quote(bib, safe='')}",
+        "bib_href": lambda bib: f"/r/{token}/bib/{quote(bib, safe='')}",
         "gender_label": lambda gender: GENDER_LABELS.get(gender, gender),
     }
 
@@ -144,29 +157,34 @@ def _query(filters: Filters, page: int) -> str:
 @bp.get("/r/<token>")
 async def results_list(token: str) -> ResponseReturnValue:
     async def render(publication: Publication, results: SessionResults) -> str:
-        board = services().public_results.boards.of(results)
+        boards = services().public_results.boards
+        board = boards.of(results)
         filters, page = _filters(board)
-        bibs = board.bibs(filters)
-        pages = max(1, math.ceil(len(bibs) / PAGE_SIZE))
-        page = min(page, pages)
-        first = (page - 1) * PAGE_SIZE
+        if filters.search:
+            found = boards.search(results).find(filters.search)
+            total = len(found)
+            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))
+            first = (page - 1) * PAGE_SIZE
+            shown = found[first : first + PAGE_SIZE]
+        else:
+            shown, total = board.page(filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+            if not shown and page > 1:  # past the end: the last page
+                page = max(1, math.ceil(total / PAGE_SIZE))
+                shown, total = board.page(filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         now = results.now()
-        rows = [
-            row_view(results.engine, bib, board.names, now)
-            for bib in bibs[first : first + PAGE_SIZE]
-        ]
+        rows = [row for bib in shown if (row := row_view(results.engine, bib, now)) is not None]
         return await render_template(
             "results_public/list.html",
-            **_common(publication, results, board),
+            **_common(publication, results, board.courses),
             filters=filters,
             genders=board.genders(filters.course),
             age_groups=board.age_groups(filters.course),
             statuses=[(s, STATUS_LABELS[s]) for s in STATUSES],
-            rows=[row for row in rows if row is not None],
-            total=len(bibs),
-            first=first + 1,
+            rows=rows,
+            total=total,
+            first=(page - 1) * PAGE_SIZE + 1,
             page=page,
-            pages=pages,
+            pages=max(1, math.ceil(total / PAGE_SIZE)),
             page_href=lambda n: "?" + _query(filters, n),
             active="list",
         )
@@ -177,13 +195,12 @@ async def results_list(token: str) -> ResponseReturnValue:
 @bp.get("/r/<token>/bib/<bib>")
 async def runner(token: str, bib: str) -> ResponseReturnValue:
     async def render(publication: Publication, results: SessionResults) -> str | None:
-        board = services().public_results.boards.of(results)
-        row = row_view(results.engine, bib, board.names, results.now())
+        row = row_view(results.engine, bib, results.now())
         if row is None:
             return None
         return await render_template(
             "results_public/runner.html",
-            **_common(publication, results, board),
+            **_common(publication, results),
             row=row,
             splits=split_views(results.engine, bib),
             active="runner",
@@ -195,19 +212,17 @@ async def runner(token: str, bib: str) -> ResponseReturnValue:
 @bp.get("/r/<token>/awards")
 async def awards(token: str) -> ResponseReturnValue:
     async def render(publication: Publication, results: SessionResults) -> str:
-        board = services().public_results.boards.of(results)
         raw_top = request.args.get("top", "3")
         top = min(MAX_TOP, max(1, int(raw_top))) if raw_top.isdigit() and len(raw_top) < 4 else 3
         exclude = request.args.get("exclude_overall", "1") != "0"
         now = results.now()
+        common = _common(publication, results)
         lists = [
-            course_awards(results.engine, course, board.names, now, top, exclude)
-            for course in board.courses
-            if course != NO_COURSE
+            course_awards(results.engine, course, now, top, exclude) for course in common["courses"]
         ]
         return await render_template(
             "results_public/awards.html",
-            **_common(publication, results, board),
+            **common,
             lists=lists,
             top=top,
             exclude=exclude,
@@ -221,16 +236,16 @@ async def awards(token: str) -> ResponseReturnValue:
 @bp.get("/r/<token>/histogram")
 async def finish_times(token: str) -> ResponseReturnValue:
     async def render(publication: Publication, results: SessionResults) -> str:
-        board = services().public_results.boards.of(results)
+        common = _common(publication, results)
         charts = []
-        for course in board.courses:
+        for course in common["courses"]:
             ranking = results.engine.ranking(RankingKey(course, "overall", ""))
             times = [time for time, _ in ranking.placed] if ranking is not None else []
             charts.append((course, histogram(course, times)))
         return await render_template(
             "results_public/histogram.html",
-            **_common(publication, results, board),
-            charts=[c for c in charts if c[0] != NO_COURSE],
+            **common,
+            charts=charts,
             chart_w=CHART_W,
             chart_h=CHART_H,
             active="histogram",

@@ -18,10 +18,10 @@ Figures:
    written to the collector's socket to the moment the message naming that runner was read off
    each page's socket (time.perf_counter: CLOCK_MONOTONIC, one clock for every process).
 2. public results page requests/s while the crossings go on: wrk with keep-alive connections
-   (--connections, each run --http-seconds; asking for gzip as browsers do), for the busiest page (the list's first page) and
-   for a mix (list pages 1-5, filters, searches, runner pages of random bibs: most of those
-   are rendered on demand). The figure to quote is the best requests/s whose p99 is at most
-   100 ms. The push latency during this phase is printed too.
+   (--connections, each run --http-seconds; asking for gzip as browsers do), for the busiest
+   page (the list's first page) and for a mix (list pages 1-5, filters, searches, runner pages
+   of random bibs: most of those are rendered on demand). The figure to quote is the best
+   requests/s whose p99 is at most 100 ms. The push latency during this phase is printed too.
 The server runs in this process with an embedded PostgreSQL in a temporary folder. State the
 machine's load beside the figures (printed: load average before and after).
 """

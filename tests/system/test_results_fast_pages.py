@@ -12,10 +12,13 @@ from pathlib import Path
 
 import trio
 
-from p88.db.pool import open_bridge, open_pool
+from p88.db.migrate import migrate
+from p88.db.pool import connect, open_bridge, open_pool
+from p88.web.published.publications import RECHECK_SECONDS
 from tests.conftest import make_config
+from tests.system.own_postgres import OwnPostgres
 from tests.system.serving import running_server
-from tests.system.wsclient import open_stream
+from tests.system.wsclient import http_get_page, open_stream
 from tests.web.results_seed import publish, seed_race
 from tests.web.support import create_partner_with_user
 
@@ -135,3 +138,28 @@ async def test_cached_pages_come_from_the_front_door_and_everything_else_from_qu
         assert status == 200 and headers["connection"] == "close" and "server" not in headers
         with trio.fail_after(5):
             assert await fourth.stream.receive_some(1) == b""  # closed as asked
+
+
+async def test_results_stay_up_while_the_database_is_away(
+    own_postgres: OwnPostgres, tmp_path: Path
+) -> None:
+    """The engine holds the results: pages already published are served (kept or rendered
+    anew) with the database stopped; a page that needs the database says to come back."""
+    async with open_bridge(), connect(own_postgres.dsn) as conn:
+        await migrate(conn)  # a server of the test's own starts empty
+    async with open_bridge(), open_pool(own_postgres.dsn, max_size=1) as pool:
+        account = await create_partner_with_user(pool, "alpha", "operator")
+        race = await seed_race(pool, account.partner_id)
+        await publish(pool, race, TOKEN)
+    async with running_server(make_config(own_postgres.dsn, tmp_path / "p88")) as running:
+        status, body = await http_get_page(f"{running.web_url}/r/{TOKEN}")
+        assert status == 200 and b"Bea Fast" in body
+        own_postgres.stop()
+        try:
+            await trio.sleep(RECHECK_SECONDS + 0.5)  # the publication is due a recheck
+            status, body = await http_get_page(f"{running.web_url}/r/{TOKEN}/bib/3")
+            assert status == 200 and b"Carl Steady" in body  # never rendered before
+            status, body = await http_get_page(f"{running.web_url}/r/another-link-entirely")
+            assert status == 503 and b"being prepared" in body
+        finally:
+            own_postgres.start()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import trio
 
 from p88.db import results as results_db
-from p88.db.pool import Pool
+from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 
 TOKEN_BYTES = 16  # 128 bits: 22 URL-safe characters; the link is shared, not a key to anything else
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # results_setups.public_token's own bounds
@@ -61,8 +61,14 @@ class Publications:
             return found
         if not well_formed(token):
             return None
-        async with pool.acquire() as conn:
-            row = await results_db.published_session(conn, token)
+        try:
+            async with pool.acquire() as conn:
+                row = await results_db.published_session(conn, token)
+        except DATABASE_DOWN_ERRORS:
+            stale = self._known.get(token)
+            if stale is None:
+                raise
+            return stale[0]  # the results stay up while the database is away
         if row is None:
             self._known.pop(token, None)
             return None

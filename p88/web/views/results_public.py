@@ -7,6 +7,7 @@ without Quart (p88.web.fast_pages). Their live socket is p88.web.push.results_pu
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import trio
 from quart import Blueprint, Response, render_template, request
 from quart.typing import ResponseReturnValue
 
+from p88.db.pool import DATABASE_DOWN_ERRORS
 from p88.live.results import NoResults, SessionResults
 from p88.results.standings import RankingKey
 from p88.web.auth.headers import allow_framing
@@ -29,6 +31,8 @@ from p88.web.published.rows import GENDER_LABELS, STATUS_LABELS, row_view, split
 from p88.web.services import services
 from p88.web.views.timefmt import age
 
+log = logging.getLogger(__name__)
+
 bp = allow_framing(Blueprint("results_public", __name__))  # race sites may embed their results
 
 PAGE_SIZE = 50
@@ -37,6 +41,7 @@ NOT_PUBLISHED = (
     "There are no published results at this address. Check the link, or ask the race "
     "organiser: results are only shown once the timing company publishes them."
 )
+PREPARING = "These results are being prepared. Try again in a minute or two."
 Render = Callable[[Publication, SessionResults], Awaitable[str | None]]
 
 
@@ -55,25 +60,34 @@ def _cache_key() -> tuple[str, str]:
     return target.decode("ascii", "replace"), request.scheme
 
 
-async def _page(token: str, render: Render) -> ResponseReturnValue:
-    """A public page: from the cache while it is fresh, else rendered and kept."""
-    public = services().public_results
+async def _published(token: str) -> tuple[Publication, SessionResults] | Response:
+    """The published results at `token`, or the page that says why there are none."""
+    public, service = services().public_results, services().results
     address = str(request.remote_addr or "")
     if public.guard.blocked(address):
         return await _message("Too many wrong results links from this address: wait a minute.", 429)
-    publication = await public.publications.find(services().pool, token)
-    if publication is None:
-        public.guard.fail(address)
-        return await _message(NOT_PUBLISHED, 404)
-    service = services().results
     if service is None:
         return await _message("Results are not served by this server.", 503)
     try:
-        results = await service.get(publication.partner_id, publication.session_id)
+        publication = await public.publications.find(services().pool, token)
+        if publication is None:
+            public.guard.fail(address)
+            return await _message(NOT_PUBLISHED, 404)
+        return publication, await service.get(publication.partner_id, publication.session_id)
     except NoResults:
-        return await _message(
-            "These results are being prepared. Try again in a minute or two.", 503
-        )
+        return await _message(PREPARING, 503)
+    except DATABASE_DOWN_ERRORS as exc:
+        log.warning("a public results page waits for the database: %s", exc)
+        return await _message(PREPARING, 503)
+
+
+async def _page(token: str, render: Render) -> ResponseReturnValue:
+    """A public page: from the cache while it is fresh, else rendered and kept."""
+    found = await _published(token)
+    if isinstance(found, Response):
+        return found
+    publication, results = found
+    public = services().public_results
     key = _cache_key()
     page = public.pages.fresh(key, results.version)
     if page is None:

@@ -66,13 +66,13 @@ async def _published(token: str) -> tuple[Publication, SessionResults] | Respons
     address = str(request.remote_addr or "")
     if public.guard.blocked(address):
         return await _message("Too many wrong results links from this address: wait a minute.", 429)
-    if service is None:
-        return await _message("Results are not served by this server.", 503)
     try:
         publication = await public.publications.find(services().pool, token)
         if publication is None:
             public.guard.fail(address)
             return await _message(NOT_PUBLISHED, 404)
+        if service is None:
+            return await _message("Results are not served by this server.", 503)
         return publication, await service.get(publication.partner_id, publication.session_id)
     except NoResults:
         return await _message(PREPARING, 503)

@@ -99,9 +99,8 @@ async function refresh() {
   if (response.status === 404) return withdrawn();
   if (!response.ok) return;
   const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-  if (doc.body.dataset.version !== body.dataset.version || doc.getElementById("r-main") === null) {
-    swapIn(doc);
-  }
+  if (doc.getElementById("r-main") === null) return; // not a results page (a notice)
+  swapIn(doc); // the banner can change without the results (marked final)
   // The server keeps a rendered page for up to a second: the copy may predate the message.
   if (state.shown !== state.wanted && state.catchUp < MAX_CATCH_UP) {
     state.catchUp += 1;

@@ -122,24 +122,32 @@ def _passes(result: Result, filters: Filters) -> bool:
     return not filters.status or result.status == filters.status
 
 
-def board_of(results: SessionResults) -> Board:
-    """The runners without a place as they stand (see the module's docstring)."""
+def board_of(results: SessionResults, ranks: dict[str, int]) -> Board:
+    """The runners without a place as they stand (see the module's docstring). `ranks` is
+    every bib's position in natural order (kept between boards: ordering 30,000 bibs by
+    their natural key each time cost more than the rest of the board)."""
     engine = results.engine
     setup_courses = [course.name for course in engine.setup.courses]
-    unplaced: dict[str, list[Result]] = {name: [] for name in [*setup_courses, NO_COURSE]}
+    groups: dict[str, list[list[Result]]] = {}
     for result in engine.results():
         if not result.placed:
-            unplaced.setdefault(result.course or NO_COURSE, []).append(result)
-    for found in unplaced.values():
-        found.sort(key=_unplaced_key)
-    courses = [*setup_courses, NO_COURSE] if unplaced[NO_COURSE] else setup_courses
+            by_group = groups.get(result.course or NO_COURSE)
+            if by_group is None:
+                by_group = groups[result.course or NO_COURSE] = [[] for _ in _GROUP_ORDER]
+            by_group[_GROUP_ORDER[result.status]].append(result)
+    if any(r.bib not in ranks for by_group in groups.values() for g in by_group for r in g):
+        ranks.clear()
+        ordered = sorted((r.bib for r in engine.results()), key=natural_key)
+        ranks.update((bib, n) for n, bib in enumerate(ordered))
+    unplaced: dict[str, list[Result]] = {}
+    for course, by_group in groups.items():
+        finished, *others = by_group  # held, or no time to rank by: by time, then bib
+        finished.sort(key=lambda r: (r.ranking_time is None, r.ranking_time or 0, ranks[r.bib]))
+        for group in others:
+            group.sort(key=lambda r: ranks[r.bib])
+        unplaced[course] = [r for group in by_group for r in group]
+    courses = [*setup_courses, NO_COURSE] if NO_COURSE in unplaced else setup_courses
     return Board(engine, results.version, trio.current_time(), tuple(courses), unplaced)
-
-
-def _unplaced_key(result: Result) -> tuple[int, int, tuple[int, int, str]]:
-    group = _GROUP_ORDER[result.status]
-    time = result.ranking_time if group == 0 and result.ranking_time is not None else 0
-    return (group, time, natural_key(result.bib))
 
 
 @dataclass(slots=True, eq=False)
@@ -198,6 +206,7 @@ class Boards:
     def __init__(self) -> None:
         self._boards: dict[int, Board] = {}
         self._indexes: dict[int, SearchIndex] = {}
+        self._ranks: dict[int, dict[str, int]] = {}
 
     def of(self, results: SessionResults) -> Board:
         board = self._boards.get(results.facts.id)
@@ -206,7 +215,8 @@ class Boards:
                 return board
             if trio.current_time() - board.made_at < COALESCE_SECONDS:
                 return board
-        board = self._boards[results.facts.id] = board_of(results)
+        ranks = self._ranks.setdefault(results.facts.id, {})
+        board = self._boards[results.facts.id] = board_of(results, ranks)
         return board
 
     def search(self, results: SessionResults) -> SearchIndex:

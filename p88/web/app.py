@@ -20,11 +20,13 @@ from p88.web.views import (
     dashboard,
     display_public,
     displays,
+    first_run,
     layouts,
     links,
     participants,
     platform,
     platform_plans,
+    platform_unassigned,
     results_public,
     results_publish,
     sessions,
@@ -34,6 +36,7 @@ from p88.web.views import (
 BLUEPRINTS = (
     # Accounts: sign-in, the company's people, keys and billing, the platform.
     signin.bp,
+    first_run.bp,  # /setup/<token>
     dashboard.bp,
     account.bp,
     links.bp,
@@ -42,6 +45,7 @@ BLUEPRINTS = (
     admin_billing.bp,
     platform.bp,
     platform_plans.bp,
+    platform_unassigned.bp,  # reads of middleware that did not authenticate
     layouts.blueprint,
     builder_preview.bp,  # the builder's live-session preview
     display_public.bp,  # public /d/<token>

@@ -22,7 +22,7 @@ from typing import Any
 
 from p88.db import results as results_db
 from p88.db.tenancy import tenant_transaction
-from p88.ingest.records import StoredRead
+from p88.reads import StoredRead
 
 EVENT = "RIVER 5K"
 DOCUMENT: dict[str, Any] = {

@@ -27,8 +27,11 @@ from p88.web.views import (
     platform,
     platform_plans,
     platform_unassigned,
+    results_corrections,
     results_public,
     results_publish,
+    results_setup,
+    results_table,
     sessions,
     signin,
 )
@@ -52,6 +55,9 @@ BLUEPRINTS = (
     displays.bp,  # operator pages
     sessions.bp,  # timing sessions
     participants.bp,  # runners
+    results_table.bp,  # a session's results, exports and award lists
+    results_setup.bp,  # courses, points, waves, age groups
+    results_corrections.bp,  # the timer's audited, undoable corrections
     results_public.bp,  # public /r/<token>
     results_publish.bp,  # /sessions/<id>/results/publish
 )

@@ -20,7 +20,7 @@ from p88.tcp.simulator import SimOptions, run_simulation
 from tests.browser.chromium import Driver, requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
-from tests.web.results_seed import EVENT, publish, seed_race
+from tests.web.public_results_seed import EVENT, publish, seed_race
 
 pytestmark = pytest.mark.browser
 

@@ -97,7 +97,7 @@ async def test_cached_pages_come_from_the_front_door_and_everything_else_from_qu
         status, _, _ = await conn.response()
         assert status == 404
         # Those were lent to Hypercorn one request each: the connection came back.
-        await conn.send(conn.get("/static/results/results.css"), conn.get(page))
+        await conn.send(conn.get("/static/results/public.css"), conn.get(page))
         status, headers, css = await conn.response()
         assert status == 200 and headers["server"].startswith("hypercorn") and b".r-row" in css
         status, headers, again = await conn.response()

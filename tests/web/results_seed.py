@@ -1,197 +1,83 @@
-"""A small race for the public results tests, timed relative to now so that places of finishers
-are provisional while a runner is still out (p88.results.provisional).
+"""A small three-wave race for the results pages' tests: no wave column in the participant
+file, one hardware gun line per wave, a start and a finish mat.
 
-Course "5K" (START, HALF split at 2.5 km, FINISH; chip time; the start closes 15 minutes
-after the gun),
-gun 30 minutes ago:
-  bib 1 "Zoë <b>Brave</b>"   F 34  start +0:05, HALF 10:00, finish chip 22:00.00 (provisional)
-  bib 2 "Bea Fast"           F 41  start +0:06, HALF 9:00, finish chip 18:30.00 (final)
-  bib 3 "Carl Steady"        M 35  start +0:07, HALF 12:00, finish chip 25:00.00 (provisional)
-  bib 4 "Dan Running"        M 52  start +10:00, HALF 9:00, still out: ~20 min on the clock,
-                                   so he could still beat anyone slower than that
-  bib 5 "Eve Absent"         F 29  never seen (DNS)
-  bib 6 "Finn Nostart"       M 44  no start read, finish 26:00.00 after the gun (chip = gun)
-Overall: 2, 1, 3, 6.
+Runners start a few seconds after their wave's gun; bib 202 has no start read. By chip time
+(the course has a start mat) the places are 101, 201, 1, 2, 202, 102, 3.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from p88.db import results as results_db
-from p88.db.tenancy import tenant_transaction
-from p88.reads import StoredRead
+from tests.web.sessions_seed import DAY, clock, seed_participant, seed_session
 
-EVENT = "RIVER 5K"
-DOCUMENT: dict[str, Any] = {
-    "points": [],
-    "courses": [
-        {
-            "name": "5K",
-            "start": "START",
-            "finish": "FINISH",
-            "splits": [{"point": "HALF", "distance_m": 2500}],
-            "distance_m": 5000,
-            "min_time": "0:10:00",
-            "rank_by": "chip",
-            "start_closes": "0:15:00",
-        }
-    ],
-    "waves": [],
-    "wave_ranges": [],
-    "age_groups": {"scheme": "five_year"},
+EVENT = "THREE WAVES 10K"
+GUNS = {"1": "08:00:00", "2": "08:05:00", "3": "08:10:00"}
+# bib: (wave, start read or None, finish read)
+RUNNERS = {
+    "1": ("1", "08:00:05.00", "08:40:00.00"),
+    "2": ("1", "08:00:20.00", "08:45:00.00"),
+    "3": ("1", "08:00:10.00", "08:50:00.50"),
+    "101": ("2", "08:05:03.00", "08:42:00.00"),
+    "102": ("2", "08:05:30.00", "08:52:00.00"),
+    "201": ("3", "08:10:02.00", "08:48:00.00"),
+    "202": ("3", None, "08:55:00.00"),
 }
-RUNNERS = [
-    ("1", "Zoë", "<b>Brave</b>", "F", 34),
-    ("2", "Bea", "Fast", "F", 41),
-    ("3", "Carl", "Steady", "M", 35),
-    ("4", "Dan", "Running", "M", 52),
-    ("5", "Eve", "Absent", "F", 29),
-    ("6", "Finn", "Nostart", "M", 44),
-]
-# bib -> (start offset s, HALF split s after start, finish s after start) from the gun
-TIMES: dict[str, tuple[float | None, float | None, float | None]] = {
-    "1": (5, 10 * 60, 22 * 60),
-    "2": (6, 9 * 60, 18 * 60 + 30),
-    "3": (7, 12 * 60, 25 * 60),
-    "4": (600, 9 * 60, None),
-    "6": (None, None, 26 * 60),
+# bib: (gun time, chip time, overall place) once each runner is in their wave
+EXPECTED = {
+    "1": ("0:40:00.00", "0:39:55.00", "3"),
+    "2": ("0:45:00.00", "0:44:40.00", "4"),
+    "3": ("0:50:00.50", "0:49:50.50", "7"),
+    "101": ("0:37:00.00", "0:36:57.00", "1"),
+    "102": ("0:47:00.00", "0:46:30.00", "6"),
+    "201": ("0:38:00.00", "0:37:58.00", "2"),
+    "202": ("0:45:00.00", "0:45:00.00", "5"),  # no start read: chip = gun (flagged)
 }
+# The setup form a timer fills in: points, one course, three waves taking the guns in order,
+# and a bib range per wave.
+SETUP_FORM = {
+    "point-0-name": "FINISH", "point-0-locations": "FINISH",
+    "point-1-name": "START", "point-1-locations": "START",
+    "course-0-name": "10K", "course-0-start": "START", "course-0-finish": "FINISH",
+    "course-0-distance_m": "10000", "course-0-min_time": "0:10:00",
+    "wave-0-name": "1", "wave-1-name": "2", "wave-2-name": "3",
+    "range-0-wave": "1", "range-0-first": "1", "range-0-last": "99",
+    "range-1-wave": "2", "range-1-first": "100", "range-1-last": "199",
+    "range-2-wave": "3", "range-2-first": "200", "range-2-last": "299",
+    "age_scheme": "five_year", "race_date": DAY.isoformat(), "action": "save",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Race:
-    partner_id: int
     session_id: int
     locations: dict[str, int]
-    gun: datetime  # naive, event-local (UTC)
 
 
-def _reads(gun: datetime) -> list[tuple[str, str, datetime]]:
-    reads = []
-    for bib, (start, split, finish) in TIMES.items():
-        tag = f"T{bib}"
-        began = gun + timedelta(seconds=start or 0)
-        if start is not None:
-            reads.append(("START", tag, began))
-        if split is not None:
-            reads.append(("HALF", tag, began + timedelta(seconds=split)))
-        if finish is not None:
-            reads.append(("FINISH", tag, began + timedelta(seconds=finish)))
-    return reads
-
-
-async def seed_race(pool: Any, partner_id: int, *, saved: bool = True, event: str = EVENT) -> Race:
-    gun = (datetime.now(UTC) - timedelta(minutes=30)).replace(tzinfo=None, microsecond=0)
+async def add_gun_line(
+    pool: Any, partner_id: int, session_id: int, location_id: int, at: str
+) -> int:
     async with pool.acquire() as conn:
-        session_id = await conn.fetchval(
-            "INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name) "
-            "VALUES ($1, $2, $3, 'UTC', $2) RETURNING id",
-            partner_id,
-            event,
-            gun.date(),
-        )
-        locations = {}
-        for name in ("START", "HALF", "FINISH"):
-            locations[name] = await conn.fetchval(
-                "INSERT INTO timing_locations (partner_id, session_id, name) VALUES ($1, $2, $3)"
-                " RETURNING id",
-                partner_id,
-                session_id,
-                name,
-            )
-        await conn.execute(
+        return await conn.fetchval(
             "INSERT INTO gun_times (partner_id, session_id, location_id, local_time, source)"
-            " VALUES ($1, $2, $3, $4, 'hardware')",
+            " VALUES ($1, $2, $3, $4, 'hardware') RETURNING id",
             partner_id,
             session_id,
-            locations["START"],
-            gun,
+            location_id,
+            clock(at),
         )
-        for seq, (location, tag, when) in enumerate(_reads(gun), start=1):
-            await conn.execute(
-                "INSERT INTO timing_reads (partner_id, session_id, location_id, tag, local_time,"
-                " lap, reader_id, gator, sequence, connection_id, received_at)"
-                " VALUES ($1, $2, $3, $4, $5, 1, 'R1', 0, $6, 'c', now())",
-                partner_id,
-                session_id,
-                locations[location],
-                tag,
-                when,
-                seq,
-            )
-        for bib, first, last, gender, age in RUNNERS:
-            await add_runner(conn, partner_id, bib, first, last, gender, age, event)
-    if saved:
-        async with tenant_transaction(pool, partner_id) as conn:
-            await results_db.save_setup(conn, partner_id, session_id, DOCUMENT, None)
-    return Race(partner_id, session_id, locations, gun)
 
 
-async def add_runner(
-    conn: Any,
-    partner_id: int,
-    bib: str,
-    first: str,
-    last: str,
-    gender: str,
-    age: int,
-    event: str = EVENT,
-    course: str = "5K",
-) -> None:
-    await conn.execute(
-        "INSERT INTO participants (partner_id, event_name, bib, tag, first_name, last_name,"
-        " gender, age, course) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        partner_id,
-        event,
-        bib,
-        f"T{bib}",
-        first,
-        last,
-        gender,
-        age,
-        course,
-    )
-
-
-async def store_crossing(
-    pool: Any, race: Race, location: str, bib: str, when: datetime
-) -> StoredRead:
-    """A read stored the way ingest stores it; what ingest would hand the hub."""
-    received = datetime.now(UTC)
-    async with pool.acquire() as conn:
-        read_id = await conn.fetchval(
-            "INSERT INTO timing_reads (partner_id, session_id, location_id, tag, local_time,"
-            " lap, reader_id, gator, sequence, connection_id, received_at)"
-            " VALUES ($1, $2, $3, $4, $5, 1, 'R1', 0, 9999, 'c', $6) RETURNING id",
-            race.partner_id,
-            race.session_id,
-            race.locations[location],
-            f"T{bib}",
-            when,
-            received,
-        )
-    return StoredRead(
-        read_id,
-        race.partner_id,
-        race.session_id,
-        race.locations[location],
-        location,
-        f"T{bib}",
-        when,
-        1,
-        "R1",
-        0,
-        9999,
-        received,
-    )
-
-
-async def publish(pool: Any, race: Race, token: str, *, final: bool = False) -> None:
-    """Publish directly in the database (the publish page's own test drives the page)."""
-    async with tenant_transaction(pool, race.partner_id) as conn:
-        await results_db.publish(conn, race.partner_id, race.session_id, True, token)
-        if final:
-            await results_db.set_final(conn, race.partner_id, race.session_id, True)
+async def seed_three_waves(pool: Any, partner_id: int, event: str = EVENT) -> Race:
+    reads = []
+    for bib, (_, start, finish) in RUNNERS.items():
+        if start is not None:
+            reads.append(("START", f"T{bib}", start))
+        reads.append(("FINISH", f"T{bib}", finish))
+    session_id, locations = await seed_session(pool, partner_id, event, reads)
+    for bib in RUNNERS:
+        await seed_participant(pool, partner_id, event, bib, f"T{bib}", "Runner", bib)
+    for at in GUNS.values():
+        await add_gun_line(pool, partner_id, session_id, locations["START"], at)
+    return Race(session_id, locations)

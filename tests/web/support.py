@@ -13,7 +13,8 @@ Use them like this (tests run in trio mode, the `dsn` fixture gives a fresh migr
             response = await post_form(client, "/displays/new", {"name": "Finish"})
             response = await post_json(client, "/api/thing", {"x": 1})
 
-`tests/web/conftest.py` also offers the fixture `web` (the same thing as `web_app`).
+`tests/web/conftest.py` also offers the fixture `web` (the same thing as `web_app`). The harness
+runs the results service as `p88 serve` does (`web.results`, also `services().results`).
 
 - `create_partner_with_user(pool, slug, role="owner", *, email=None, password=None)` creates the
   partner (or reuses it when the slug exists) and a user who is a member with `role`; it returns
@@ -80,8 +81,7 @@ class WebHarness:
     hub: Hub
     stats: Stats
     push_url: str  # p88's websocket server for this app, on a real port (http://host:port)
-    results: ResultsService | None = None  # with_results=True
-    services: WebServices | None = None
+    results: ResultsService  # the app's results service (services().results)
 
 
 async def _no_pages(scope: Any, receive: Any, send: Any) -> None:
@@ -112,30 +112,25 @@ async def _push_port(services: WebServices) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def web_app(
-    dsn: str, data_dir: Path, *, with_results: bool = False, **sections: dict[str, object]
+    dsn: str, data_dir: Path, **sections: dict[str, object]
 ) -> AsyncIterator[WebHarness]:
     """The real app (all blueprints) over a real pool on `dsn`, started like Hypercorn does,
     and p88's websocket server for it on a real port; `sections` add config (e.g.
-    web={"trusted_proxies": [...]}). `with_results`: the results service and the public
-    results feeds run too (`harness.results`)."""
+    web={"trusted_proxies": [...]})."""
     config = make_config(dsn, data_dir, **sections)
     async with open_database(config, pool_size=4) as database, trio.open_nursery() as nursery:
         hub, stats = Hub(), Stats()
-        services = WebServices(config, database.pool, hub, stats)
-        if with_results:
-            services.results = ResultsService(database.pool)
-            await nursery.start(services.results.run)
-            await nursery.start(services.public_results.feeds.run)
+        results = ResultsService(database.pool)  # as serve() runs it: beside the hub
+        await nursery.start(results.run)
+        hub.results = results
+        services = WebServices(config, database.pool, hub, stats, results)
+        await nursery.start(services.public_results.feeds.run)  # public results pages' sockets
         app = create_app(services)
         try:
             async with app.test_app(), _push_port(services) as push_url:
-                harness = WebHarness(app, database.pool, config, hub, stats, push_url)
-                harness.results = services.results
-                harness.services = services
-                yield harness
+                yield WebHarness(app, database.pool, config, hub, stats, push_url, results)
         finally:
-            if services.results is not None:
-                services.results.close()
+            results.close()
             services.public_results.feeds.close()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.system.wsclient import WsClient
 from tests.web.isolation import assert_404
-from tests.web.results_seed import add_runner, publish, seed_race
+from tests.web.public_results_seed import add_runner, publish, seed_race
 from tests.web.support import create_partner_with_user, post_form, signed_in_client, web_app
 
 COVERED_RULES: set[str] = {
@@ -23,7 +23,7 @@ BRAVO_LINK = "bravo-river-results-link"
 
 
 async def test_results_links_and_publishing_never_cross_companies(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         alpha = await create_partner_with_user(web.pool, "alpha", "owner")
         bravo = await create_partner_with_user(web.pool, "bravo", "owner")
         a_race = await seed_race(web.pool, alpha.partner_id)

@@ -11,7 +11,7 @@ from typing import Any
 import trio
 
 from p88.web.published.pages import COALESCE_SECONDS
-from tests.web.results_seed import Race, add_runner, publish, seed_race, store_crossing
+from tests.web.public_results_seed import Race, add_runner, publish, seed_race, store_crossing
 from tests.web.support import WebHarness, create_partner_with_user, web_app
 
 TOKEN = "river-5k-results-2021"
@@ -35,7 +35,7 @@ async def published_race(web: WebHarness, *, final: bool = False) -> Race:
 
 
 async def test_the_list_shows_places_times_pace_and_every_status(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         await published_race(web)
         status, html, response = await page(web, f"/r/{TOKEN}")
         assert status == 200, html
@@ -62,7 +62,7 @@ async def test_the_list_shows_places_times_pace_and_every_status(dsn: str, tmp_p
 
 
 async def test_filters_search_and_pages(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         race = await published_race(web)
         async with web.pool.acquire() as conn:
             for n in range(100, 160):  # 60 more who have not started: pages of 50
@@ -91,7 +91,7 @@ async def test_filters_search_and_pages(dsn: str, tmp_path) -> None:
 
 
 async def test_the_runner_page_has_splits_pace_places_and_notes(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         await published_race(web)
         status, html, _ = await page(web, f"/r/{TOKEN}/bib/1")
         assert status == 200
@@ -112,7 +112,7 @@ async def test_the_runner_page_has_splits_pace_places_and_notes(dsn: str, tmp_pa
 
 
 async def test_awards_top_n_with_and_without_the_overall_winners(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         await published_race(web)
         _, html, _ = await page(web, f"/r/{TOKEN}/awards?top=1&exclude_overall=1")
         women = html.split("<h3>Women</h3>")[1].split("</ol>")[0]
@@ -127,7 +127,7 @@ async def test_awards_top_n_with_and_without_the_overall_winners(dsn: str, tmp_p
 
 
 async def test_the_histogram_is_inline_svg(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         await published_race(web)
         status, html, _ = await page(web, f"/r/{TOKEN}/histogram")
         assert status == 200 and "<svg" in html and "<script" not in html.split("</head>")[1]
@@ -138,7 +138,7 @@ async def test_the_histogram_is_inline_svg(dsn: str, tmp_path) -> None:
 
 
 async def test_only_published_results_answer(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         account = await create_partner_with_user(web.pool, "alpha", "operator")
         race = await seed_race(web.pool, account.partner_id)
         for path in (f"/r/{TOKEN}", f"/r/{TOKEN}/bib/1", f"/r/{TOKEN}/awards", "/r/short"):
@@ -149,7 +149,7 @@ async def test_only_published_results_answer(dsn: str, tmp_path) -> None:
 
 
 async def test_wrong_links_from_one_address_are_stopped(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         await published_race(web)
         for n in range(20):
             assert (await page(web, f"/r/guess-{n:04d}-abcdefghijk"))[0] == 404
@@ -158,7 +158,7 @@ async def test_wrong_links_from_one_address_are_stopped(dsn: str, tmp_path) -> N
 
 
 async def test_pages_are_kept_revalidated_and_follow_new_results(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         race = await published_race(web)
         _, _, response = await page(web, f"/r/{TOKEN}")
         etag = response.headers["ETag"]

@@ -10,7 +10,7 @@ from datetime import timedelta
 from p88.db.audit import partner_entries
 from p88.db.tenancy import tenant_transaction
 from tests.system.wsclient import WsClient
-from tests.web.results_seed import seed_race, store_crossing
+from tests.web.public_results_seed import seed_race, store_crossing
 from tests.web.support import (
     add_user,
     create_partner_with_user,
@@ -23,7 +23,7 @@ LINK = re.compile(r'id="results-url" type="text" readonly value="http://[^"]+/r/
 
 
 async def test_publish_withdraw_final_and_provisional(dsn: str, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         alpha = await create_partner_with_user(web.pool, "alpha", "operator")
         race = await seed_race(web.pool, alpha.partner_id)
         client = await signed_in_client(web.app, alpha)
@@ -61,7 +61,7 @@ async def test_publish_withdraw_final_and_provisional(dsn: str, tmp_path) -> Non
 
 
 async def test_publishing_needs_a_saved_setup_the_operator_role_and_csrf(dsn, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         alpha = await create_partner_with_user(web.pool, "alpha", "operator")
         race = await seed_race(web.pool, alpha.partner_id, saved=False)
         url = f"/sessions/{race.session_id}/results/publish"
@@ -80,7 +80,7 @@ async def test_publishing_needs_a_saved_setup_the_operator_role_and_csrf(dsn, tm
 
 
 async def test_a_setup_the_engine_cannot_use_is_not_published(dsn, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         alpha = await create_partner_with_user(web.pool, "alpha", "operator")
         race = await seed_race(web.pool, alpha.partner_id)
         async with web.pool.acquire() as conn:
@@ -98,7 +98,7 @@ async def test_a_setup_the_engine_cannot_use_is_not_published(dsn, tmp_path) -> 
 
 
 async def test_an_open_page_hears_of_a_crossing_and_of_a_withdrawal(dsn, tmp_path) -> None:
-    async with web_app(dsn, tmp_path, with_results=True) as web:
+    async with web_app(dsn, tmp_path) as web:
         alpha = await create_partner_with_user(web.pool, "alpha", "operator")
         race = await seed_race(web.pool, alpha.partner_id)
         client = await signed_in_client(web.app, alpha)

@@ -72,9 +72,7 @@ def rss_mb(pid: int | None = None) -> float:
     return int(match.group(1)) / 1024 if match else 0.0
 
 
-async def set_up(
-    pool: Any, sessions: int, participants: int, links: int
-) -> list[tuple[int, str]]:
+async def set_up(pool: Any, sessions: int, participants: int, links: int) -> list[tuple[int, str]]:
     """`links` displays per session (FINISH), participants for the tags the load will use
     (none when `participants` is 0); returns (session index, display token) pairs."""
     from p88.db.partners import partner_by_slug

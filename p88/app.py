@@ -32,6 +32,7 @@ from p88.stats import Stats
 from p88.status.app import StatusSources, make_status_app
 from p88.tcp.server import CollectorServices, serve_collector
 from p88.web.app import create_app
+from p88.web.fast_pages import FastPages
 from p88.web.front import serve_port
 from p88.web.push import ROUTES, PushServer
 from p88.web.services import WebServices
@@ -74,12 +75,13 @@ async def _serve_http(
     shutdown: trio.Event,
     *,
     push: PushServer | None = None,
+    pages: FastPages | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `app` (and `push`'s websockets) through p88's front door until `shutdown` is set;
-    report the first URL it bound."""
+    """Serve `app` (and `push`'s websockets, and `pages` from their cache) through p88's front
+    door until `shutdown` is set; report the first URL it bound."""
     async with trio.open_nursery() as nursery:
-        urls = await nursery.start(partial(serve_port, app, hc, shutdown, push=push))
+        urls = await nursery.start(partial(serve_port, app, hc, shutdown, push=push, pages=pages))
         task_status.started(urls[0])
 
 
@@ -88,6 +90,7 @@ async def _supervise_web(
     hc: HypercornConfig,
     shutdown: trio.Event,
     push: PushServer,
+    pages: FastPages | None = None,
     *,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -96,7 +99,8 @@ async def _supervise_web(
     while not shutdown.is_set():
         try:
             async with trio.open_nursery() as nursery:
-                url = await nursery.start(partial(_serve_http, make_app(), hc, shutdown, push=push))
+                serving = partial(_serve_http, make_app(), hc, shutdown, push=push, pages=pages)
+                url = await nursery.start(serving)
                 if first:
                     task_status.started(url)
                     first = False
@@ -171,7 +175,7 @@ async def _start_ports(
     nursery: trio.Nursery, web: WebServices, shutdown: trio.Event, web_app: WebAppFactory
 ) -> tuple[str, str]:
     """The status port (no websockets: p88 refuses every upgrade there) and the supervised web
-    port; their URLs."""
+    port (with the public results' feeds and the pages its front door serves); their URLs."""
     config = web.config
     status_app = make_status_app(StatusSources(web.stats, web.pool, web.hub))
     status_url: str = await nursery.start(
@@ -183,12 +187,17 @@ async def _start_ports(
             push=PushServer(None, ()),
         )
     )
+    await nursery.start(web.public_results.feeds.run)
+    web_hc = _hypercorn_config(config.web.bind, config)
+    trusted, keep_alive = config.web.trusted_networks, web_hc.keep_alive_timeout
+    fast_pages = FastPages(web.public_results, web.results, trusted, keep_alive)
     web_url: str = await nursery.start(
         _supervise_web,
         lambda: web_app(web),
-        _hypercorn_config(config.web.bind, config),
+        web_hc,
         shutdown,
         PushServer(web, ROUTES),
+        fast_pages,
     )
     return status_url, web_url
 
@@ -242,5 +251,6 @@ async def _run_services(
         # after it has stored or journaled all that they sent.
         await ingest.close_inputs()
         hub.close()  # display sockets close with 1001; pages resume on the next start
+        web_services.public_results.feeds.close()
         results.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE

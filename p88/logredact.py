@@ -1,6 +1,7 @@
 """Keeps secret URL tokens out of log lines.
 
-Display links (/d/<token>), password resets, invitations and first-run setup links carry
+Display links (/d/<token>), public results links (/r/<token>: a withdrawn link must not
+be found again in a log), password resets, invitations and first-run setup links carry
 their credential in the path. Any log line about such a request (an error Quart logs with its
 path, an access log line, a traceback that repeats a URL) would hand the credential to
 whoever reads the logs. `RedactTokens` rewrites those path segments, and the values of
@@ -14,8 +15,8 @@ import re
 
 REDACTED = "[redacted]"
 
-# The segment after /d/, /reset/, /invite/ or /setup/, up to the next separator.
-_PATH_TOKEN = re.compile(r"(/(?:d|reset|invite|setup)/)[^/?#\s\"'<>]+")
+# The segment after /d/, /r/, /reset/, /invite/ or /setup/, up to the next separator.
+_PATH_TOKEN = re.compile(r"(/(?:d|r|reset|invite|setup)/)[^/?#\s\"'<>]+")
 # Query parameters that would carry a secret if a URL ever had one.
 _QUERY_SECRET = re.compile(
     r"([?&](?:token|key|api_key|secret|password|code)=)[^&#\s\"'<>]+", re.IGNORECASE

@@ -30,6 +30,7 @@ from p88.ops_state import human_size
 T = TypeVar("T")
 PERSON_ERRORS = (pgtools.PgToolError, RestoreRefused, ConfigError)
 
+
 class Progress:
     """One line on a terminal, rewritten in place; nothing when stderr is not a terminal."""
 

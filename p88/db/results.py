@@ -39,6 +39,15 @@ class SetupRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Published:
+    """Published results found by their public token."""
+
+    session_id: int
+    partner_id: int
+    final_at: datetime | None  # the timer marked them final (None: provisional)
+
+
+@dataclass(frozen=True, slots=True)
 class CorrectionRow:
     id: int
     kind: str
@@ -318,11 +327,13 @@ async def set_final(conn: Connection, partner_id: int, session_id: int, final: b
     await conn.execute(SET_FINAL, partner_id, session_id, final)
 
 
-async def published_session(conn: Connection, token: str) -> tuple[int, int] | None:
-    """(session id, partner id) of published results at a public token; needs no tenant (the
-    token is the key, and only published results answer)."""
+async def published_session(conn: Connection, token: str) -> Published | None:
+    """The published results at a public token; needs no tenant (the token is the key, and
+    only published results answer)."""
     row = await conn.fetchrow(PUBLISHED, token)
-    return None if row is None else (row["session_id"], row["partner_id"])
+    if row is None:
+        return None
+    return Published(row["session_id"], row["partner_id"], row["final_at"])
 
 
 async def live_sessions_with_setup(conn: Connection) -> list[tuple[int, int]]:

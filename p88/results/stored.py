@@ -115,4 +115,3 @@ def columns_of(rows: Sequence[Row], race_date: date | None) -> list[list[Any]]:
         [_splits(r) for r in rows],
         [" ".join(r.result.flags) for r in rows],
     ]
-

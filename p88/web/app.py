@@ -28,6 +28,8 @@ from p88.web.views import (
     platform_plans,
     platform_unassigned,
     results_corrections,
+    results_public,
+    results_publish,
     results_setup,
     results_table,
     sessions,
@@ -56,6 +58,8 @@ BLUEPRINTS = (
     results_table.bp,  # a session's results, exports and award lists
     results_setup.bp,  # courses, points, waves, age groups
     results_corrections.bp,  # the timer's audited, undoable corrections
+    results_public.bp,  # public /r/<token>
+    results_publish.bp,  # /sessions/<id>/results/publish
 )
 
 

@@ -21,6 +21,7 @@ import trio
 from hypercorn.config import Config as HypercornConfig
 
 from p88.live.socket_outbox import NO_FD
+from p88.web.fast_pages import FastPages
 from p88.web.http_handoff import AsgiApp, HttpConnections, app_lifespan
 from p88.web.push.server import PushServer
 
@@ -90,6 +91,7 @@ class FrontDoor:
     hc: HypercornConfig
     push: PushServer | None
     tls: ssl.SSLContext | None
+    pages: FastPages | None = None  # public results pages served from their cache
 
     async def connection(self, stream: trio.SocketStream, *, secure: bool) -> None:
         peer = _peer(stream)
@@ -123,6 +125,12 @@ class FrontDoor:
         if self.push is not None and self.push.wants(head):
             fd = NO_FD if secure else stream.socket.fileno()
             await self.push.serve(replay, fd, peer, "https" if secure else "http")
+        elif self.pages is not None and self.pages.wants(head):
+
+            async def to_hypercorn(unread: bytes) -> None:
+                await self.http.serve(PrefetchedStream(conversation, unread))
+
+            await self.pages.serve(conversation, head, peer, secure, self.http.serve, to_hypercorn)
         else:
             await self.http.serve(replay)
 
@@ -178,11 +186,13 @@ async def serve_port(
     shutdown: trio.Event,
     *,
     push: PushServer | None = None,
+    pages: FastPages | None = None,
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `app` (and `push`'s websockets) until `shutdown` is set; report the URLs bound."""
+    """Serve `app` (and `push`'s websockets, and `pages` from their cache) until `shutdown` is
+    set; report the URLs bound."""
     http = HttpConnections(app, hc)
-    door = FrontDoor(http, hc, push, _tls_context(hc))
+    door = FrontDoor(http, hc, push, _tls_context(hc), pages)
     async with app_lifespan(app, http.state):
         sockets = hc.create_sockets()
         plain = _listeners(sockets.insecure_sockets, hc.backlog)

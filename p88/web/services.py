@@ -13,6 +13,7 @@ from p88.displays.guard import FailureGuard
 from p88.hub import Hub
 from p88.live.results import ResultsService
 from p88.stats import Stats
+from p88.web.published import PublicResults
 
 
 @dataclass(slots=True)
@@ -24,6 +25,8 @@ class WebServices:
     results: ResultsService | None = None  # None only in tests that need no results
     # Display links guessed wrong, per address: shared by the display pages and their sockets.
     display_guard: FailureGuard = field(default_factory=FailureGuard)
+    # Public results pages (/r/<token>): publications, rendered pages, live feeds.
+    public_results: PublicResults = field(default_factory=PublicResults)
 
 
 def services_of(app: Quart) -> WebServices:

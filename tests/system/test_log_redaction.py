@@ -83,6 +83,7 @@ def test_redact_keeps_the_rest_of_the_line() -> None:
     line = "GET /d/abc_-123/images/5?kiosk=1 500"
     assert redact(line) == "GET /d/[redacted]/images/5?kiosk=1 500"
     assert redact("/reset/t0k 'x'") == "/reset/[redacted] 'x'"
+    assert redact("GET /r/Res_ults-Link/bib/12 200") == "GET /r/[redacted]/bib/12 200"
     assert redact("/sessions/3?token=s3cret&x=1") == "/sessions/3?token=[redacted]&x=1"
     for untouched in ("p88/web/views/display_public.py", "/data/x", "/sessions/3/d"):
         assert redact(untouched) == untouched

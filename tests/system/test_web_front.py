@@ -153,9 +153,7 @@ async def test_a_screen_opening_while_the_database_is_down_is_told_to_retry(
                     await trio.sleep(0.5)
 
 
-async def test_the_malformed_upgrade_ends_its_own_connection_only(
-    dsn: str, tmp_path: Path
-) -> None:
+async def test_the_malformed_upgrade_ends_its_own_connection_only(dsn: str, tmp_path: Path) -> None:
     """The hardening issue's request (an upgrade with one extra byte after its head) once
     restarted the web server and, sent to the status port, ended the whole process."""
     config, demo = await one_display(dsn, tmp_path)

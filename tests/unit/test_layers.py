@@ -24,12 +24,19 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("p88.app",),
     # web: serving the port (the front door, Hypercorn's connections) -> app factory -> views
     # and p88's websockets -> what they share -> auth -> the services on the app, form parsing
-    ("p88.web.front", "p88.web.http_handoff"),
+    ("p88.web.front", "p88.web.http_handoff", "p88.web.fast_pages"),
     ("p88.web.app",),
     ("p88.web.views", "p88.web.api", "p88.web.push"),
     ("p88.web.tenant", "p88.web.display_access"),
     ("p88.web.auth",),
-    ("p88.web.services", "p88.web.forms", "p88.web.forwarded", "p88.web.input_guard", "p88.web"),
+    (
+        "p88.web.services",
+        "p88.web.published",
+        "p88.web.forms",
+        "p88.web.forwarded",
+        "p88.web.input_guard",
+        "p88.web",
+    ),
     ("p88.tcp", "p88.status"),
     # the domain: live sessions and their fan-out, ingest, results, and what they work with
     (

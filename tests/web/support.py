@@ -124,12 +124,14 @@ async def web_app(
         await nursery.start(results.run)
         hub.results = results
         services = WebServices(config, database.pool, hub, stats, results)
+        await nursery.start(services.public_results.feeds.run)  # public results pages' sockets
         app = create_app(services)
         try:
             async with app.test_app(), _push_port(services) as push_url:
                 yield WebHarness(app, database.pool, config, hub, stats, push_url, results)
         finally:
             results.close()
+            services.public_results.feeds.close()
 
 
 def session_cookie(client: Any) -> str:

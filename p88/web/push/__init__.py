@@ -6,6 +6,7 @@ import re
 
 from p88.web.push.display import serve_display
 from p88.web.push.preview import serve_preview
+from p88.web.push.results_public import serve_results_public
 from p88.web.push.server import PushServer, Route
 from p88.web.push.session_live import serve_session_live
 
@@ -17,6 +18,12 @@ ROUTES = (
         "/d/<token>/ws",
         re.compile(r"/d/(?P<token>[A-Za-z0-9_-]{1,100})/ws"),
         serve_display,
+    ),
+    Route(
+        "public results",
+        "/r/<token>/ws",
+        re.compile(r"/r/(?P<token>[A-Za-z0-9_-]{1,100})/ws"),
+        serve_results_public,
     ),
     Route(
         "session live",

@@ -181,10 +181,10 @@ async def get_display(conn: Connection, partner_id: int, display_id: int) -> Dis
     return None if row is None else _display(row)
 
 
-async def rotate_token(conn: Connection, display: Display) -> str:
-    """A new token; the old one stops matching at once (the caller also closes its sockets).
-    Rotating a revoked display brings it back with the new link."""
-    token = new_token()
+async def rotate_token(conn: Connection, display: Display, token: str | None = None) -> str:
+    """A new token (`token`, or a random one); the old one stops matching at once (the caller
+    also closes its sockets). Rotating a revoked display brings it back with the new link."""
+    token = token or new_token()
     await conn.execute(
         """UPDATE displays SET token_hash = $3, rotated_at = now(), revoked_at = NULL,
                   updated_at = now() WHERE id = $1 AND partner_id = $2""",

@@ -3,7 +3,9 @@ reaches it. Its own module so views and the app factory both import it without a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from quart import Quart, current_app
 
@@ -14,6 +16,10 @@ from p88.hub import Hub
 from p88.stats import Stats
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(slots=True)
 class WebServices:
     config: Config
@@ -22,6 +28,8 @@ class WebServices:
     stats: Stats
     # Display links guessed wrong, per address: shared by the display pages and their sockets.
     display_guard: FailureGuard = field(default_factory=FailureGuard)
+    # What time it is for the data API's key expiry and daily limits (tests move it).
+    clock: Callable[[], datetime] = utc_now
 
 
 def services_of(app: Quart) -> WebServices:

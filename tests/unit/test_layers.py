@@ -29,7 +29,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("p88.web.views", "p88.web.api", "p88.web.push"),
     ("p88.web.tenant", "p88.web.display_access"),
     ("p88.web.auth",),
-    ("p88.web.services", "p88.web.forms", "p88.web.forwarded", "p88.web.input_guard", "p88.web"),
+    (
+        "p88.web.services",
+        "p88.web.forms",
+        "p88.web.forwarded",
+        "p88.web.input_guard",
+        "p88.web.problem",
+        "p88.web",
+    ),
     ("p88.tcp", "p88.status"),
     # the domain: live sessions and their fan-out, ingest, results, and what they work with
     (

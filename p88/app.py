@@ -206,6 +206,7 @@ async def _run_services(
             )
         )
         web_services = WebServices(config, database.pool, hub, stats)
+        await nursery.start(web_services.streams.run, database.pool, hub)
         web_url = await nursery.start(
             _supervise_web,
             lambda: create_app(web_services),

@@ -13,6 +13,7 @@ from p88.config import Config
 from p88.db.pool import Pool
 from p88.displays.guard import FailureGuard
 from p88.hub import Hub
+from p88.live.ordered_streams import OrderedStreams
 from p88.stats import Stats
 
 
@@ -30,6 +31,8 @@ class WebServices:
     display_guard: FailureGuard = field(default_factory=FailureGuard)
     # What time it is for the data API's key expiry and daily limits (tests move it).
     clock: Callable[[], datetime] = utc_now
+    # The data API's push streams (their task is started beside the hub's by p88.app).
+    streams: OrderedStreams = field(default_factory=OrderedStreams)
 
 
 def services_of(app: Quart) -> WebServices:

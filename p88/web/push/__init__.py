@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from p88.web.push.api_stream import serve_api_stream
 from p88.web.push.display import serve_display
 from p88.web.push.preview import serve_preview
 from p88.web.push.server import PushServer, Route
@@ -30,6 +31,7 @@ ROUTES = (
         re.compile(rf"/templates/preview/sessions/{_ID}/ws"),
         serve_preview,
     ),
+    Route("data API stream", "/api/v1/stream", re.compile(r"/api/v1/stream"), serve_api_stream),
 )
 
 __all__ = ["ROUTES", "PushServer", "Route"]

@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 
@@ -34,6 +34,16 @@ log = logging.getLogger(__name__)
 
 INBOX_BATCHES = 2000  # batches the hub task may fall behind before every feed restarts
 WARM_RETRY_SECONDS = 1.0
+
+
+class CommitListener(Protocol):
+    """What else wants every committed read of some sessions (the results engines)."""
+
+    def sessions(self) -> set[int]: ...
+
+    def publish(self, reads: Sequence[StoredRead]) -> None: ...
+
+    def guns_stored(self, session_ids: Iterable[int]) -> None: ...
 
 
 class FeedUnavailable(Exception):
@@ -87,6 +97,7 @@ class Hub:
     _nursery: trio.Nursery | None = None
     _closing: bool = False
     _frames_of_dropped_feeds: int = 0
+    results: CommitListener | None = None  # the results service (p88.live.results)
 
     # ------------------------------------------------------------------ previews
     def subscribe(self, session_id: int, location_ids: Iterable[int] | None = None) -> Subscription:
@@ -112,8 +123,11 @@ class Hub:
         return sum(len(feed.subscribers) for feed in self._feeds.values())
 
     def publish(self, reads: Sequence[StoredRead]) -> None:
-        """Hand newly committed reads to their subscribers without ever blocking."""
+        """Hand newly committed reads to their subscribers without ever blocking. The results
+        engines take theirs first, so a passing's event shows the result it made."""
         self.published += len(reads)
+        if self.results is not None and self.results.sessions():
+            self.results.publish(reads)
         watched = self._by_session.keys() | self._feeds_by_session.keys()
         if not watched:
             return
@@ -139,6 +153,9 @@ class Hub:
     def guns_stored(self, session_ids: Iterable[int]) -> None:
         """The collector stored gun times: passings from now on are timed from them, not after
         the half-second wait a session without a known gun otherwise gets between lookups."""
+        session_ids = list(session_ids)
+        if self.results is not None:
+            self.results.guns_stored(session_ids)
         for session_id in session_ids:
             ctx = self._contexts.get(session_id)
             if ctx is not None:

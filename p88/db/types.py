@@ -50,6 +50,18 @@ class Connection(Queries, Protocol):
         columns: Sequence[str] | None = None,
     ) -> str: ...
 
+    async def copy_to_table(
+        self,
+        table_name: str,
+        *,
+        source: AsyncIterable[bytes],
+        columns: Sequence[str] | None = None,
+        format: str = "text",
+        force_null: Sequence[str] | None = None,
+    ) -> str:
+        """COPY table FROM STDIN, the data from `source`; returns the status ("COPY <rows>")."""
+        ...
+
     async def copy_from_query(
         self, query: str, *args: object, output: BinaryIO, format: str, header: bool
     ) -> str:

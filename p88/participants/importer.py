@@ -1,23 +1,24 @@
-"""One import: read the file, validate each row, check tags against the runners already stored,
-then upsert the good rows in the caller's transaction."""
+"""One import: read and check the file (CPU work, for a worker thread), then store the good rows
+in the caller's transaction (p88.participants.store: the loop streams bytes, PostgreSQL does the
+rest) and report every row not imported, with its line."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from p88.db.pool import Connection
-from p88.participants.csvfile import CsvFile
+from p88.participants.check import PROBLEMS_KEPT, Checked, RowProblem, check_file
+from p88.participants.csvfile import read_csv
 from p88.participants.mapping import ColumnMapping
-from p88.participants.model import ParticipantFields
-from p88.participants.queries import bib_tags, upsert_participants
-from p88.participants.validate import RowProblem, validate_rows
+from p88.participants.store import store_rows
 
 
 @dataclass(slots=True)
 class ImportReport:
     inserted: int = 0
     updated: int = 0
-    bad: list[RowProblem] = field(default_factory=list)
+    bad: list[RowProblem] = field(default_factory=list)  # the first ones, in line order
+    bad_count: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -26,50 +27,45 @@ class ImportReport:
         return self.inserted + self.updated
 
 
-def reject_tag_clashes(
-    good: list[tuple[int, ParticipantFields]], stored: dict[str, str]
-) -> tuple[list[tuple[int, ParticipantFields]], list[RowProblem]]:
-    """Rows whose tag would end up worn by a stored runner the file does not re-import (or
-    re-imports with another tag). Repeats until stable: dropping a row keeps that runner's
-    stored tag, which may clash with another row."""
-    kept = list(good)
-    rejected: list[RowProblem] = []
-    while True:
-        final = dict(stored)
-        final.update({f.bib: f.tag for _, f in kept})
-        owners: dict[str, list[str]] = {}
-        for bib, tag in final.items():
-            owners.setdefault(tag, []).append(bib)
-        clashes = [(line, f) for line, f in kept if len(owners[f.tag]) > 1]
-        if not clashes:
-            return kept, rejected
-        for line, f in clashes:
-            other = next(b for b in owners[f.tag] if b != f.bib)
-            rejected.append(
-                RowProblem(
-                    line,
-                    f.bib,
-                    f"tag {f.tag} is already worn by bib {other} (stored earlier): "
-                    "give one of them another tag",
-                )
-            )
-        kept = [(line, f) for line, f in kept if (line, f) not in clashes]
+@dataclass(slots=True)
+class PreparedImport:
+    """A file read and checked with one mapping, ready to store."""
+
+    checked: Checked
+    ignored_columns: list[str]
+    warnings: list[str]
+
+
+def prepare_import(data: bytes, mapping: ColumnMapping) -> PreparedImport:
+    """Read and check a whole upload: CPU work, for a worker thread."""
+    csv_file = read_csv(data)
+    warnings = list(csv_file.warnings)
+    checked = check_file(csv_file, mapping)
+    if checked.date_note:
+        warnings.append(checked.date_note)
+    return PreparedImport(checked, mapping.ignored(csv_file.header), warnings)
 
 
 async def import_participants(
-    conn: Connection,
-    partner_id: int,
-    event_name: str,
-    csv_file: CsvFile,
-    mapping: ColumnMapping,
+    conn: Connection, partner_id: int, event_name: str, prepared: PreparedImport
 ) -> ImportReport:
-    validated = validate_rows(csv_file, mapping)
-    stored = await bib_tags(conn, partner_id, event_name)
-    good, clashes = reject_tag_clashes(validated.good, stored)
-    inserted, updated = await upsert_participants(
-        conn, partner_id, event_name, [f for _, f in good]
-    )
-    bad = sorted(validated.bad + clashes, key=lambda p: p.line)
+    """Store a prepared import in the caller's (tenant) transaction."""
+    checked = prepared.checked
+    stored = await store_rows(conn, partner_id, event_name, checked.chunks, checked.good)
+    clashes = [
+        RowProblem(
+            c.line,
+            c.bib,
+            f"tag {c.tag} is already worn by bib {c.owner} (stored earlier): "
+            "give one of them another tag",
+        )
+        for c in stored.clashes
+    ]
     return ImportReport(
-        inserted, updated, bad, mapping.ignored(csv_file.header), list(csv_file.warnings)
+        stored.inserted,
+        stored.updated,
+        sorted(checked.problems + clashes, key=lambda p: p.line)[:PROBLEMS_KEPT],
+        checked.bad + len(clashes),
+        prepared.ignored_columns,
+        prepared.warnings,
     )

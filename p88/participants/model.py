@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,9 @@ class Participant:
     vip: bool = False
     message: str = ""
     pronunciation: str = ""
+    course: str = ""  # which race of the event (5K, 10K ...): results rank per course
+    date_of_birth: date | None = None
+    division: str = ""  # Masters, Clydesdale, wheelchair ...; not the age group
 
     @property
     def name(self) -> str:
@@ -51,6 +55,9 @@ class ParticipantFields:
     vip: bool = False
     message: str = ""
     pronunciation: str = ""
+    course: str = ""
+    date_of_birth: date | None = None
+    division: str = ""
 
 
 # Import targets, in the order the mapping form shows them. `full_name` is split into first and
@@ -62,8 +69,11 @@ FIELDS: dict[str, str] = {
     "last_name": "Last name",
     "full_name": "Full name",
     "gender": "Gender",
+    "date_of_birth": "Date of birth",
     "age": "Age",
-    "age_group": "Age group / division",
+    "age_group": "Age group",
+    "division": "Division",
+    "course": "Course",
     "city": "City",
     "state": "State / province",
     "country": "Country",
@@ -73,6 +83,11 @@ FIELDS: dict[str, str] = {
     "message": "Personal message",
     "pronunciation": "Pronunciation note",
 }
+
+FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
+SQL_TYPES = {"age": "integer", "vip": "boolean", "date_of_birth": "date"}  # the others: text
+# What each field holds when a file has no column for it (what an empty cell gives).
+DEFAULTS = {f.name: f.default for f in fields(ParticipantFields) if f.name not in ("bib", "tag")}
 
 MAX_LENGTHS: dict[str, int] = {"bib": 32, "tag": 64}
 TEXT_LIMIT = 500

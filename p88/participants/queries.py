@@ -4,29 +4,18 @@ partner itself too (row-level security is the second wall)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, fields
+from dataclasses import astuple
 from datetime import timedelta
 
 from p88.db.pool import Connection, Row
-from p88.participants.model import Participant, ParticipantFields
+from p88.participants.copyrows import CopyChunks
+from p88.participants.model import FIELD_NAMES, Participant, ParticipantFields
+from p88.participants.store import store_rows
 
 COLUMNS = (
     "id, event_name, bib, tag, first_name, last_name, gender, age, age_group, city, state, "
-    "country, team, wave, vip, message, pronunciation"
+    "country, team, wave, vip, message, pronunciation, course, date_of_birth, division"
 )
-FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
-
-UPSERT = f"""
-INSERT INTO participants (partner_id, event_name, {", ".join(FIELD_NAMES)})
-SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                             $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[],
-                             $13::text[], $14::text[], $15::boolean[], $16::text[], $17::text[])
-ON CONFLICT (partner_id, event_name, bib) DO UPDATE SET
-    {", ".join(f"{n} = EXCLUDED.{n}" for n in FIELD_NAMES if n != "bib")},
-    updated_at = now()
-RETURNING (xmax = 0) AS inserted
-"""
-
 FOR_TAGS = f"""
 SELECT {COLUMNS} FROM participants
 WHERE partner_id = $1 AND event_name = $2 AND tag = ANY($3::text[])
@@ -63,8 +52,6 @@ SELECT event_name, max(at) AS at FROM (
 ) e GROUP BY event_name ORDER BY max(at) DESC, event_name
 """
 
-BIB_TAGS = "SELECT bib, tag FROM participants WHERE partner_id = $1 AND event_name = $2"
-
 
 def participant_from_row(row: Row) -> Participant:
     return Participant(**dict(row))
@@ -84,18 +71,13 @@ async def participants_for_tags(
 async def upsert_participants(
     conn: Connection, partner_id: int, event_name: str, rows: Sequence[ParticipantFields]
 ) -> tuple[int, int]:
-    """Insert new bibs, update known ones. Returns (inserted, updated)."""
-    if not rows:
-        return 0, 0
-    columns = list(zip(*(astuple(r) for r in rows), strict=True))
-    result = await conn.fetch(UPSERT, partner_id, event_name, *[list(c) for c in columns])
-    inserted = sum(1 for r in result if r["inserted"])
-    return inserted, len(result) - inserted
-
-
-async def bib_tags(conn: Connection, partner_id: int, event_name: str) -> dict[str, str]:
-    rows = await conn.fetch(BIB_TAGS, partner_id, event_name)
-    return {row["bib"]: row["tag"] for row in rows}
+    """Insert new bibs, update known ones (a tag another stored runner keeps is skipped).
+    Returns (inserted, updated)."""
+    chunks = CopyChunks(FIELD_NAMES)
+    for number, row in enumerate(rows, start=1):
+        chunks.add(number, astuple(row))
+    stored = await store_rows(conn, partner_id, event_name, chunks.finish(), len(rows))
+    return stored.inserted, stored.updated
 
 
 async def list_participants(
@@ -154,9 +136,10 @@ UPLOAD_KEEP = timedelta(days=1)
 
 
 async def save_upload(
-    conn: Connection, partner_id: int, event_name: str, filename: str, data: bytes
+    conn: Connection, partner_id: int, event_name: str, filename: str, data: bytes, summary: str
 ) -> int:
-    """Keep an uploaded file until the operator confirms the mapping; clears stale uploads."""
+    """Keep an uploaded file and what reading it found (JSON) until the operator confirms the
+    mapping; clears stale uploads."""
     await conn.execute(
         "DELETE FROM participant_uploads WHERE partner_id = $1 "
         "AND created_at < now() - $2::interval",
@@ -164,30 +147,54 @@ async def save_upload(
         UPLOAD_KEEP,
     )
     upload_id: int = await conn.fetchval(
-        "INSERT INTO participant_uploads (partner_id, event_name, filename, data) "
-        "VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO participant_uploads (partner_id, event_name, filename, data, summary) "
+        "VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING id",
         partner_id,
         event_name,
         filename[:200],
         data,
+        summary,
     )
     return upload_id
 
 
-async def load_upload(
+async def load_upload_summary(
     conn: Connection, partner_id: int, upload_id: int
-) -> tuple[str, str, bytes] | None:
-    """(event name, file name, bytes) of a kept upload, or None."""
+) -> tuple[str, str, str | None] | None:
+    """(event name, file name, summary JSON or None) of a kept upload, or None; not its bytes."""
     row = await conn.fetchrow(
-        "SELECT event_name, filename, data FROM participant_uploads "
+        "SELECT event_name, filename, summary::text AS summary FROM participant_uploads "
         "WHERE partner_id = $1 AND id = $2",
         partner_id,
         upload_id,
     )
-    return None if row is None else (row["event_name"], row["filename"], bytes(row["data"]))
+    return None if row is None else (row["event_name"], row["filename"], row["summary"])
 
 
-async def drop_upload(conn: Connection, partner_id: int, upload_id: int) -> None:
+async def load_upload_data(conn: Connection, partner_id: int, upload_id: int) -> bytes | None:
+    data = await conn.fetchval(
+        "SELECT data FROM participant_uploads WHERE partner_id = $1 AND id = $2",
+        partner_id,
+        upload_id,
+    )
+    return None if data is None else bytes(data)
+
+
+async def save_upload_summary(
+    conn: Connection, partner_id: int, upload_id: int, summary: str
+) -> None:
     await conn.execute(
+        "UPDATE participant_uploads SET summary = $3::jsonb WHERE partner_id = $1 AND id = $2",
+        partner_id,
+        upload_id,
+        summary,
+    )
+
+
+async def claim_upload(conn: Connection, partner_id: int, upload_id: int) -> bool:
+    """Delete a kept upload as its import starts (in the import's transaction). False when it
+    is gone: imported already (a second click), or never this partner's."""
+    status = await conn.execute(
         "DELETE FROM participant_uploads WHERE partner_id = $1 AND id = $2", partner_id, upload_id
     )
+    return bool(status == "DELETE 1")

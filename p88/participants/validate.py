@@ -1,13 +1,19 @@
-"""Row-by-row validation: every bad row is reported with its line and a reason a person can act
-on; good rows become ParticipantFields."""
+"""Field rules for one runner, shared by the CSV import and the edit form.
+
+A `RowReader` is built once per mapping and reads each row's mapped columns only; fields with
+no column take the value an empty cell gives. Every rule raises `FieldError` with a reason a
+person can act on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from datetime import date
+from typing import Any
 
-from p88.participants.csvfile import CsvFile
-from p88.participants.mapping import ColumnMapping
+from p88.participants.dates import DateError, parse_date_of_birth
 from p88.participants.model import FIELDS, MAX_LENGTHS, TEXT_LIMIT, ParticipantFields
 
 GENDERS = {
@@ -18,6 +24,9 @@ GENDERS = {
 UNKNOWN_GENDERS = {"", "u", "unknown", "-", "n/a", "na", "prefer not to say"}
 TRUE_WORDS = {"1", "y", "yes", "true", "x", "vip", "oui"}
 FALSE_WORDS = {"", "0", "n", "no", "false", "non"}
+
+FIELD_NAMES = [f.name for f in fields(ParticipantFields)]
+IDENTITY = ("bib", "tag", "first_name", "last_name")  # what every row yields, mapped or not
 
 
 class FieldError(ValueError):
@@ -63,82 +72,72 @@ def _text(name: str, raw: str) -> str:
     return value
 
 
-def fields_from_values(values: Mapping[str, str]) -> ParticipantFields:
-    """Validate one runner given as field name -> raw text (a CSV row or the edit form)."""
-    bib = _text("bib", values.get("bib", ""))
-    if not bib:
-        raise FieldError("no bib number")
-    tag = _text("tag", values.get("tag", "")) or bib
-    first = _text("first_name", values.get("first_name", ""))
-    last = _text("last_name", values.get("last_name", ""))
-    full = values.get("full_name", "").strip()
-    if full and not first and not last:
-        first, _, last = full.rpartition(" ") if " " in full else ("", "", full)
-        first, last = first.strip(), last.strip()
-    return ParticipantFields(
-        bib=bib,
-        tag=tag,
-        first_name=first,
-        last_name=last,
-        gender=parse_gender(values.get("gender", "")),
-        age=parse_age(values.get("age", "")),
-        age_group=_text("age_group", values.get("age_group", "")),
-        city=_text("city", values.get("city", "")),
-        state=_text("state", values.get("state", "")),
-        country=_text("country", values.get("country", "")),
-        team=_text("team", values.get("team", "")),
-        wave=_text("wave", values.get("wave", "")),
-        vip=parse_vip(values.get("vip", "")),
-        message=_text("message", values.get("message", "")),
-        pronunciation=_text("pronunciation", values.get("pronunciation", "")),
-    )
+def _id(name: str, raw: str) -> str:
+    value = _text(name, raw)
+    if '"' in value or not value.isprintable():  # a piece of a broken row, never a number
+        raise FieldError(
+            f"{FIELDS[name].lower()} {value!r} holds a quote, a line break or another "
+            "invisible character"
+        )
+    return value
 
 
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    line: int
-    bib: str
-    reason: str
+def _converters(date_order: str) -> dict[str, Callable[[str], Any]]:
+    def born(raw: str) -> date | None:
+        try:
+            return parse_date_of_birth(raw, date_order)
+        except DateError as exc:
+            raise FieldError(str(exc)) from exc
 
-
-@dataclass(slots=True)
-class Validated:
-    good: list[tuple[int, ParticipantFields]] = field(default_factory=list)  # (line, fields)
-    bad: list[RowProblem] = field(default_factory=list)
-
-
-def _row_values(values: Sequence[str], mapping: ColumnMapping) -> dict[str, str]:
+    special: dict[str, Callable[[str], Any]] = {
+        "gender": parse_gender,
+        "age": parse_age,
+        "vip": parse_vip,
+        "date_of_birth": born,
+    }
     return {
-        name: values[index] if index < len(values) else ""
-        for name, index in mapping.columns.items()
+        name: special.get(name) or functools.partial(_text, name)
+        for name in FIELD_NAMES
+        if name not in IDENTITY
     }
 
 
-def validate_rows(csv_file: CsvFile, mapping: ColumnMapping) -> Validated:
-    """Check each record; the first row of a bib or tag wins and later repeats are reported."""
-    result = Validated()
-    bib_lines: dict[str, int] = {}
-    tag_lines: dict[str, int] = {}
-    for record in csv_file.records:
-        raw = _row_values(record.values, mapping)
-        bib_hint = raw.get("bib", "").strip()
-        if record.encoding_error:
-            result.bad.append(RowProblem(record.line, bib_hint, record.encoding_error))
-            continue
-        try:
-            fields = fields_from_values(raw)
-        except FieldError as exc:
-            result.bad.append(RowProblem(record.line, bib_hint, str(exc)))
-            continue
-        if fields.bib in bib_lines:
-            reason = f"bib {fields.bib} already appears on line {bib_lines[fields.bib]}"
-            result.bad.append(RowProblem(record.line, fields.bib, reason))
-            continue
-        if fields.tag in tag_lines:
-            reason = f"tag {fields.tag} already appears on line {tag_lines[fields.tag]}"
-            result.bad.append(RowProblem(record.line, fields.bib, reason))
-            continue
-        bib_lines[fields.bib] = record.line
-        tag_lines[fields.tag] = record.line
-        result.good.append((record.line, fields))
-    return result
+class RowReader:
+    """Reads rows (sequences of cells) with one mapping into the values of `self.produced`:
+    bib, tag, first and last name, then each other mapped field."""
+
+    def __init__(self, columns: Mapping[str, int], date_order: str = "") -> None:
+        converters = _converters(date_order)
+        self._bib = columns["bib"]
+        self._tag = columns.get("tag")
+        self._first = columns.get("first_name")
+        self._last = columns.get("last_name")
+        self._full = columns.get("full_name")
+        self._steps = [(columns[n], converters[n]) for n in converters if n in columns]
+        self.produced = [*IDENTITY, *(n for n in converters if n in columns)]
+
+    def read(self, cells: Sequence[str]) -> list[Any]:
+        bib = _id("bib", cells[self._bib])
+        if not bib:
+            raise FieldError("no bib number")
+        tag = (_id("tag", cells[self._tag]) if self._tag is not None else "") or bib
+        first = _text("first_name", cells[self._first]) if self._first is not None else ""
+        last = _text("last_name", cells[self._last]) if self._last is not None else ""
+        if self._full is not None and not first and not last:
+            first, last = split_full_name(cells[self._full])
+        return [bib, tag, first, last] + [convert(cells[i]) for i, convert in self._steps]
+
+
+def split_full_name(raw: str) -> tuple[str, str]:
+    """ "Ann Marie Lee" -> ("Ann Marie", "Lee"): the last word is the last name."""
+    full = raw.strip()
+    first, _, last = full.rpartition(" ") if " " in full else ("", "", full)
+    return _text("first_name", first.strip()), _text("last_name", last.strip())
+
+
+def fields_from_values(values: Mapping[str, str], date_order: str = "") -> ParticipantFields:
+    """Validate one runner given as field name -> raw text (the edit form, a test)."""
+    names = [n for n in FIELDS if n in values or n == "bib"]
+    reader = RowReader({n: i for i, n in enumerate(names)}, date_order)
+    read = reader.read([values.get(n, "") for n in names])
+    return ParticipantFields(**dict(zip(reader.produced, read, strict=True)))

@@ -13,7 +13,8 @@ from p88.config import Config
 from p88.db.pool import Pool
 from p88.displays.guard import FailureGuard
 from p88.hub import Hub
-from p88.live.ordered_streams import OrderedStreams
+from p88.api_streams import OrderedStreams
+from p88.live.results import ResultsService
 from p88.stats import Stats
 
 
@@ -27,6 +28,7 @@ class WebServices:
     pool: Pool
     hub: Hub
     stats: Stats
+    results: ResultsService | None = None  # None only in tests that need no results
     # Display links guessed wrong, per address: shared by the display pages and their sockets.
     display_guard: FailureGuard = field(default_factory=FailureGuard)
     # What time it is for the data API's key expiry and daily limits (tests move it).

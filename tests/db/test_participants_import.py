@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+import trio
 
 from p88.db.database import open_database
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
+from p88.participants import copyrows, store
 from p88.participants.csvfile import CsvFileError, read_csv
-from p88.participants.importer import import_participants
+from p88.participants.importer import import_participants, prepare_import
 from p88.participants.mapping import detect_mapping, detect_style
-from p88.participants.queries import list_participants, participants_for_tags
+from p88.participants.queries import (
+    claim_upload,
+    list_participants,
+    participants_for_tags,
+    save_upload,
+)
 from tests.conftest import make_config
+from tests.unit.test_participants_reading import SWALLOWING
 
 EVENT = "SPRING 10K"
 
@@ -37,11 +47,9 @@ async def _partner(db, slug="alpha"):
 
 
 async def _import(db, partner_id, data: bytes, event: str = EVENT):
-    csv_file = read_csv(data)
+    prepared = prepare_import(data, detect_mapping(read_csv(data).header))
     async with tenant_transaction(db.pool, partner_id) as conn:
-        return await import_participants(
-            conn, partner_id, event, csv_file, detect_mapping(csv_file.header)
-        )
+        return await import_participants(conn, partner_id, event, prepared)
 
 
 async def test_good_rows_in_every_bad_row_reported_with_its_line(dsn, tmp_path) -> None:
@@ -136,3 +144,109 @@ async def test_participants_of_one_partner_are_invisible_to_another(dsn, tmp_pat
 def test_a_file_without_rows_or_header_is_refused_with_advice() -> None:
     with pytest.raises(CsvFileError, match="empty"):
         read_csv(b"  \n")
+
+
+async def test_course_date_of_birth_division_and_wave_are_stored(dsn, tmp_path) -> None:
+    data = (
+        b"Bib,First Name,Course,DOB,Division,Start Wave\n"
+        b"1,Ann,Half Marathon,12/25/1985,Masters,A\n"
+        b"2,Bo,10K,1/2/2001,,B\n"
+        b"3,Cy,10K,,Wheelchair,\n"
+    )
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        report = await _import(db, partner.id, data)
+        assert (report.inserted, report.bad_count) == (3, 0)
+        assert report.warnings == ["dates of birth read as month/day/year (line 2)"]
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = {p.bib: p for p in await list_participants(conn, partner.id, EVENT)}
+            by_tag = await participants_for_tags(conn, partner.id, EVENT, ["1"])
+        assert [
+            (p.course, p.date_of_birth, p.division, p.wave) for _, p in sorted(stored.items())
+        ] == [
+            ("Half Marathon", date(1985, 12, 25), "Masters", "A"),
+            ("10K", date(2001, 1, 2), "", "B"),
+            ("10K", None, "Wheelchair", ""),
+        ]
+        assert by_tag["1"].date_of_birth == date(1985, 12, 25)
+
+
+async def test_an_unclosed_quote_imports_every_other_runner_whole(dsn, tmp_path) -> None:
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        report = await _import(db, partner.id, SWALLOWING)
+        assert (report.inserted, report.bad_count) == (8, 1)
+        assert report.bad[0].line == 5 and "not closed until line 9" in report.bad[0].reason
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = {p.bib: p.name for p in await list_participants(conn, partner.id, EVENT)}
+        assert stored == {
+            "2": "Ann Lee", "3": "Bo Ray", "4": "Cy Ho", "6": "Eve Ng", "7": "Finn Oh",
+            "8": "Gus Pi", "9": "Hal Qu", "10": "Ida Ro",
+        }  # fmt: skip
+
+
+async def test_rows_split_over_reads_statements_and_upserts_are_stored_whole(
+    dsn, tmp_path, monkeypatch
+) -> None:
+    # Small chunks, so that 250 rows cross every boundary a million rows cross at full size.
+    monkeypatch.setattr(copyrows, "COPY_ROWS", 7)
+    monkeypatch.setattr(store, "COPY_STATEMENT_CHUNKS", 5)
+    monkeypatch.setattr(store, "UPSERT_ROWS", 33)
+    rows = 250
+    data = b"Bib,Chip,Last Name,Age,DOB\n" + b"".join(
+        b"%d,T%d,Runner %d,%d,1990-01-%02d\n" % (n, n, n, n % 90, n % 28 + 1) for n in range(rows)
+    )
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        report = await _import(db, partner.id, data)
+        assert (report.inserted, report.updated, report.bad_count) == (rows, 0, 0)
+        again = await _import(db, partner.id, data.replace(b",Runner ", b",Again "))
+        assert (again.inserted, again.updated) == (0, rows)
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = await conn.fetch(
+                "SELECT bib, tag, last_name, age, date_of_birth FROM participants ORDER BY id"
+            )
+        assert [tuple(r) for r in stored] == [
+            (str(n), f"T{n}", f"Again {n}", n % 90, date(1990, 1, n % 28 + 1)) for n in range(rows)
+        ]
+
+
+async def test_text_with_quotes_commas_and_line_breaks_is_stored_as_read(dsn, tmp_path) -> None:
+    data = b'Bib,First Name,Message\n1,"O\'Brien, ""Jr""","Go,\nAnn \\N"\n2,,\n'
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        assert (await _import(db, partner.id, data)).inserted == 2
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            stored = await conn.fetch(
+                "SELECT first_name, message, gender, age, date_of_birth FROM participants "
+                "ORDER BY bib"
+            )
+        assert [tuple(r) for r in stored] == [
+            ('O\'Brien, "Jr"', "Go,\nAnn \\N", None, None, None),
+            ("", "", None, None, None),
+        ]
+
+
+async def test_an_upload_is_claimed_by_one_import_only(dsn, tmp_path) -> None:
+    async with open_database(make_config(dsn, tmp_path)) as db:
+        partner = await _partner(db)
+        async with tenant_transaction(db.pool, partner.id) as conn:
+            upload = await save_upload(conn, partner.id, EVENT, "a.csv", b"Bib\n1\n", "{}")
+        claims: list[bool] = []
+        first_claimed = trio.Event()
+
+        async def first() -> None:
+            async with tenant_transaction(db.pool, partner.id) as conn:
+                claims.append(await claim_upload(conn, partner.id, upload))
+                first_claimed.set()
+                await trio.sleep(0.3)  # still importing when the second click arrives
+
+        async def second() -> None:
+            await first_claimed.wait()
+            async with tenant_transaction(db.pool, partner.id) as conn:
+                claims.append(await claim_upload(conn, partner.id, upload))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(first)
+            nursery.start_soon(second)
+        assert claims == [True, False]

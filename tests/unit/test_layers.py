@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "p88.ask",
         "p88.hub",
+        "p88.api_streams",
         "p88.live",
         "p88.ingest",
         "p88.results",
@@ -67,6 +68,7 @@ KNOWN_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset(
         ("p88.hub", "p88.ingest.records"),
         ("p88.live.enrich", "p88.ingest.records"),
         ("p88.live.feeds", "p88.ingest.records"),
+        ("p88.live.results", "p88.ingest.records"),
         ("p88.stats", "p88.ingest.latency"),
     }
 )

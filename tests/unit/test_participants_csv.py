@@ -32,9 +32,9 @@ def test_runsignup_style_headers_map_without_editing() -> None:
     mapping = detect_mapping(RUNSIGNUP)
     assert mapping.columns == {
         "bib": 1, "tag": 2, "first_name": 3, "last_name": 4, "gender": 5, "age": 6,
-        "city": 8, "state": 9, "country": 10, "team": 11,
+        "date_of_birth": 7, "city": 8, "state": 9, "country": 10, "team": 11,
     }  # fmt: skip
-    assert mapping.ignored(RUNSIGNUP) == ["Registration ID", "DOB", "Email"]
+    assert mapping.ignored(RUNSIGNUP) == ["Registration ID", "Email"]
     assert detect_style(RUNSIGNUP) == "RunSignUp-style export"
 
 
@@ -42,7 +42,7 @@ def test_race_roster_style_headers_map_without_editing() -> None:
     mapping = detect_mapping(RACE_ROSTER)
     assert mapping.columns == {
         "bib": 1, "first_name": 2, "last_name": 3, "gender": 4, "age": 5, "city": 6,
-        "state": 7, "country": 8, "team": 9, "age_group": 10,
+        "state": 7, "country": 8, "team": 9, "division": 10,
     }  # fmt: skip
     assert detect_style(RACE_ROSTER) == "Race Roster-style export"
 
@@ -63,7 +63,7 @@ def test_bom_is_dropped_and_line_numbers_count_quoted_newlines() -> None:
     data = '\ufeffBib,Message\n1,"two\nlines"\n2,plain\n'.encode()
     parsed = read_csv(data)
     assert parsed.header == ["Bib", "Message"]
-    assert [(r.line, r.values) for r in parsed.records] == [
+    assert [(r.line, r.values) for r in parsed.records()] == [
         (2, ["1", "two\nlines"]),
         (4, ["2", "plain"]),
     ]
@@ -119,4 +119,4 @@ def test_any_written_csv_reads_back_the_same(rows, delimiter, encoding) -> None:
     parsed = read_csv(data)
     assert parsed.delimiter == delimiter
     assert parsed.header == ["Bib", "First Name", "Last Name"]
-    assert [r.values for r in parsed.records] == rows
+    assert [r.values for r in parsed.records()] == rows

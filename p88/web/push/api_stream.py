@@ -1,7 +1,7 @@
 """`/api/v1/stream`: the data API's push stream for programs. The API key comes in the
 handshake's `Authorization: Bearer` header and needs the `stream` scope; any refusal is an
 HTTP status before the upgrade. Then a hello, the catch-up after `since`, and every later
-batch of the session's passings and/or reads, in id order (p88.live.ordered_streams; the
+batch of the session's passings and/or reads, in id order (p88.api_streams; the
 messages are in p88.web.api.stream_doc and the OpenAPI document).
 """
 

@@ -3,27 +3,31 @@ mapping the operator can adjust -> import with a row-by-row report), and editing
 
 Viewers look; operators import and edit. Every query runs in `tenant_transaction` and filters by
 the current partner; another partner's participant or upload id is a 404.
+
+Reading a file is CPU work (a million rows take seconds), so it runs in a worker thread, never
+on the event loop that serves the collector and the screens. The upload is read once and what
+was found is kept beside it: the mapping page shows that without reading the file again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import trio
 from quart import Blueprint, abort, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
 from p88.db.accounts import role_rank
 from p88.db.pool import Connection
 from p88.participants import queries as db
-from p88.participants.csvfile import CsvFile, CsvFileError, read_csv
-from p88.participants.importer import import_participants
-from p88.participants.mapping import (
-    ColumnMapping,
-    MappingError,
-    detect_mapping,
-    detect_style,
-    mapping_from_form,
-)
+from p88.participants.csvfile import CsvFileError
+from p88.participants.dates import ORDERS
+from p88.participants.importer import import_participants, prepare_import
+from p88.participants.mapping import MappingError, mapping_from_form
 from p88.participants.model import FIELDS, Participant
-from p88.participants.validate import FieldError, fields_from_values, validate_rows
+from p88.participants.upload import UploadSummary, from_json, summarise, to_json
+from p88.participants.validate import FieldError, fields_from_values
 from p88.web.auth import current_partner, require_role
 from p88.web.forms import form_fields
 from p88.web.tenant import tenant
@@ -31,11 +35,16 @@ from p88.web.tenant import tenant
 bp = Blueprint("participants", __name__)
 
 EDIT_FIELDS = [name for name in FIELDS if name != "full_name"]
-PREVIEW_ROWS = 5
+T = TypeVar("T")
 
 
 def _can_edit() -> bool:
     return role_rank(current_partner().role) >= role_rank("operator")
+
+
+async def _off_loop(work: Callable[..., T], *args: Any) -> T:
+    """CPU-bound work in a worker thread; a cancelled request abandons it (it has no effects)."""
+    return await trio.to_thread.run_sync(work, *args, abandon_on_cancel=True)
 
 
 @bp.get("/participants")
@@ -91,46 +100,64 @@ async def import_upload() -> ResponseReturnValue:
         return await _upload_page("Name the event these participants run in.", 400)
     if upload is None or not upload.filename:
         return await _upload_page("Choose the CSV file to import.", 400)
-    data = upload.read()
+    data = await _off_loop(upload.read)  # from a temporary file once over 500 KB
     try:
-        read_csv(data)
+        summary = await _off_loop(summarise, data)
     except CsvFileError as exc:
         return await _upload_page(f"The file cannot be read: {exc}.", 400)
     async with tenant() as conn:
-        upload_id = await db.save_upload(conn, partner.id, event, upload.filename, data)
+        upload_id = await db.save_upload(
+            conn, partner.id, event, upload.filename, data, to_json(summary)
+        )
     return redirect(f"/participants/import/{upload_id}", 303)
 
 
-async def _load(upload_id: int) -> tuple[str, str, CsvFile]:
+async def _load_summary(upload_id: int) -> tuple[str, str, UploadSummary]:
+    """(event, file name, summary) of one of the partner's uploads; 404 for any other id.
+    An upload kept before summaries existed is read once (off the loop) and its summary kept."""
     partner = current_partner()
     async with tenant() as conn:
-        found = await db.load_upload(conn, partner.id, upload_id)
-    if found is None:
+        found = await db.load_upload_summary(conn, partner.id, upload_id)
+        if found is None:
+            abort(404)
+        event, filename, summary = found
+        if summary is not None:
+            return event, filename, from_json(summary)
+        data = await db.load_upload_data(conn, partner.id, upload_id)
+    assert data is not None  # the row was there a statement ago, in this transaction
+    fresh = await _off_loop(summarise, data)
+    async with tenant() as conn:
+        await db.save_upload_summary(conn, partner.id, upload_id, to_json(fresh))
+    return event, filename, fresh
+
+
+async def _upload_data(upload_id: int) -> bytes:
+    partner = current_partner()
+    async with tenant() as conn:
+        data = await db.load_upload_data(conn, partner.id, upload_id)
+    if data is None:
         abort(404)
-    event, filename, data = found
-    return event, filename, read_csv(data)
+    return data
 
 
 async def _mapping_page(
-    upload_id: int, mapping: ColumnMapping | None = None, error: str | None = None
+    upload_id: int, event: str, filename: str, summary: UploadSummary, error: str | None = None
 ) -> ResponseReturnValue:
-    event, filename, csv_file = await _load(upload_id)
-    mapping = mapping or detect_mapping(csv_file.header)
-    checked = validate_rows(csv_file, mapping) if "bib" in mapping.columns else None
-    first = csv_file.records[0].values if csv_file.records else []
+    mapping = summary.mapping
+    first = summary.preview[0].values if summary.preview else []
     body = await render_template(
         "participants/mapping.html",
         upload_id=upload_id,
         event=event,
         filename=filename,
-        csv_file=csv_file,
-        style=detect_style(csv_file.header),
+        summary=summary,
+        check=summary.check,
         fields=FIELDS,
         mapping=mapping.columns,
-        samples=[first[i] if i < len(first) else "" for i in range(len(csv_file.header))],
-        preview=csv_file.records[:PREVIEW_ROWS],
-        ignored=mapping.ignored(csv_file.header),
-        checked=checked,
+        date_order=mapping.date_order,
+        date_orders=ORDERS,
+        samples=[first[i] if i < len(first) else "" for i in range(len(summary.header))],
+        ignored=mapping.ignored(summary.header),
         flash=error,
         flash_kind="bad",
     )
@@ -140,7 +167,10 @@ async def _mapping_page(
 @bp.get("/participants/import/<int:upload_id>")
 @require_role("operator")
 async def import_mapping(upload_id: int) -> ResponseReturnValue:
-    return await _mapping_page(upload_id)
+    try:
+        return await _mapping_page(upload_id, *await _load_summary(upload_id))
+    except CsvFileError as exc:
+        return await _upload_page(f"The file cannot be read: {exc}.", 400)
 
 
 @bp.post("/participants/import/<int:upload_id>")
@@ -148,16 +178,25 @@ async def import_mapping(upload_id: int) -> ResponseReturnValue:
 async def import_apply(upload_id: int) -> ResponseReturnValue:
     partner = current_partner()
     form = await form_fields()
-    event, filename, csv_file = await _load(upload_id)
     try:
-        mapping = mapping_from_form(form, csv_file.header)
+        event, filename, summary = await _load_summary(upload_id)
+    except CsvFileError as exc:
+        return await _upload_page(f"The file cannot be read: {exc}.", 400)
+    try:
+        mapping = mapping_from_form(form, summary.header)
     except MappingError as exc:
-        return await _mapping_page(upload_id, error=f"Not imported: {exc}.")
+        return await _mapping_page(upload_id, event, filename, summary, f"Not imported: {exc}.")
+    data = await _upload_data(upload_id)
     if form.get("action") == "check":
-        return await _mapping_page(upload_id, mapping)
+        checked = await _off_loop(summarise, data, mapping)
+        async with tenant() as conn:
+            await db.save_upload_summary(conn, partner.id, upload_id, to_json(checked))
+        return redirect(f"/participants/import/{upload_id}", 303)
+    prepared = await _off_loop(prepare_import, data, mapping)
     async with tenant() as conn:
-        report = await import_participants(conn, partner.id, event, csv_file, mapping)
-        await db.drop_upload(conn, partner.id, upload_id)
+        if not await db.claim_upload(conn, partner.id, upload_id):
+            return await _upload_page("This file has just been imported (a second click?).", 409)
+        report = await import_participants(conn, partner.id, event, prepared)
     return await render_template(
         "participants/report.html", report=report, event=event, filename=filename
     )
@@ -179,13 +218,13 @@ async def participant_edit(participant_id: int) -> ResponseReturnValue:
 
 
 def _values_of(person: Participant) -> dict[str, str]:
-    values = {name: str(getattr(person, name) or "") for name in EDIT_FIELDS}
+    values = {name: str(getattr(person, name) or "") for name in EDIT_FIELDS}  # dates: ISO
     values["vip"] = "yes" if person.vip else ""
     return values
 
 
 async def _edit_page(
-    person: Participant, values: dict[str, str], error: str | None = None, saved: bool = False
+    person: Any, values: dict[str, str], error: str | None = None, saved: bool = False
 ) -> ResponseReturnValue:
     body = await render_template(
         "participants/edit.html",

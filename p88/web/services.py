@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from quart import Quart, current_app
 
+from p88.api_streams import OrderedStreams
 from p88.config import Config
 from p88.db.pool import Pool
 from p88.displays.guard import FailureGuard
 from p88.hub import Hub
-from p88.api_streams import OrderedStreams
 from p88.live.results import ResultsService
 from p88.stats import Stats
 

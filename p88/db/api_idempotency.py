@@ -10,7 +10,8 @@ from datetime import datetime
 from p88.db.pool import Connection
 
 FORGET_OLD = (
-    "DELETE FROM api_idempotency WHERE api_key_id = $1 AND created_at < $2 - interval '24 hours'"
+    "DELETE FROM api_idempotency "
+    "WHERE api_key_id = $1 AND created_at < $2::timestamptz - interval '24 hours'"
 )
 
 

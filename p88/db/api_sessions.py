@@ -100,13 +100,3 @@ async def session_points(
         session["id"], session["event_name"], session["live"], session["slug"], points
     )
 
-
-async def event_names(conn: Connection, partner_id: int, limit: int = 500) -> list[str]:
-    """The company's event names (sessions' and participants'), for choosing one."""
-    rows = await conn.fetch(
-        "SELECT event_name FROM timing_sessions WHERE partner_id = $1 UNION "
-        "SELECT event_name FROM participants WHERE partner_id = $1 ORDER BY 1 LIMIT $2",
-        partner_id,
-        limit,
-    )
-    return [row[0] for row in rows]

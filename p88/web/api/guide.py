@@ -29,7 +29,8 @@ async def guide() -> str:
 
 @api.get("/v1/openapi.json")
 async def openapi() -> Response:
-    document = json.dumps(api_document(current_app), separators=(",", ":"))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    document = json.dumps(api_document(app), separators=(",", ":"))
     response = Response(document, content_type="application/json")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

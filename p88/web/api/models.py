@@ -135,6 +135,85 @@ class DisplaysPage(Row):
     next: str | None
 
 
+class Participant(Row):
+    """A runner of an event. `tag` is what the hardware reads (by default the bib)."""
+
+    id: int
+    event: str
+    bib: str
+    tag: str
+    first_name: str
+    last_name: str
+    gender: str | None = Field(description="M, F, X or null")
+    age: int | None
+    age_group: str
+    date_of_birth: date | None
+    division: str
+    course: str
+    city: str
+    state: str
+    country: str
+    team: str
+    wave: str
+    vip: bool
+    message: str
+    pronunciation: str
+    updated_at: datetime
+
+
+class ParticipantsPage(Row):
+    data: list[Participant]
+    next: str | None
+
+
+CellValue = str | int | float | bool | None
+FIELDS_TEXT = (
+    "Fields as in the CSV import: bib (required), tag, first_name, last_name, full_name, "
+    "gender, date_of_birth (YYYY-MM-DD), age, age_group, division, course, city, state, "
+    "country, team, wave, vip, message, pronunciation; checked by the same rules"
+)
+
+
+class ParticipantCreate(BaseModel):
+    """A new participant: the event and the fields of one CSV import row."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"description": FIELDS_TEXT})
+
+    event: str = Field(min_length=1, max_length=200)
+    bib: str = Field(min_length=1, max_length=32)
+
+
+class ParticipantChange(BaseModel):
+    """Fields to change (the others keep their value); the event cannot change."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"description": FIELDS_TEXT})
+
+
+class ParticipantsUpsert(Row):
+    """Participants to store by bib: a new bib is added, a known one replaced."""
+
+    event: str = Field(min_length=1, max_length=200)
+    rows: list[dict[str, CellValue]] = Field(
+        min_length=1, max_length=10_000, description=FIELDS_TEXT
+    )
+
+
+class RejectedRow(Row):
+    row: int = Field(description="Index of the row in the request's rows, from 0")
+    bib: str
+    reason: str
+
+
+class UpsertReport(Row):
+    """What was stored; every row not stored is listed with the reason."""
+
+    inserted: int
+    updated: int
+    rejected: list[RejectedRow]
+    rejected_count: int = Field(description="All rows not stored (the list stops at 1,000)")
+    warnings: list[str]
+
+
 class ProblemItem(Row):
     parameter: str | None = None
     pointer: str | None = Field(default=None, description="JSON pointer into the body")

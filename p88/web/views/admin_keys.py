@@ -18,7 +18,6 @@ from p88.db.api_keys import (
     keys_of,
     revoke_key,
 )
-from p88.db.api_sessions import event_names
 from p88.db.partners import (
     PartnerError,
     collector_credentials_of,
@@ -27,6 +26,7 @@ from p88.db.partners import (
     revoke_collector_credential,
     set_collector_credential,
 )
+from p88.participants.queries import event_names
 from p88.tcp.auth import CHALLENGE_METHODS
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.auth.identity import partner_of

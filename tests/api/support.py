@@ -46,7 +46,9 @@ async def api(
     if key is not None:
         sent["Authorization"] = f"Bearer {key}"
     client = web.app.test_client()
-    return await client.open(path, method=method, json=json, headers=sent, **kwargs)
+    if json is not None:
+        kwargs["json"] = json
+    return await client.open(path, method=method, headers=sent, **kwargs)
 
 
 async def problem(response: Any) -> dict[str, Any]:

@@ -78,14 +78,14 @@ async def _replay(found: Remembered, api_key: str, display_id: int, key: str) ->
 @documented(RotatedDisplay)
 async def rotate_display(display_id: int) -> Response:
     """A new link for a display; the old one stops working and its screens are closed."""
-    key = idempotency_key(required=True)
-    assert key is not None
     api_key = bearer_key(request.headers.get("Authorization", ""))
     assert api_key is not None, "authenticated by this header"
     who = caller()
     async with api_tenant() as conn:
         if not await display_of_key(conn, who.partner_id, who.event_name, display_id):
             raise not_found("display")
+        key = idempotency_key(required=True)
+        assert key is not None
         found = await claim_key(conn, key)
         if found is None:
             salt = secrets.token_bytes(16)

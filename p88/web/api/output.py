@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -79,9 +79,13 @@ def _plain(value: Any) -> Any:
     return utc_text(value) if isinstance(value, datetime) else value
 
 
-def small_list_answer(rows: list[dict[str, Any]], format_: str | None) -> Response:
-    """A list that always fits one answer (a session's points), written here in Python.
-    CSV has the scalar fields only (nested ones are in JSON and NDJSON)."""
+def small_list_answer(
+    rows: list[dict[str, Any]],
+    format_: str | None,
+    flat: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Response:
+    """A list that always fits one answer (a session's points), written here in Python; CSV
+    has the columns `flat` makes of each row."""
     try:
         chosen = choose_format(format_, accepted_types())
     except BadParameter as error:
@@ -93,12 +97,11 @@ def small_list_answer(rows: list[dict[str, Any]], format_: str | None) -> Respon
         body = "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in plain)
     else:
         out = io.StringIO()
-        first = plain[0] if plain else {}
-        names = [k for k, v in first.items() if not isinstance(v, dict | list)]
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(names)
-        for row in plain:
-            writer.writerow([_csv_value(row[name]) for name in names])
+        flats = [flat(row) for row in plain]
+        writer.writerow(flats[0] if flats else flat({}))
+        for row in flats:
+            writer.writerow([_csv_value(value) for value in row.values()])
         body = out.getvalue()
     return finish(body, _content_type(chosen))
 
@@ -153,20 +156,26 @@ def csv_header(listing: Listing) -> str:
 
 
 def _streamed(listing: Listing, wanted: ListRequest, fixed: Sequence[Any]) -> Response:
-    rows = _chunks(services().pool, caller().partner_id, listing, wanted, list(fixed))
+    rows = stream_rows(services().pool, caller().partner_id, listing, wanted, list(fixed))
     response = Response(rows, content_type=_content_type(wanted.format))
     response.timeout = None  # bounded by the rows, not by Quart's 60 s default
     return _private(response)
 
 
-async def _chunks(
-    pool: Pool, partner_id: int, listing: Listing, wanted: ListRequest, fixed: list[Any]
+async def stream_rows(
+    pool: Pool,
+    partner_id: int,
+    listing: Listing,
+    wanted: ListRequest,
+    fixed: list[Any],
+    chunk: int = STREAM_CHUNK,
 ) -> AsyncIterator[bytes]:
+    """Every row of the request as CSV or NDJSON, a keyset chunk at a time."""
     after = wanted.page.after
     if wanted.format == "csv":
         yield csv_header(listing).encode()
     while True:
-        page = Page(wanted.page.filters, after, STREAM_CHUNK)
+        page = Page(wanted.page.filters, after, chunk)
         async with tenant_transaction(pool, partner_id) as conn:
             if wanted.format == "csv":
                 rows = await csv_rows(conn, listing, page, fixed)
@@ -176,6 +185,6 @@ async def _chunks(
                 data = (str(rows.body) + "\n").encode() if rows.count else b""
         if data:
             yield data
-        if rows.count < STREAM_CHUNK or rows.last is None:
+        if rows.count < chunk or rows.last is None:
             return
         after = rows.last

@@ -111,4 +111,18 @@ async def list_points(session_id: int) -> Response:
         found = await session_points(conn, who.partner_id, who.event_name, session_id)
     if found is None:
         raise not_found("timing session")
-    return small_list_answer(point_health(found), request.args.get("format"))
+    return small_list_answer(point_health(found), request.args.get("format"), flat_point)
+
+
+def flat_point(point: dict[str, Any]) -> dict[str, Any]:
+    """A point as one CSV row: its middleware counted, its alert's reason."""
+    alert = point.get("alert")
+    return {
+        "id": point.get("id"),
+        "name": point.get("name"),
+        "reads": point.get("reads"),
+        "last_read_at": point.get("last_read_at"),
+        "connected": point.get("connected"),
+        "middleware": len(point.get("middleware") or ()),
+        "alert": alert["reason"] if alert else None,
+    }

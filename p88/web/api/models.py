@@ -9,6 +9,7 @@ Rows are written by PostgreSQL (p88.db.api_query): instants in UTC as
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -166,7 +167,6 @@ class ParticipantsPage(Row):
     next: str | None
 
 
-CellValue = str | int | float | bool | None
 FIELDS_TEXT = (
     "Fields as in the CSV import: bib (required), tag, first_name, last_name, full_name, "
     "gender, date_of_birth (YYYY-MM-DD), age, age_group, division, course, city, state, "
@@ -193,9 +193,7 @@ class ParticipantsUpsert(Row):
     """Participants to store by bib: a new bib is added, a known one replaced."""
 
     event: str = Field(min_length=1, max_length=200)
-    rows: list[dict[str, CellValue]] = Field(
-        min_length=1, max_length=10_000, description=FIELDS_TEXT
-    )
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=10_000, description=FIELDS_TEXT)
 
 
 class RejectedRow(Row):

@@ -54,3 +54,13 @@ async def test_the_form_says_what_to_change(web) -> None:
         assert says in html.unescape(await response.get_data(as_text=True)), form
     async with web.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM api_keys") == 0
+
+
+def test_an_api_key_never_reaches_a_log_line() -> None:
+    from p88.logredact import redact
+
+    key = "p88_" + "Ab3-_x" * 7
+    assert redact(f"Authorization: Bearer {key} refused") == (
+        "Authorization: Bearer p88_[redacted] refused"
+    )
+    assert redact("/work/p88_data/x p88_short") == "/work/p88_data/x p88_short"

@@ -238,6 +238,7 @@ async def _run_services(
         collector_scope = trio.CancelScope()
         collector = await nursery.start(partial(_run_collector, services, collector_scope))
         web_services = WebServices(config, database.pool, hub, stats, results)
+        await nursery.start(web_services.streams.run, database.pool, hub)
         status_url, web_url = await _start_ports(nursery, web_services, shutdown, web_app)
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
         task_status.started(running)

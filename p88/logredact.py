@@ -23,7 +23,13 @@ _QUERY_SECRET = re.compile(
 )
 
 
+# A data API key (p88.db.api_keys.KEY_PREFIX), wherever it appears (an Authorization header
+# repeated in an error): only its prefix is kept.
+_API_KEY = re.compile(r"\b(p88_)[A-Za-z0-9_-]{20,}")
+
+
 def redact(text: str) -> str:
+    text = _API_KEY.sub(rf"\1{REDACTED}", text)
     return _QUERY_SECRET.sub(rf"\1{REDACTED}", _PATH_TOKEN.sub(rf"\1{REDACTED}", text))
 
 

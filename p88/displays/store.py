@@ -151,10 +151,10 @@ async def get_display(conn: Connection, partner_id: int, display_id: int) -> Dis
     return None if row is None else _display(row)
 
 
-async def rotate_token(conn: Connection, display: Display) -> str:
-    """A new token; the old one stops matching at once (the caller also closes its sockets).
-    Rotating a revoked display brings it back with the new link."""
-    token = new_token()
+async def rotate_token(conn: Connection, display: Display, token: str | None = None) -> str:
+    """A new token (`token`, or a random one); the old one stops matching at once (the caller
+    also closes its sockets). Rotating a revoked display brings it back with the new link."""
+    token = token or new_token()
     await db.set_token_hash(conn, display.partner_id, display.id, token_hash(token))
     return token
 

@@ -7,6 +7,7 @@ from typing import Any
 from quart_trio import QuartTrio
 
 import p88
+from p88.web.api import install_api
 from p88.web.auth import install_auth
 from p88.web.forwarded import ForwardedMiddleware
 from p88.web.input_guard import install_input_guard
@@ -77,6 +78,7 @@ def create_app(services: WebServices) -> QuartTrio:
 
     install_input_guard(app)  # first: its int converter and NUL check precede everything
     install_auth(app)  # auth hooks next: every blueprint sees the signed-in user
+    install_api(app)  # /api/v1: API keys instead of the session, problem+json errors
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -19,6 +19,7 @@ from quart import has_websocket_context, jsonify, render_template, request, webs
 from werkzeug.routing import IntegerConverter, Map
 
 from p88.web.forms import MAX_ID
+from p88.web.problem import is_api_path, problem_response
 
 NUL = "\x00"
 # A JSON escape \u0000 that is not itself escaped (an even number of backslashes before it).
@@ -116,6 +117,8 @@ async def refuse_nul() -> Any:
         f"{where} contains a NUL character (a zero byte, often pasted from another program), "
         f"which p88 cannot store. {advice}"
     )
+    if not has_websocket_context() and is_api_path(request.path):
+        return problem_response(400, "nul-character", "A value contains a NUL character", message)
     if _wants_json():
         response = jsonify({"error": message})
         response.status_code = 400

@@ -3,10 +3,13 @@ reaches it. Its own module so views and the app factory both import it without a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from quart import Quart, current_app
 
+from p88.api_streams import OrderedStreams
 from p88.config import Config
 from p88.db.pool import Pool
 from p88.displays.guard import FailureGuard
@@ -14,6 +17,10 @@ from p88.hub import Hub
 from p88.live.results import ResultsService
 from p88.stats import Stats
 from p88.web.published import PublicResults
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -27,6 +34,10 @@ class WebServices:
     display_guard: FailureGuard = field(default_factory=FailureGuard)
     # Public results pages (/r/<token>): publications, rendered pages, live feeds.
     public_results: PublicResults = field(default_factory=PublicResults)
+    # What time it is for the data API's key expiry and daily limits (tests move it).
+    clock: Callable[[], datetime] = utc_now
+    # The data API's push streams (their task is started beside the hub's by p88.app).
+    streams: OrderedStreams = field(default_factory=OrderedStreams)
 
 
 def services_of(app: Quart) -> WebServices:

@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "p88.web.forms",
         "p88.web.forwarded",
         "p88.web.input_guard",
+        "p88.web.problem",
         "p88.web",
     ),
     ("p88.tcp", "p88.status"),
@@ -42,6 +43,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "p88.ask",
         "p88.hub",
+        "p88.api_streams",
         "p88.live",
         "p88.ingest",
         "p88.results",

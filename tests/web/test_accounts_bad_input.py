@@ -200,7 +200,7 @@ async def test_expired_and_unknown_setup_links(web) -> None:
 async def test_replayed_forms_change_nothing_the_second_time(web) -> None:
     owner = await create_partner_with_user(web.pool, "alpha", "admin")
     client = await signed_in_client(web.app, owner)
-    await post_form(client, "/admin/api-keys", {"name": "one"})
+    await post_form(client, "/admin/api-keys", {"name": "one", "scope": "read"})
     async with web.pool.acquire() as conn:
         key_id = await conn.fetchval("SELECT id FROM api_keys")
     assert (await post_form(client, f"/admin/api-keys/{key_id}/revoke", {})).status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from p88.db.api_keys import authenticate
 from p88.db.plans import check_limit
@@ -75,13 +76,14 @@ async def test_collector_name_of_another_partner_is_refused(web) -> None:
 async def test_api_key_is_shown_once_stored_hashed_and_records_use(web) -> None:
     owner = await create_partner_with_user(web.pool, "alpha", "admin")
     client = await signed_in_client(web.app, owner)
-    body = await (await post_form(client, "/admin/api-keys", {"name": "results site"})).get_data(
-        as_text=True
-    )
+    body = await (
+        await post_form(client, "/admin/api-keys", {"name": "results site", "scope": "read"})
+    ).get_data(as_text=True)
     key = SECRET.search(body).group(1)
     assert key.startswith("p88_") and len(key) > 40
     listing = await (await client.get("/admin/api-keys")).get_data(as_text=True)
-    assert key not in listing and "never" in listing
+    never_used = 'data-label="Last used">never'
+    assert key not in listing and never_used in listing
     async with web.pool.acquire() as conn:
         assert (
             await conn.fetchval(
@@ -89,15 +91,15 @@ async def test_api_key_is_shown_once_stored_hashed_and_records_use(web) -> None:
             )
             == 0
         )
-        caller = await authenticate(conn, key)
+        caller = (await authenticate(conn, key, datetime.now(UTC))).caller
         assert caller is not None and caller.partner_id == owner.partner_id
-        assert await authenticate(conn, key + "x") is None
+        assert (await authenticate(conn, key + "x", datetime.now(UTC))).refusal == "unknown"
         key_id = caller.key_id
     listing = await (await client.get("/admin/api-keys")).get_data(as_text=True)
-    assert "never" not in listing
+    assert never_used not in listing
     assert (await post_form(client, f"/admin/api-keys/{key_id}/revoke", {})).status_code == 302
     async with web.pool.acquire() as conn:
-        assert await authenticate(conn, key) is None
+        assert (await authenticate(conn, key, datetime.now(UTC))).refusal == "revoked"
         assert (
             await conn.fetchval(
                 "SELECT api_requests FROM usage_daily WHERE partner_id = $1", owner.partner_id
@@ -198,8 +200,12 @@ async def test_audit_log_owner_sees_own_platform_admin_sees_all(web) -> None:
     a = await create_partner_with_user(web.pool, "alpha")
     b = await create_partner_with_user(web.pool, "bravo")
     client_a = await signed_in_client(web.app, a)
-    await post_form(client_a, "/admin/api-keys", {"name": "alpha-key"})
-    await post_form(await signed_in_client(web.app, b), "/admin/api-keys", {"name": "bravo-key"})
+    await post_form(client_a, "/admin/api-keys", {"name": "alpha-key", "scope": "read"})
+    await post_form(
+        await signed_in_client(web.app, b),
+        "/admin/api-keys",
+        {"name": "bravo-key", "scope": "read"},
+    )
     await post_form(
         web.app.test_client(), "/login", {"email": "nobody@x.example", "password": "guess"}
     )

@@ -31,6 +31,8 @@ PUBLIC_RULES: dict[str, str] = {
     "/account/sign-out-everywhere": "ends only the signed-in person's own sessions; takes no id",
     "/d/<token>": "public display page: the unguessable display token is the credential",
     "/d/<token>/ws": "public display websocket: the display token is the credential",
+    "/api": "the data API's guide for people: curl examples and problem types, no data",
+    "/api/v1/openapi.json": "the data API's OpenAPI document: describes routes, holds no data",
 }
 
 HERE = Path(__file__).parent

@@ -117,8 +117,8 @@ async def load_identity() -> None:
     g.p88_session = None
     g.p88_session_token = None
     source = websocket if has_websocket_context() else request
-    if source.path.startswith("/static/"):
-        return
+    if source.path.startswith(("/static/", "/api/")):
+        return  # the data API (/api/) authenticates by API key only, never by this cookie
     token = source.cookies.get(SESSION_COOKIE)
     if not token:
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from p88.web.push.api_stream import serve_api_stream
 from p88.web.push.display import serve_display
 from p88.web.push.preview import serve_preview
 from p88.web.push.results_public import serve_results_public
@@ -37,6 +38,7 @@ ROUTES = (
         re.compile(rf"/templates/preview/sessions/{_ID}/ws"),
         serve_preview,
     ),
+    Route("data API stream", "/api/v1/stream", re.compile(r"/api/v1/stream"), serve_api_stream),
 )
 
 __all__ = ["ROUTES", "PushServer", "Route"]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, date, datetime, time, timedelta
 
 from quart import Blueprint, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
-from p88.db.api_keys import MAX_NAME, create_key, keys_of, revoke_key
+from p88.db.api_keys import (
+    MAX_NAME,
+    READ,
+    STREAM,
+    WRITE_DISPLAYS,
+    WRITE_PARTICIPANTS,
+    create_key,
+    keys_of,
+    revoke_key,
+)
 from p88.db.partners import (
     PartnerError,
     collector_credentials_of,
@@ -16,10 +26,11 @@ from p88.db.partners import (
     revoke_collector_credential,
     set_collector_credential,
 )
+from p88.participants.queries import event_names
 from p88.tcp.auth import CHALLENGE_METHODS
 from p88.web.auth import current_partner, current_user, require_role
 from p88.web.auth.identity import partner_of
-from p88.web.forms import form_fields, parse_id
+from p88.web.forms import MAX_FIELD, form_fields, parse_id
 from p88.web.services import services
 from p88.web.tenant import tenant
 from p88.web.views.accounts_common import audit, not_found
@@ -127,16 +138,29 @@ async def revoke_collector(credential_id: str) -> ResponseReturnValue:
     return redirect("/admin/collectors?saved=revoked")
 
 
+# Scopes a key can be given here; write:results joins them with the results API.
+OFFERED_SCOPES = (
+    (READ, "read: events, sessions, points, reads, participants, displays"),
+    (WRITE_PARTICIPANTS, "write:participants: create, change and upsert participants"),
+    (WRITE_DISPLAYS, "write:displays: rotate display links"),
+    (STREAM, "stream: the live push stream of passings and reads"),
+)
+
+
 async def keys_page(
     flash: str = "", kind: str = "ok", status: int = 200, shown: tuple[str, str] | None = None
 ) -> ResponseReturnValue:
     partner = current_partner()
     async with tenant() as conn:
         keys = await keys_of(conn, partner.id)
+        events = await event_names(conn, partner.id)
     page = await render_template(
         "admin/api_keys.html",
         keys=keys,
         shown=shown,
+        events=events,
+        scopes=OFFERED_SCOPES,
+        now=services().clock(),
         flash=flash,
         flash_kind=kind,
         section="api-keys",
@@ -150,21 +174,62 @@ async def api_keys() -> ResponseReturnValue:
     return await keys_page(SAVED.get(request.args.get("saved", ""), ""))
 
 
+class KeyFormError(ValueError):
+    """What to change in the new-key form."""
+
+
+def _expiry(text: str, now: datetime) -> datetime | None:
+    """The end of the chosen day (UTC): the key works through that day."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise KeyFormError("give the expiry as a date (YYYY-MM-DD), or leave it empty") from None
+    if day < now.astimezone(UTC).date():
+        raise KeyFormError("the expiry date has passed; choose today or a later day")
+    return datetime.combine(day + timedelta(days=1), time(), UTC)
+
+
+async def _key_fields() -> tuple[str, list[str], str | None, datetime | None]:
+    form = await request.form
+    name = str(form.get("name", "")).strip()
+    if not 1 <= len(name) <= MAX_NAME:
+        raise KeyFormError(
+            f"give it a name of 1 to {MAX_NAME} characters, such as 'results website'"
+        )
+    offered = [scope for scope, _ in OFFERED_SCOPES]
+    scopes = [s for s in form.getlist("scope") if s in offered]
+    if not scopes:
+        raise KeyFormError("tick at least one thing the key may do (read, for a results site)")
+    event = str(form.get("event", "")).strip()[:MAX_FIELD] or None
+    if event is not None:
+        async with tenant() as conn:
+            if event not in await event_names(conn, current_partner().id):
+                raise KeyFormError(f"there is no event {event!r}; choose one from the list")
+    return name, scopes, event, _expiry(str(form.get("expires", "")).strip(), services().clock())
+
+
 @bp.post("/api-keys")
 @require_role("admin")
 async def create_api_key() -> ResponseReturnValue:
     partner = current_partner()
-    name = (await form_fields()).get("name", "").strip()
-    if not 1 <= len(name) <= MAX_NAME:
-        return await keys_page(
-            f"No key was made: give it a name of 1 to {MAX_NAME} characters, such as "
-            "'results website'.",
-            "bad",
-            400,
-        )
+    try:
+        name, scopes, event, expires_at = await _key_fields()
+    except KeyFormError as error:
+        return await keys_page(f"No key was made: {error}.", "bad", 400)
     async with tenant() as conn:
-        _, key = await create_key(conn, partner.id, name, current_user().id)
-        await audit(conn, "API key created", partner.id, name)
+        _, key = await create_key(
+            conn,
+            partner.id,
+            name,
+            current_user().id,
+            scopes=scopes,
+            event_name=event,
+            expires_at=expires_at,
+        )
+        detail = f"{name} ({', '.join(scopes)}{'; event ' + event if event else ''})"
+        await audit(conn, "API key created", partner.id, detail)
     return await keys_page(shown=(name, key))
 
 

@@ -134,9 +134,7 @@ def check(sql: str, max_rows: int) -> Checked:
     except ParseError as exc:
         raise Refused(f"The statement is not valid SQL: {exc}.") from None
     if len(statements) != 1:
-        raise Refused(
-            f"Ask runs exactly one statement; this text holds {len(statements)}."
-        )
+        raise Refused(f"Ask runs exactly one statement; this text holds {len(statements)}.")
     statement = statements[0].stmt
     if not isinstance(statement, ast.SelectStmt):
         kind = STATEMENTS.get(type(statement).__name__, type(statement).__name__)
@@ -291,8 +289,12 @@ def _type(walker: _Walker, node: ast.TypeName, scope: tuple[str, ...]) -> None:
 
 def _expression(walker: _Walker, node: ast.A_Expr, scope: tuple[str, ...]) -> None:
     parts = _strings(node.name)
-    if node.kind in (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN,
-                     A_Expr_Kind.AEXPR_BETWEEN_SYM, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM):
+    if node.kind in (
+        A_Expr_Kind.AEXPR_BETWEEN,
+        A_Expr_Kind.AEXPR_NOT_BETWEEN,
+        A_Expr_Kind.AEXPR_BETWEEN_SYM,
+        A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM,
+    ):
         return  # fmt: skip
     if len(parts) != 1 or parts[0] not in ALLOWED_OPERATORS:
         raise Refused(f"The operator {'.'.join(parts)} is not allowed.")

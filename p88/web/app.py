@@ -16,6 +16,7 @@ from p88.web.views import (
     admin_billing,
     admin_keys,
     admin_users,
+    ask,
     builder_preview,
     dashboard,
     display_public,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     displays.bp,  # operator pages
     sessions.bp,  # timing sessions
     participants.bp,  # runners
+    ask.bp,  # questions in plain words
 )
 
 

@@ -54,7 +54,7 @@ def load(path: Path = QUESTIONS) -> QuestionSet:
 def plain(value: Any) -> Any:
     """A value as the gold answers write it."""
     if isinstance(value, timedelta):
-        hundredths = (value // timedelta(microseconds=10_000))
+        hundredths = value // timedelta(microseconds=10_000)
         sign = "-" if hundredths < 0 else ""
         hours, rest = divmod(abs(hundredths), 360_000)
         minutes, rest = divmod(rest, 6_000)
@@ -97,6 +97,11 @@ def write_answers(answers: list[list[list[Any]]], path: Path = QUESTIONS) -> Non
     """Put each question's `answer:` line back into the file, comments and layout kept."""
     lines = path.read_text(encoding="utf-8").splitlines()
     out: list[str] = []
+    ordered = [q.ordered for q in load(path).questions]
+    answers = [
+        rows if keep else sorted(rows, key=lambda r: json.dumps(r, default=str))
+        for rows, keep in zip(answers, ordered, strict=True)
+    ]
     items = iter(answers)
     pending: list[list[Any]] | None = None
     for line in lines:

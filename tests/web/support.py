@@ -40,6 +40,7 @@ from typing import Any
 import trio
 from hypercorn.config import Config as HypercornConfig
 
+from p88.ask.service import open_ask_service
 from p88.config import Config
 from p88.db.accounts import create_user, set_membership
 from p88.db.database import open_database
@@ -115,9 +116,12 @@ async def web_app(
     and p88's websocket server for it on a real port; `sections` add config (e.g.
     web={"trusted_proxies": [...]})."""
     config = make_config(dsn, data_dir, **sections)
-    async with open_database(config, pool_size=4) as database:
+    async with (
+        open_database(config, pool_size=4) as database,
+        open_ask_service(config, database.dsn, database.pool) as ask,
+    ):
         hub, stats = Hub(), Stats()
-        services = WebServices(config, database.pool, hub, stats)
+        services = WebServices(config, database.pool, hub, stats, ask=ask)
         app = create_app(services)
         async with app.test_app(), _push_port(services) as push_url:
             yield WebHarness(app, database.pool, config, hub, stats, push_url)

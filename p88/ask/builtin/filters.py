@@ -13,8 +13,10 @@ DURATION = (
     rf"(?:\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d{{1,2}})?)?|\d+h\d{{1,2}}\b|half an hour"
     rf"|{NUMBER}\s*{_UNIT}(?:\s*(?:and\s+)?{NUMBER}\s*{_UNIT})?)"
 )
-LESS = (r"(?:under|below|less than|faster than|quicker than|within|in under|in less than|breaking|"
-        r"broke|break|beat|beating)")
+LESS = (
+    r"(?:under|below|less than|faster than|quicker than|within|in under|in less than|breaking|"
+    r"broke|break|beat|beating)"
+)
 MORE = r"(?:over|above|more than|slower than|longer than|beyond)"
 AT_MOST = r"(?:or less|or faster|or under|or quicker|or better)"
 AT_LEAST = r"(?:or more|or slower|or over|or longer)"
@@ -201,8 +203,10 @@ def statuses(text: Text, slots: Slots, today: date) -> None:
     for status, options in STATUSES:
         if text.remove(word_list(options)) and status not in slots.statuses:
             slots.statuses.append(status)
-    started = "started|starters|toed the line|crossed the start|ran|raced|competed|took part|" \
+    started = (
+        "started|starters|toed the line|crossed the start|ran|raced|competed|took part|"
         "participated|take part|run"
+    )
     if text.remove(word_list(started)):
         slots.started = True
     if text.remove(word_list("active|live|ongoing|current|happening now|in progress")):

@@ -34,9 +34,7 @@ class Plan:
     understood: list[str] = field(default_factory=list)
 
 
-def make_plan(
-    slots: Slots, found: Resolved, runners: list[str], vocabulary: Vocabulary
-) -> Plan:
+def make_plan(slots: Slots, found: Resolved, runners: list[str], vocabulary: Vocabulary) -> Plan:
     if found.problems:
         raise NotUnderstood(_sentence("; ".join(found.problems)))
     if found.unknown_reason:

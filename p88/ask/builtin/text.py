@@ -83,9 +83,7 @@ def format_duration(hundredths: int) -> str:
 
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,2}))?)?$")
-_UNITS = re.compile(
-    rf"({NUMBER})\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b"
-)
+_UNITS = re.compile(rf"({NUMBER})\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b")
 
 
 def duration(text: str) -> int | None:

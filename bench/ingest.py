@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from p88.db.embedded import EmbeddedPostgres  # noqa: E402
 from p88.db.pool import connect, open_bridge  # noqa: E402
-from p88.ingest.staging import COLUMNS  # noqa: E402
+from p88.ingest.insert import COLUMNS  # noqa: E402
 from p88.tcp.race_sources import (  # noqa: E402
     PointFeed,
     distinct_read_keys,
@@ -245,7 +245,7 @@ async def raw_copy_rate(dsn: str, rows: int, cpu: CpuMeter) -> float:
             "INCLUDING INDEXES)"
         )
         cpu.start()
-        # The columns the collector's own COPY path writes (p88.ingest.staging).
+        # The columns the collector's own COPY path writes (p88.ingest.direct_copy).
         await conn.copy_records_to_table("bench_copy", records=records, columns=COLUMNS)
         cpu.stop()
         await conn.execute("DROP TABLE bench_copy")

@@ -156,6 +156,42 @@ async def serve(
     log.info("stopped")
 
 
+async def _run_collector(
+    services: CollectorServices,
+    scope: trio.CancelScope,
+    *,
+    task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    with scope:  # cancelled first at shutdown: the collector stops accepting and flushes
+        await serve_collector(services, task_status=task_status)
+
+
+async def _start_ports(
+    nursery: trio.Nursery, web: WebServices, shutdown: trio.Event
+) -> tuple[str, str]:
+    """The status port (no websockets: p88 refuses every upgrade there) and the supervised web
+    port; their URLs."""
+    config = web.config
+    status_app = make_status_app(StatusSources(web.stats, web.pool, web.hub))
+    status_url: str = await nursery.start(
+        partial(
+            _serve_http,
+            status_app,
+            _hypercorn_config(config.status.bind),
+            shutdown,
+            push=PushServer(None, ()),
+        )
+    )
+    web_url: str = await nursery.start(
+        _supervise_web,
+        lambda: create_app(web),
+        _hypercorn_config(config.web.bind, config),
+        shutdown,
+        PushServer(web, ROUTES),
+    )
+    return status_url, web_url
+
+
 async def _run_services(
     config: Config,
     database: Database,
@@ -187,39 +223,13 @@ async def _run_services(
         await nursery.start(hub.run, database.pool)
         housekeeping = Housekeeping(config, database.dsn, database.pool, stats)
         await nursery.start(housekeeping.run, shutdown)
-        collector_scope = trio.CancelScope()
         services = CollectorServices(
-            config.collector,
-            config.event.timezone,
-            database.pool,
-            stats,
-            ingest,
-            resume,
+            config.collector, config.event.timezone, database.pool, stats, ingest, resume
         )
-
-        async def run_collector(*, task_status: trio.TaskStatus[tuple[str, int]]) -> None:
-            with collector_scope:
-                await serve_collector(services, task_status=task_status)
-
-        collector = await nursery.start(run_collector)
-        status_app = make_status_app(StatusSources(stats, database.pool, hub))
-        status_url = await nursery.start(
-            partial(
-                _serve_http,
-                status_app,
-                _hypercorn_config(config.status.bind),
-                shutdown,
-                push=PushServer(None, ()),  # no websockets: every upgrade is refused by p88
-            )
-        )
+        collector_scope = trio.CancelScope()
+        collector = await nursery.start(partial(_run_collector, services, collector_scope))
         web_services = WebServices(config, database.pool, hub, stats, results, ask)
-        web_url = await nursery.start(
-            _supervise_web,
-            lambda: create_app(web_services),
-            _hypercorn_config(config.web.bind, config),
-            shutdown,
-            PushServer(web_services, ROUTES),
-        )
+        status_url, web_url = await _start_ports(nursery, web_services, shutdown)
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)
         task_status.started(running)
         _tune_garbage_collector()

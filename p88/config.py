@@ -56,9 +56,14 @@ class CollectorConfig:
     # in); a live race's read or two go at once (p88.ingest.writer IngestWriter._fill).
     batch_wait: float = 0.001
     # Parallel database writers; a connection always uses the same one, and each keeps a pool
-    # connection. Four kept more batches in flight but cost more CPU per read in full
-    # benchmark runs than two (bench/RESULTS.md, session 6).
+    # connection. More batches in flight store more reads/s (bench/RESULTS.md, session 7).
     ingest_writers: int = 4
+    # Wrong collector secrets (p88.tcp.throttle): after auth_free_failures in a row from one
+    # address, or for one user name, the next try waits auth_backoff seconds, doubling with
+    # each further failure up to auth_backoff_max; a try that comes sooner is refused unchecked.
+    auth_free_failures: int = 5
+    auth_backoff: float = 1.0
+    auth_backoff_max: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +253,12 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"{key} must be greater than 0")
     if config.collector.batch_wait < 0:
         raise ConfigError("collector.batch_wait must be 0 (no wait) or more seconds")
+    if config.collector.auth_free_failures < 0:
+        raise ConfigError("collector.auth_free_failures must be 0 (back off at once) or more")
+    if not 0 < config.collector.auth_backoff <= config.collector.auth_backoff_max:
+        raise ConfigError(
+            "collector.auth_backoff must be greater than 0 and at most collector.auth_backoff_max"
+        )
     for key, number in (
         ("collector.batch_size", config.collector.batch_size),
         ("collector.max_connections", config.collector.max_connections),

@@ -23,12 +23,12 @@ import trio
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.reads import WARM_READS
 from p88.db.tenancy import tenant_transaction
-from p88.ingest.records import StoredRead, reads_of_sessions
 from p88.live.enrich import FIELD_CHECK_SECONDS, SessionContext
 from p88.live.feeds import RESYNC, RING_SIZE, Feed, FeedKey, Screen
 from p88.live.passings import Passing, PassingDetector, Rules
 from p88.live.standings import LEADERS_KEPT
 from p88.live.starts import load_start_reads
+from p88.reads import StoredRead, reads_of_sessions
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class Hub:
         watched = self._by_session.keys() | self._feeds_by_session.keys()
         if not watched:
             return
-        # Only the watched sessions' reads: a replay's batch (StoredColumns) builds no others.
+        # Only the watched sessions' reads.
         reads = reads_of_sessions(reads, watched)
         for read in reads:
             for sub in self._by_session.get(read.session_id, ()):

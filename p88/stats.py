@@ -1,13 +1,38 @@
-"""Live counters and the registry of open collector connections, read by /status and /metrics."""
+"""Live counters, the registry of open collector connections and the socket-to-commit latency
+of recent reads, read by /status, /metrics and the benchmarks."""
 
 from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from p88.ingest.latency import LatencyWindow
 from p88.ops_state import OpsState
+
+
+class LatencyWindow:
+    """The last `size` samples in milliseconds; quantiles over that window."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
+
+    def add_many(self, samples_ms: Iterable[float]) -> None:
+        self._samples.extend(samples_ms)
+
+    def quantile(self, q: float) -> float | None:
+        if not self._samples:
+            return None
+        ordered = sorted(self._samples)
+        index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+        return ordered[index]
+
+    def reset(self) -> None:
+        self._samples.clear()
+
+    def __len__(self) -> int:
+        return len(self._samples)
 
 
 @dataclass(slots=True)
@@ -53,7 +78,8 @@ class Stats:
     malformed_lines: int = 0
     overlong_lines: int = 0
     wrong_protocol_connections: int = 0
-    auth_failures: int = 0
+    auth_failures: int = 0  # wrong secrets, checked
+    auth_throttled: int = 0  # tries refused unchecked while their address or user backs off
     connections_total: int = 0
     ingest_backlog: int = 0  # reads handed to ingest and not yet committed or journaled
     journal_backlog: int = 0  # reads in the journal, waiting for PostgreSQL

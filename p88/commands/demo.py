@@ -146,8 +146,8 @@ def demo_command(
     """Start p88 with a demo company and a simulated race; print the display links."""
     from p88 import logredact
     from p88.app import Running, serve
-    from p88.tcp.race_sources import PointFeed, synthetic_race
-    from p88.tcp.simulator import SimOptions, run_feed
+    from p88.tcp.race_sources import synthetic_race
+    from p88.tcp.simulator import SimOptions
 
     config = demo_config(data_dir, web_bind, collector_bind, status_bind)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -159,19 +159,7 @@ def demo_command(
             running.database.pool, running.web_url, runners, waves, day, config.event.timezone
         )
         host, port = running.collector
-        click.echo(
-            f"\np88 demo is running.\n\n"
-            f"  Sign in:        {running.web_url}/login\n"
-            f"    email         {EMAIL}\n"
-            f"    password      {links.password}\n\n"
-            f"  Finish TV       {links.finish}?kiosk=1\n"
-            f"  Announcer       {links.announcer}\n"
-            f"  Leaderboard     {links.leaderboard}\n\n"
-            f"  Collector       {host}:{port} (CTP01, user {COLLECTOR_USER}, "
-            f"password {links.collector_secret})\n\n"
-            f"A {runners}-runner 10K ({', '.join(POINTS)}) is being replayed at {speed:g}x; "
-            "finishers appear on the displays as they cross.\nPress Ctrl-C to stop.\n"
-        )
+        click.echo(_banner(running.web_url, links, host, port, runners, speed))
         feeds = synthetic_race(runners, list(POINTS), waves, 1, f"Demo 10K {day.isoformat()}", day)
         options = SimOptions(
             client_id="p88-demo",
@@ -182,30 +170,8 @@ def demo_command(
             retry_seconds=1.0,
             max_retries=None,
         )
-
-        async def race() -> None:
-            # Each point starts when the race reaches it (the simulator paces a feed from its
-            # own first read), so the gun fires before anyone arrives; the quiet minutes before
-            # the first runner reaches a mat are cut to at most FIRST_ARRIVAL_WAIT.
-            origin = min(f.streams[0].observations[0].time for f in feeds if f.streams)
-
-            async def point(feed: PointFeed) -> None:
-                delay = (feed.streams[0].observations[0].time - origin).total_seconds()
-                await trio.sleep(min(delay / speed, FIRST_ARRIVAL_WAIT))
-                await run_feed(host, port, feed, options)
-
-            try:
-                async with trio.open_nursery() as nursery:
-                    for feed in feeds:
-                        if feed.streams:
-                            nursery.start_soon(point, feed)
-            except Exception:
-                log.exception("the simulated race stopped; the server keeps running")
-                return
-            click.echo("the simulated race is over; press Ctrl-C to stop.")
-
         # The race runs beside the server; serve() keeps going until Ctrl-C.
-        trio.lowlevel.spawn_system_task(race)
+        trio.lowlevel.spawn_system_task(_race, host, port, feeds, options)
 
     try:
         trio.run(lambda: serve(config, on_ready=on_ready))
@@ -214,3 +180,43 @@ def demo_command(
             f"could not start: {exc.strerror or exc}; another p88 may be using the ports: "
             "choose others with --web, --collector and --status"
         ) from exc
+
+
+def _banner(web_url: str, links: Any, host: str, port: int, runners: int, speed: float) -> str:
+    return (
+        f"\np88 demo is running.\n\n"
+        f"  Sign in:        {web_url}/login\n"
+        f"    email         {EMAIL}\n"
+        f"    password      {links.password}\n\n"
+        f"  Finish TV       {links.finish}?kiosk=1\n"
+        f"  Announcer       {links.announcer}\n"
+        f"  Leaderboard     {links.leaderboard}\n\n"
+        f"  Collector       {host}:{port} (CTP01, user {COLLECTOR_USER}, "
+        f"password {links.collector_secret})\n\n"
+        f"A {runners}-runner 10K ({', '.join(POINTS)}) is being replayed at {speed:g}x; "
+        "finishers appear on the displays as they cross.\nPress Ctrl-C to stop.\n"
+    )
+
+
+async def _race(host: str, port: int, feeds: list[Any], options: Any) -> None:
+    """Each point starts when the race reaches it (the simulator paces a feed from its own
+    first read), so the gun fires before anyone arrives; the quiet minutes before the first
+    runner reaches a mat are cut to at most FIRST_ARRIVAL_WAIT."""
+    from p88.tcp.simulator import run_feed
+
+    origin = min(f.streams[0].observations[0].time for f in feeds if f.streams)
+
+    async def point(feed: Any) -> None:
+        delay = (feed.streams[0].observations[0].time - origin).total_seconds()
+        await trio.sleep(min(delay / options.speed, FIRST_ARRIVAL_WAIT))
+        await run_feed(host, port, feed, options)
+
+    try:
+        async with trio.open_nursery() as nursery:
+            for feed in feeds:
+                if feed.streams:
+                    nursery.start_soon(point, feed)
+    except Exception:
+        log.exception("the simulated race stopped; the server keeps running")
+        return
+    click.echo("the simulated race is over; press Ctrl-C to stop.")

@@ -52,12 +52,11 @@ async def in_one_crossing(
     behind the triopg proxy `conn`: several statements for one crossing of the bridge.
 
     Each triopg call crosses from Trio into the asyncio loop and back on its own, and under
-    load every crossing waits several Trio scheduling rounds behind the collector's other
-    tasks. Measured in bench/ingest.py: the direct COPY lane's BEGIN, a no-op for
-    PostgreSQL, took 7-10 ms, and four crossings cost about 20 ms of a 50 ms batch. Within
-    one asyncio coroutine the statements follow one another as PostgreSQL answers.
-    `statements` must be an asyncio coroutine function using the raw asyncpg API."""
-    # triopg 0.6's proxy (pinned): pool and single connections alike
+    load every crossing waits behind the collector's other tasks; within one asyncio
+    coroutine the statements follow one another as PostgreSQL answers (bench/RESULTS.md,
+    session 6). `statements` must be an asyncio coroutine function using the raw asyncpg
+    API."""
+    # triopg 0.6 (pinned) has no public way to the asyncpg connection behind its proxy.
     raw = cast(Any, conn)._asyncpg_conn
     result: T = await trio_asyncio.aio_as_trio(statements)(raw, *args)
     return result

@@ -8,9 +8,9 @@ lock shows up as a missing or different row, and `p88_points_unchanged` (sql/004
 statement with SQLSTATE P0088: the batch is written again with fresh ids. One deleted or moved
 after the lock waits for this batch's commit.
 
-A small batch runs this inside its INSERT statement (p88.ingest.staging), a large one as a
-statement of its own (FINISH_BATCH): each round trip to PostgreSQL costs a live read about a
-millisecond on its way to the screens.
+A batch runs this inside the statement that stores its reads (p88.ingest.insert, or the
+direct COPY's first statement), saving a round trip: each costs a live read about a
+millisecond on its way to the screens. FINISH_BATCH is for a batch of gun times alone.
 """
 
 from __future__ import annotations

@@ -17,15 +17,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from p88.ingest.records import Passing, SessionKey
 from p88.ingest.resume import PointKey, max_sequences
+from p88.reads import SessionKey, StampedRead
 
 log = logging.getLogger(__name__)
 
 SEGMENT_MAX_BYTES = 8 * 1024 * 1024
 
 
-def _encode(p: Passing) -> list[Any]:
+def _encode(p: StampedRead) -> list[Any]:
     s = p.session
     return [
         s.partner_id,
@@ -45,8 +45,8 @@ def _encode(p: Passing) -> list[Any]:
     ]
 
 
-def _decode(row: list[Any]) -> Passing:
-    return Passing(
+def _decode(row: list[Any]) -> StampedRead:
+    return StampedRead(
         session=SessionKey(int(row[0]), row[1], date.fromisoformat(row[2]), row[3]),
         connection_id=row[4],
         location=row[5],
@@ -93,7 +93,7 @@ class Journal:
         number = int(existing[-1].stem.split("-")[1]) + 1 if existing else 1
         return self.folder / f"segment-{number:08d}.jsonl"
 
-    def append(self, batch: Sequence[Passing]) -> None:
+    def append(self, batch: Sequence[StampedRead]) -> None:
         """Write one batch and fsync it (and the folder, so a new segment survives a crash)."""
         path = self._active_segment()
         is_new = not path.exists()
@@ -110,7 +110,7 @@ class Journal:
                 os.close(dir_fd)
         self._backlog += len(batch)
 
-    def read_oldest(self) -> tuple[Path, list[list[Passing]]] | None:
+    def read_oldest(self) -> tuple[Path, list[list[StampedRead]]] | None:
         """The oldest segment and its batches, in order; None when the journal is empty."""
         segments = self.segments()
         if not segments:
@@ -124,8 +124,8 @@ class Journal:
         self._backlog = max(0, self._backlog - drained)
 
     @staticmethod
-    def _read_segment(path: Path) -> list[list[Passing]]:
-        batches: list[list[Passing]] = []
+    def _read_segment(path: Path) -> list[list[StampedRead]]:
+        batches: list[list[StampedRead]] = []
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if not raw.endswith(b"\n"):

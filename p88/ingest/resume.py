@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
-from p88.ingest.records import Passing
+from p88.reads import StampedRead
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +18,15 @@ PointKey = tuple[int, str, str]
 """(partner id, middleware connection id, point name)."""
 
 
-def max_sequences(passings: Iterable[Passing]) -> dict[PointKey, int]:
-    """The highest sequence of each point among `passings`: what a batch moves resume to."""
+def max_sequences(reads: Iterable[StampedRead]) -> dict[PointKey, int]:
+    """The highest sequence of each point among `reads`: what a batch moves resume to."""
     best: dict[PointKey, int] = {}
-    # A batch is made of runs of one connection's passings at one point, which share their
+    # A batch is made of runs of one connection's reads at one point, which share their
     # session, connection id and point name objects: the dict is touched once per run.
-    last: Passing | None = None
+    last: StampedRead | None = None
     key: PointKey = (0, "", "")
     high = -1
-    for p in passings:
+    for p in reads:
         if (
             last is None
             or p.location is not last.location
@@ -55,9 +55,9 @@ class ResumeTracker:
     def __init__(self) -> None:
         self._known: dict[tuple[int, str], dict[str, int]] = {}
 
-    def note(self, passings: Iterable[Passing]) -> None:
+    def note(self, reads: Iterable[StampedRead]) -> None:
         """Record reads that are now durable (committed or journaled)."""
-        self.note_points(max_sequences(passings))
+        self.note_points(max_sequences(reads))
 
     def note_points(self, points: dict[PointKey, int]) -> None:
         """Record durable highest sequences, as `max_sequences` gives them."""

@@ -6,8 +6,7 @@ in one shard, in order, because resume points ("everything up to sequence N is s
 only true if a connection's batches commit in the order they arrived.
 
 A new connection id goes to the shard with the fewest ids so far, and stays there for the life
-of the process (a hash of the id gave one of two shards 63 % of a benchmark's reads: the other
-sat idle through the last third of the run).
+of the process: a hash of the id left shards unevenly loaded (bench/RESULTS.md, session 5).
 """
 
 from __future__ import annotations
@@ -17,15 +16,15 @@ import trio
 from p88.db.pool import Pool
 from p88.hub import Hub
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.writer import IngestWriter
+from p88.reads import StampedRead
 from p88.stats import Stats
 
 CHANNEL_BATCHES_TOTAL = 64
 """Chunks (one socket read's lines each, up to ~1,000 reads) queued for the database across all
-shards. 128 held twice the reads in memory (bench/ingest.py: peak RSS 132-143 MB against
-110 MB at 64) for no more reads/s: the writers take 2,000 at a time."""
+shards: enough to keep the writers' 2,000-read batches full, and no more held in memory (more
+bought no reads/s: bench/RESULTS.md, session 7)."""
 
 
 class Ingest:
@@ -63,7 +62,7 @@ class Ingest:
         self._shard_of: dict[str, int] = {}
         self._ids_per_shard = [0] * shards
 
-    def channel_for(self, connection_id: str) -> trio.MemorySendChannel[list[Passing]]:
+    def channel_for(self, connection_id: str) -> trio.MemorySendChannel[list[StampedRead]]:
         """The shard channel of this middleware connection id (stable across reconnects)."""
         index = self._shard_of.get(connection_id)
         if index is None:

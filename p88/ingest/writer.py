@@ -1,7 +1,8 @@
-"""The batching writer: reads from every connection -> one round trip per batch -> the hub.
+"""The batching writer: one ingest shard's task. Reads from its connections -> batches ->
+PostgreSQL (p88.ingest.batch) -> the hub; the journal while PostgreSQL is down.
 
-One task owns the database writes and the journal, so the order of reads is kept and there is
-no race between spilling to the journal and replaying it.
+One task owns the shard's database writes and its journal appends, so the order of reads is
+kept and there is no race between spilling to the journal and replaying it.
 """
 
 from __future__ import annotations
@@ -9,33 +10,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import trio
 
-from p88.db.pool import (
-    DATABASE_DOWN_ERRORS,
-    Connection,
-    ConnectionSource,
-    DeadlockDetected,
-    ForeignKeyViolation,
-    Pool,
-    PostgresError,
-    UniqueViolation,
-)
+from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.hub import Hub
-from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
+from p88.ingest.batch import WriteResult, write_batch
+from p88.ingest.direct_copy import NewReadsGuess
 from p88.ingest.held import HeldConnection
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing, SessionKey, StoredRead
-from p88.ingest.resume import PointKey, ResumeTracker, max_sequences
-from p88.ingest.staging import (
-    copies_directly,
-    copy_direct,
-    finishes_itself,
-    insert_reads,
-    point_ids_of,
-)
+from p88.ingest.points import IdCache
+from p88.ingest.resume import ResumeTracker
+from p88.reads import StampedRead
 from p88.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -43,229 +29,10 @@ log = logging.getLogger(__name__)
 BUSY_BATCH = 100
 """A batch at least this big means reads arrive faster than they can go one by one."""
 
-UPSERT_SESSION = """
-INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name)
-VALUES ($1, $2, $3, $4, $2)
-ON CONFLICT (partner_id, event_name, day) DO UPDATE SET event_name = EXCLUDED.event_name
-RETURNING id
-"""
 
-UPSERT_LOCATION = """
-INSERT INTO timing_locations (partner_id, session_id, name) VALUES ($1, $2, $3)
-ON CONFLICT (session_id, name) DO UPDATE SET name = EXCLUDED.name
-RETURNING id
-"""
-
-INSERT_GUNS = """
-INSERT INTO gun_times (partner_id, session_id, location_id, local_time, sequence, reader_id)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamp[], $5::bigint[],
-                     $6::text[])
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-
-TOUCH_SESSIONS = "UPDATE timing_sessions SET last_read_at = now() WHERE id = ANY($1::bigint[])"
-
-DEDUP_INDEX = "timing_reads_dedup"  # sql/0001_collector.sql
-WRITE_ATTEMPTS = 4  # the first, then one for each kind of conflict write_batch retries
-
-
-@dataclass(slots=True)
-class IdCache:
-    """Session and location ids already known, so a steady stream needs no lookups."""
-
-    sessions: dict[SessionKey, int] = field(default_factory=dict)
-    locations: dict[tuple[int, str], int] = field(default_factory=dict)
-    location_names: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class WriteResult:
-    stored: Sequence[StoredRead]
-    duplicates: int
-    guns: int
-    resume_points: dict[PointKey, int]  # committed in the same transaction as the reads
-    gun_sessions: frozenset[int] = frozenset()  # sessions that got a new gun time
-    fell_back: bool = False  # expect_new was wrong: the batch was written a second time
-
-
-async def _resolve_ids(
-    conn: Connection, points: Sequence[tuple[SessionKey, str]], cache: IdCache, fresh: IdCache
-) -> None:
-    """Find or create each session and location of the batch. New ids go to `fresh`, which
-    joins the cache only after commit, so a rolled-back id is never reused."""
-    for key, location in points:
-        session_id = cache.sessions.get(key) or fresh.sessions.get(key)
-        if session_id is None:
-            session_id = await conn.fetchval(
-                UPSERT_SESSION, key.partner_id, key.event, key.day, key.timezone
-            )
-            fresh.sessions[key] = session_id
-        loc_key = (session_id, location)
-        if loc_key not in cache.locations and loc_key not in fresh.locations:
-            location_id = await conn.fetchval(UPSERT_LOCATION, key.partner_id, session_id, location)
-            fresh.locations[loc_key] = location_id
-            fresh.location_names[location_id] = location
-
-
-def distinct_points(batch: Sequence[Passing]) -> list[tuple[SessionKey, str]]:
-    """Each distinct (session, point) of the batch, in order of appearance. Consecutive
-    passings of one connection share their objects: only changes are hashed."""
-    seen: dict[tuple[SessionKey, str], None] = {}
-    last_session: SessionKey | None = None
-    last_location: str | None = None
-    for p in batch:
-        if p.session is not last_session or p.location is not last_location:
-            last_session, last_location = p.session, p.location
-            seen[(p.session, p.location)] = None
-    return list(seen)
-
-
-def _ids_by_point(
-    points: Sequence[tuple[SessionKey, str]], cache: IdCache, fresh: IdCache
-) -> dict[tuple[SessionKey, str], tuple[int, int]]:
-    """(session id, location id) of each distinct (session, point) in the batch."""
-    ids: dict[tuple[SessionKey, str], tuple[int, int]] = {}
-    for session, location in points:
-        session_id = cache.sessions.get(session) or fresh.sessions[session]
-        loc_key = (session_id, location)
-        ids[(session, location)] = (
-            session_id,
-            cache.locations.get(loc_key) or fresh.locations[loc_key],
-        )
-    return ids
-
-
-async def write_batch(
-    pool: ConnectionSource,
-    batch: Sequence[Passing],
-    cache: IdCache,
-    touched: dict[int, float] | None = None,
-    *,
-    expect_new: bool = False,
-) -> WriteResult:
-    """Store one batch in one transaction; return the reads that were new. `pool` is anything
-    with the pool's `acquire()`: the pool itself, or a writer's HeldConnection.
-
-    `expect_new`: the caller believes no read of the batch is stored yet (NewReadsGuess), so
-    a large batch may be COPY'd without ON CONFLICT (p88.ingest.staging); if one was stored
-    after all, the batch is rolled back and written again the deduplicating way."""
-    touched = {} if touched is None else touched
-    fell_back = False
-    # The causes of a second write can follow one another (a merged point, then a wrong
-    # guess); once a guess was wrong or shards deadlocked, the retries write the batch the
-    # deduplicating way, so a wrong guess costs one write at most.
-    for attempt in range(WRITE_ATTEMPTS):
-        last = attempt == WRITE_ATTEMPTS - 1
-        try:
-            result = await _write_batch_once(pool, batch, cache, touched, expect_new)
-            result.fell_back = fell_back
-            return result
-        except UniqueViolation as exc:
-            if not expect_new or exc.constraint_name != DEDUP_INDEX:
-                raise
-            expect_new, fell_back = False, True
-        except DeadlockDetected:
-            # Two shards inserting the same reads in different orders (two clients on one
-            # point): PostgreSQL broke the tie by aborting this one; the retry finds the
-            # others' rows.
-            if last:
-                raise
-            expect_new = False
-        except PostgresError as exc:
-            # gun_times still has foreign keys, hence ForeignKeyViolation beside the check.
-            if last or (not isinstance(exc, ForeignKeyViolation) and exc.sqlstate != STALE_POINT):
-                raise
-            # A cached session id is gone: an operator merged that session into another (see
-            # p88.db.session_ops). Forget every cached id and look them up (or create them).
-            cache.sessions.clear()
-            cache.locations.clear()
-            cache.location_names.clear()
-    raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-async def _write_batch_once(
-    pool: ConnectionSource,
-    batch: Sequence[Passing],
-    cache: IdCache,
-    touched: dict[int, float],
-    expect_new: bool,
-) -> WriteResult:
-    points = distinct_points(batch)
-    reads = [p for p in batch if not p.is_gun]
-    guns = [p for p in batch if p.is_gun]
-    resume = max_sequences(batch)
-    async with pool.acquire() as conn:
-        if not guns and _all_cached(points, cache):
-            ids = _ids_by_point(points, cache, IdCache())
-            finish = Finish.of(resume, ids)
-            stored: Sequence[StoredRead] | None = None
-            if finishes_itself(len(reads)):
-                # The live race's usual batch: one statement, atomic by itself (no BEGIN, COMMIT).
-                stored, _ = await insert_reads(conn, reads, ids, cache.location_names, finish)
-            elif expect_new and copies_directly(reads):
-                # A replay's or a backlog's batch: straight in, its transaction in one crossing.
-                points_of_reads = point_ids_of(reads, ids)
-                stored = await copy_direct(
-                    conn, reads, points_of_reads, finish, own_transaction=True
-                )
-            if stored is not None:
-                await _touch(conn, ids, touched)
-                return WriteResult(stored, len(reads) - len(stored), 0, resume)
-        fresh = IdCache()
-        async with conn.transaction():
-            await _resolve_ids(conn, points, cache, fresh)
-            ids = _ids_by_point(points, cache, fresh)
-            names = {**cache.location_names, **fresh.location_names}
-            finish = Finish.of(resume, ids)
-            stored, finished = await insert_reads(
-                conn, reads, ids, names, finish, direct=expect_new
-            )
-            gun_rows = []
-            gun_ids = point_ids_of(guns, ids)
-            if guns:
-                gun_rows = await conn.fetch(
-                    INSERT_GUNS,
-                    [p.session.partner_id for p in guns],
-                    [point[0] for point in gun_ids],
-                    [point[1] for point in gun_ids],
-                    [p.local_time for p in guns],
-                    [p.sequence for p in guns],
-                    [p.reader_id for p in guns],
-                )
-            if not finished:
-                await conn.fetch(FINISH_BATCH, *finish.args())
-            await _touch(conn, ids, touched)
-    cache.sessions.update(fresh.sessions)
-    cache.locations.update(fresh.locations)
-    cache.location_names.update(fresh.location_names)
-    gun_sessions = frozenset(session_id for session_id, _ in gun_ids) if gun_rows else frozenset()
-    return WriteResult(stored, len(reads) - len(stored), len(gun_rows), resume, gun_sessions)
-
-
-def _all_cached(points: Sequence[tuple[SessionKey, str]], cache: IdCache) -> bool:
-    for session, location in points:
-        session_id = cache.sessions.get(session)
-        if session_id is None or (session_id, location) not in cache.locations:
-            return False
-    return True
-
-
-async def _touch(
-    conn: Connection, ids: dict[tuple[SessionKey, str], tuple[int, int]], touched: dict[int, float]
-) -> None:
-    """last_read_at is for people (the sessions page): once a second is plenty, and it keeps
-    shards from queueing on the session's row lock."""
-    now = time.monotonic()
-    stale = list({sid for sid, _ in ids.values() if now - touched.get(sid, -2.0) >= 1.0})
-    if stale:
-        await conn.execute(TOUCH_SESSIONS, stale)
-        touched.update(dict.fromkeys(stale, now))
-
-
-def latencies_ms(batch: Sequence[Passing], committed_at: float) -> list[float]:
-    """Socket read -> commit of each passing. The passings of one socket read share their
-    received_at object, so its timestamp is computed once per read chunk, not per passing."""
+def latencies_ms(batch: Sequence[StampedRead], committed_at: float) -> list[float]:
+    """Socket read -> commit of each read. The reads of one socket read share their
+    received_at object, so its timestamp is computed once per chunk, not per read."""
     result: list[float] = []
     received = None
     latency = 0.0
@@ -275,34 +42,6 @@ def latencies_ms(batch: Sequence[Passing], committed_at: float) -> list[float]:
             latency = (committed_at - received.timestamp()) * 1000
         result.append(latency)
     return result
-
-
-MAX_DIRECT_SKIPS = 64
-
-
-class NewReadsGuess:
-    """Whether the next batch holds only reads not yet stored, so it may skip deduplication
-    (write_batch's expect_new). When the guess is wrong (a resume that overlaps, a rewind, two
-    clients on one point) the batch is written a second time; each wrong guess in a row then
-    doubles how many batches go the deduplicating way before the next try, so a long rewind
-    costs a few wasted COPYs, not one per batch."""
-
-    def __init__(self) -> None:
-        self.skips = 0  # batches left to write the deduplicating way
-        self.backoff = 1
-
-    @property
-    def expect_new(self) -> bool:
-        return self.skips == 0
-
-    def note(self, fell_back: bool) -> None:
-        if fell_back:
-            self.skips = self.backoff
-            self.backoff = min(self.backoff * 2, MAX_DIRECT_SKIPS)
-        elif self.skips:
-            self.skips -= 1
-        else:
-            self.backoff = 1
 
 
 class IngestWriter:
@@ -341,7 +80,9 @@ class IngestWriter:
         self.connection = HeldConnection(pool)  # kept between batches (p88.ingest.held)
         # Bounded: when the database is slow, handlers block here and stop reading their
         # sockets, so backpressure reaches the hardware instead of memory.
-        self.send_channel, self._receive = trio.open_memory_channel[list[Passing]](channel_batches)
+        self.send_channel, self._receive = trio.open_memory_channel[list[StampedRead]](
+            channel_batches
+        )
         self._next_retry = 0.0
         self._last_batch = 0  # reads in the previous batch: is the collector busy?
         self.guess = NewReadsGuess()
@@ -366,7 +107,7 @@ class IngestWriter:
         finally:
             await self.connection.release()  # the pool cannot close while a writer holds one
 
-    async def _gather(self) -> list[Passing] | None:
+    async def _gather(self) -> list[StampedRead] | None:
         """Wait for reads, then take whatever else is queued (up to batch_size, batch_wait).
         Returns [] when it is time to retry the journal, None when the channel is closed."""
         try:
@@ -374,7 +115,7 @@ class IngestWriter:
                 # Wake up now and then: another shard may have journaled in the meantime.
                 # Only the wait for the first reads is cut short (a cancelled receive loses
                 # nothing); once reads are in hand they are always kept.
-                first: list[Passing] | None = None
+                first: list[StampedRead] | None = None
                 with trio.move_on_after(self.retry_interval):
                     first = await self._receive.receive()
                 if first is None:
@@ -384,7 +125,7 @@ class IngestWriter:
         except trio.EndOfChannel:
             return None
 
-    async def _fill(self, batch: list[Passing]) -> list[Passing]:
+    async def _fill(self, batch: list[StampedRead]) -> list[StampedRead]:
         """Add what is queued; wait up to batch_wait for more only while reads pour in."""
         # A live race arrives a read or two at a time: those go at once, since waiting would
         # only delay them on their way to the screens. When the last batch was big (a replay,
@@ -411,7 +152,7 @@ class IngestWriter:
         self._last_batch = len(batch)
         return batch
 
-    async def _store(self, batch: list[Passing]) -> None:
+    async def _store(self, batch: list[StampedRead]) -> None:
         if self.journal.backlog or not self.stats.database_up:
             # Order matters: while older reads wait in the journal, newer ones queue behind them.
             await self._journal(batch)
@@ -444,7 +185,7 @@ class IngestWriter:
         self.stats.database_up = False
         self._next_retry = trio.current_time() + self.retry_interval
 
-    async def _journal(self, batch: list[Passing]) -> None:
+    async def _journal(self, batch: list[StampedRead]) -> None:
         async with self.journal_lock:
             await trio.to_thread.run_sync(self.journal.append, batch)
         self.resume.note(batch)

@@ -17,12 +17,12 @@ import trio
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Connection, Pool
 from p88.db.tenancy import tenant_transaction
-from p88.ingest.records import StoredRead
 from p88.live.passings import Passing
 from p88.live.starts import StartReads
 from p88.participants.model import Participant
 from p88.participants.queries import COLUMNS as PARTICIPANT_COLUMNS
 from p88.participants.queries import participant_from_row
+from p88.reads import StoredRead
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 import trio
 
-from p88.ingest.records import StoredRead
 from p88.live.passings import PassingDetector, Rules
 from p88.live.standings import LEADERS_KEPT, Standings, ranking_point
 from p88.live.wsframe import text_frame
+from p88.reads import StoredRead
 
 RING_SIZE = 500  # recent events kept per feed for resumes and for a new screen's first paint
 

@@ -24,8 +24,8 @@ import trio
 from p88.db import results as db
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
 from p88.db.tenancy import tenant_transaction
-from p88.ingest.records import StoredRead, reads_of_sessions
 from p88.live.enrich import field_signature
+from p88.reads import StoredRead, reads_of_sessions
 from p88.results.clock import Hundredths, hundredths
 from p88.results.corrections import Correction
 from p88.results.document import correction_of, setup_from_document

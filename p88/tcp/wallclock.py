@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 ISO_SHAPE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
 """The iso format's exact shape, without groups: datetime.fromisoformat judges the values.
-p88.tcp.protocol embeds it in its pattern for a run of plain reads, so both agree."""
+p88.tcp.plain_runs embeds it in its pattern for a run of plain reads, so both agree."""
 _ISO = re.compile(ISO_SHAPE)
 _FRACTION = r"(?:\.([0-9]{1,6}))?"
 # Hours do not wrap at midnight; six digits is over a century and keeps timedelta in range.
@@ -47,22 +47,6 @@ def parse_wall_time(text: str) -> WallTime:
     if value.isascii() and value.isdigit():
         raise ValueError(f"time {value!r} looks like msecs, which is not supported")
     raise ValueError(f"time {value!r} is not iso, normal or unix")
-
-
-_iso_shape = _ISO.fullmatch
-_from_iso = datetime.fromisoformat
-
-
-def plain_iso(text: str) -> datetime | None:
-    """The collector's hot path: `text` in exactly the iso shape (no surrounding spaces) as
-    parse_wall_time would return it; None for anything else, invalid dates included, which
-    parse_wall_time then judges."""
-    if _iso_shape(text) is None:
-        return None
-    try:
-        return _from_iso(text)
-    except ValueError:
-        return None
 
 
 def _micros(fraction: str | None) -> int:

@@ -1,7 +1,7 @@
-"""How a batch lands in timing_reads (sql/0040, p88.ingest.staging): dedup, the reads returned
-to the screens, and the integrity the dropped foreign keys used to give. Every test runs three
-times: rows sent as arrays (small batches), COPY'd through the staging table (large ones), and
-COPY'd straight into timing_reads (large ones the writer expects to be new)."""
+"""How a batch lands in timing_reads (sql/0040, p88.ingest.batch): dedup, the reads returned
+to the screens, and the integrity the dropped foreign keys used to give. Every test runs
+twice: by the one deduplicating statement (p88.ingest.insert, every batch can take it) and by
+the direct COPY (p88.ingest.direct_copy, a large batch the writer expects to be new)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,20 @@ import pytest
 from p88.db.database import open_database
 from p88.db.partners import create_partner
 from p88.db.tenancy import tenant_transaction
-from p88.ingest import staging
+from p88.ingest import direct_copy
+from p88.ingest.batch import write_batch
 from p88.ingest.finish import FINISH_BATCH
-from p88.ingest.held import HeldConnection
-from p88.ingest.records import Passing, SessionKey, StoredRead
-from p88.ingest.writer import IdCache, write_batch
+from p88.ingest.points import IdCache
+from p88.reads import SessionKey, StampedRead, StoredRead
 from tests.conftest import make_config
 
 START = datetime(2021, 5, 8, 8, 0)
 NOW = datetime(2021, 5, 8, 8, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["arrays", "staging", "direct"], autouse=True)
+@pytest.fixture(params=["statement", "direct"], autouse=True)
 def rows_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(staging, "COPY_FROM_READS", 10**9 if request.param == "arrays" else 1)
+    monkeypatch.setattr(direct_copy, "DIRECT_COPY_FROM", 1)  # any batch, however small
     # As IngestWriter calls it while its guess says "new": every write_batch below, unchanged.
     monkeypatch.setitem(write_batch.__kwdefaults__, "expect_new", request.param == "direct")
     return str(request.param)
@@ -50,9 +50,9 @@ def read(
     location: str = "FINISH",
     connection: str = "conn",
     at: datetime | None = None,
-) -> Passing:
+) -> StampedRead:
     when = at if at is not None else START + timedelta(seconds=sequence)
-    return Passing(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
+    return StampedRead(session, connection, location, sequence, tag, when, 1, "R1", 1, NOW)
 
 
 async def rows_by_id(db, stored: list[StoredRead]) -> dict[int, StoredRead]:
@@ -104,7 +104,7 @@ async def test_new_reads_come_back_exactly_as_committed_and_repeats_are_dropped(
     assert await count(db) == 60
 
 
-async def test_a_batch_the_short_returning_cannot_match_takes_the_full_one(db) -> None:
+async def test_reads_the_sent_key_cannot_tell_apart_come_back_as_committed(db) -> None:
     race = key()
     batch = [
         # One connection sending sequence 7 twice at one point with different reads: both are
@@ -193,20 +193,6 @@ async def test_a_batch_holds_its_point_and_session_until_it_commits(db) -> None:
     assert await count(db) == 1
 
 
-async def test_the_staging_table_is_empty_after_each_batch(db) -> None:
-    race = key()
-    cache = IdCache()
-    for first in (0, 100):
-        await write_batch(
-            db.pool, [read(race, n, f"T{n}") for n in range(first, first + 100)], cache
-        )
-    async with db.pool.acquire() as conn:
-        exists = await conn.fetchval("SELECT to_regclass('pg_temp.ingest_reads_staging')")
-        if exists is not None:
-            assert await conn.fetchval("SELECT count(*) FROM pg_temp.ingest_reads_staging") == 0
-    assert await count(db) == 200
-
-
 async def test_repeats_inside_one_batch_are_stored_once_without_a_second_write(db) -> None:
     """Two antennas see one tag in the same hundredth: one dedup key, two lines, one batch."""
     race = key()
@@ -237,19 +223,6 @@ async def test_a_batch_wrongly_expected_new_is_written_again_with_dedup(db, rows
     assert await count(db, resume) == 29
 
 
-async def test_a_large_batch_expected_new_skips_the_staging_table(db, rows_path) -> None:
-    held = HeldConnection(db.pool)  # one connection, whose temp tables can be looked at
-    try:
-        batch = [read(key(), n, f"T{n}") for n in range(100)]
-        result = await write_batch(held, batch, IdCache())
-        assert len(result.stored) == 100
-        async with held.acquire() as conn:
-            staged = await conn.fetchval("SELECT to_regclass('pg_temp.ingest_reads_staging')")
-    finally:
-        await held.release()
-    assert (staged is None) == (rows_path != "staging")
-
-
 async def test_a_wrong_guess_and_a_deleted_point_in_one_batch_are_both_recovered(
     db, rows_path
 ) -> None:
@@ -276,7 +249,7 @@ async def test_a_wrong_guess_and_a_deleted_point_in_one_batch_are_both_recovered
 async def test_the_direct_lane_draws_ids_from_the_identity_of_timing_reads(db) -> None:
     async with db.pool.acquire() as conn:
         sequence = await conn.fetchval("SELECT pg_get_serial_sequence('timing_reads', 'id')")
-    assert sequence == f"public.{staging.READS_ID_SEQUENCE}"
+    assert sequence == f"public.{direct_copy.READS_ID_SEQUENCE}"
 
 
 async def test_texts_copy_would_read_as_escapes_are_stored_as_sent(db) -> None:
@@ -296,16 +269,14 @@ async def test_texts_copy_would_read_as_escapes_are_stored_as_sent(db) -> None:
     assert await count(db, resume, "Zürich\t1\\\n") > 0
 
 
-async def test_times_are_stored_the_same_whether_the_client_text_was_kept_or_not(db) -> None:
-    """A run of plain reads keeps each time's ISO text to COPY as it came; other reads
-    (the line path, the journal) have none, and the lane formats their datetime."""
+async def test_times_and_receive_times_are_stored_as_sent(db) -> None:
+    """Times with and without hundredths, a day later, and a receive time in another zone
+    than the database's: each comes back as it was sent (the direct COPY sends them binary)."""
     race = key()
-    texts = ["2021-05-08T08:00:01.23", "2021-05-08 08:00:02.5", "2021-05-08T08:00:03", None]
-    batch = []
-    for n, text in enumerate(texts * 3):
-        when = datetime.fromisoformat(text) if text else START + timedelta(seconds=n, days=1)
-        batch.append(read(race, n, f"T{n}", at=when)._replace(time_text=text))
-    # A receive time in another zone than the database's: its offset must be kept.
+    times = [START + timedelta(seconds=1.23), START + timedelta(seconds=2.5), START]
+    batch = [
+        read(race, n, f"T{n}", at=when + timedelta(days=n // 3)) for n, when in enumerate(times * 3)
+    ]
     elsewhere = datetime(2021, 5, 8, 10, 30, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
     batch[0] = batch[0]._replace(received_at=elsewhere)
     result = await write_batch(db.pool, batch, IdCache())

@@ -10,19 +10,21 @@ import trio
 from p88.db.database import open_database
 from p88.hub import Hub
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing, SessionKey
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.writer import IngestWriter
+from p88.reads import SessionKey, StampedRead
 from p88.stats import Stats
 from tests.conftest import make_config
 
 
-def passings(first: int, count: int) -> list[Passing]:
+def passings(first: int, count: int) -> list[StampedRead]:
     session = SessionKey(1, "WRITER", date(2021, 5, 8), "UTC")
     start = datetime(2021, 5, 8, 8, 0)
     now = datetime.now(UTC)
     return [
-        Passing(session, "conn", "FINISH", n, str(n), start + timedelta(seconds=n), 1, "R", 1, now)
+        StampedRead(
+            session, "conn", "FINISH", n, str(n), start + timedelta(seconds=n), 1, "R", 1, now
+        )
         for n in range(first, first + count)
     ]
 

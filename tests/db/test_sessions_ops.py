@@ -225,14 +225,17 @@ async def test_summary_lists_points_unknown_tags_and_live_sessions_first(db) -> 
 async def test_ingest_keeps_storing_after_the_session_it_cached_was_merged_away(db) -> None:
     from datetime import UTC
 
-    from p88.ingest.records import Passing, SessionKey
-    from p88.ingest.writer import IdCache, write_batch
+    from p88.ingest.batch import write_batch
+    from p88.ingest.points import IdCache
+    from p88.reads import SessionKey, StampedRead
 
     a, _ = await _partners(db)
     box2 = SessionKey(a.id, "RACE-BOX2", t("08:00:00").date(), "UTC")
 
-    def passing(seq: int, tag: str, clock: str) -> Passing:
-        return Passing(box2, "conn", "FINISH", seq, tag, t(clock), 1, "R1", 0, datetime.now(UTC))
+    def passing(seq: int, tag: str, clock: str) -> StampedRead:
+        return StampedRead(
+            box2, "conn", "FINISH", seq, tag, t(clock), 1, "R1", 0, datetime.now(UTC)
+        )
 
     async with db.pool.acquire() as conn:
         into = await Seeder(conn, a.id).session("RACE")

@@ -150,9 +150,9 @@ async def test_a_silent_link_is_pinged_then_closed(dsn: str, tmp_path: Path) -> 
 
 
 async def test_a_socket_that_never_greets_is_closed(dsn: str, tmp_path: Path, monkeypatch) -> None:
-    from p88.tcp import server
+    from p88.tcp import connection
 
-    monkeypatch.setattr(server, "GREETING_TIMEOUT", 0.3)
+    monkeypatch.setattr(connection, "GREETING_TIMEOUT", 0.3)
     async with running_server(make_config(dsn, tmp_path)) as running:
         client = await LineClient.connect(running.collector)
         assert await client.closed()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from p88.ingest.records import StoredRead
 from p88.live.enrich import SessionContext
 from p88.live.passings import Passing
 from p88.live.starts import MAX_READS_PER_TAG, StartReads, is_start_point
 from p88.participants.model import Participant
+from p88.reads import StoredRead
 from p88.results.start import start_crossing
 
 GUN = datetime(2021, 5, 8, 8, 0, 0)

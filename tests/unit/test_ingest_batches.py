@@ -10,19 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from p88.hub import Hub
-from p88.ingest.records import (
-    Passing,
+from p88.ingest.insert import point_ids_of
+from p88.ingest.points import distinct_points
+from p88.ingest.resume import max_sequences
+from p88.ingest.writer import latencies_ms
+from p88.reads import (
     SessionKey,
-    StoredColumns,
+    StampedRead,
     StoredRead,
-    passing_of_fields,
-    reads_of_sessions,
+    stamped_read_of_fields,
     stored_read_of_fields,
 )
-from p88.ingest.resume import max_sequences
-from p88.ingest.staging import point_ids_of
-from p88.ingest.writer import distinct_points, latencies_ms
 
 SESSIONS = [
     SessionKey(1, "RACE", date(2021, 5, 8), "UTC"),
@@ -51,14 +49,14 @@ passing_specs = st.lists(
 )
 
 
-def build(specs: list[tuple[int, str, str, int, int, bool]]) -> list[Passing]:
+def build(specs: list[tuple[int, str, str, int, int, bool]]) -> list[StampedRead]:
     chunks = [EPOCH + timedelta(milliseconds=n) for n in range(4)]
     batch = []
     for session, connection, location, sequence, chunk, copy in specs:
         if copy:
             connection, location = fresh(connection), fresh(location)
         batch.append(
-            Passing(
+            StampedRead(
                 SESSIONS[session] if not copy else dataclasses.replace(SESSIONS[session]),
                 connection,
                 location,
@@ -115,58 +113,13 @@ def test_records_built_from_their_fields_equal_the_ones_the_classes_build() -> N
     session = SESSIONS[0]
     when = datetime(2021, 5, 8, 8, 4, 28, 640000)
     fields = (session, "conn", "FINISH", 1743, "9511", when, 1, "12000C", 8, EPOCH, False)
-    fields += ("2021-05-08T08:04:28.64",)  # every field: tuple.__new__ fills no defaults
-    built = passing_of_fields(fields)
-    assert type(built) is Passing and built == Passing(*fields)
-    assert len(built) == len(Passing._fields)
+    built = stamped_read_of_fields(fields)
+    assert type(built) is StampedRead and built == StampedRead(*fields)
+    assert len(built) == len(StampedRead._fields)
     assert (built.sequence, built.local_time, built.is_gun) == (1743, when, False)
-    assert built.time_text == "2021-05-08T08:04:28.64"
     stored = (7, 1, 2, 3, "FINISH", "9511", when, 1, "12000C", 8, 1743, EPOCH)
     made = stored_read_of_fields(stored)
     assert type(made) is StoredRead and made == StoredRead(*stored)
     assert (made.id, made.location, made.sequence) == (7, "FINISH", 1743)
     with pytest.raises(AttributeError):
         built.tag = "other"  # type: ignore[misc]
-
-
-def stored_reads(session_ids: list[int]) -> list[StoredRead]:
-    when = datetime(2021, 5, 8, 8, 4, 28, 640000)
-    return [
-        StoredRead(n, 1, session, 10 + session, "FINISH", f"T{n}", when, 1, "R", 1, n, EPOCH)
-        for n, session in enumerate(session_ids)
-    ]
-
-
-def columns_of(reads: list[StoredRead]) -> StoredColumns:
-    """As the direct COPY lane returns a batch: StoredRead's fields as columns."""
-    return StoredColumns([list(column) for column in zip(*reads, strict=True)])
-
-
-@given(st.lists(st.integers(1, 4), min_size=1, max_size=40), st.sets(st.integers(0, 5)))
-def test_a_batch_kept_as_columns_gives_the_reads_of_the_sessions_asked_for(
-    session_ids: list[int], watched: set[int]
-) -> None:
-    reads = stored_reads(session_ids)
-    expected = [read for read in reads if read.session_id in watched]
-    assert columns_of(reads).of_sessions(watched) == expected
-    assert reads_of_sessions(columns_of(reads), watched) == expected
-    assert reads_of_sessions(reads, watched) == expected
-    whole = columns_of(reads)
-    assert len(whole) == len(reads)
-    assert list(whole) == reads and whole[-1] == reads[-1] and whole[1:3] == reads[1:3]
-    assert all(type(read) is StoredRead for read in whole.of_sessions(watched))
-
-
-async def test_the_hub_hands_a_columns_batch_to_its_watchers_and_counts_it_all() -> None:
-    hub = Hub()
-    watcher = hub.subscribe(2)
-    reads = stored_reads([1, 2, 3, 2, 1, 2])
-    hub.publish(columns_of(reads))
-    received = [watcher.receive.receive_nowait() for _ in range(3)]
-    assert received == [read for read in reads if read.session_id == 2]
-    assert hub.published == 6
-    hub.unsubscribe(watcher)
-    unwatched = columns_of(reads)
-    hub.publish(unwatched)
-    assert hub.published == 12
-    assert unwatched._reads is None  # nobody watches: counted, and no StoredRead was built

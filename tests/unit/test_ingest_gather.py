@@ -11,19 +11,21 @@ import trio
 
 from p88.hub import Hub
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing, SessionKey
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.writer import BUSY_BATCH, IngestWriter
+from p88.reads import SessionKey, StampedRead
 from p88.stats import Stats
 
 SESSION = SessionKey(1, "GATHER", date(2021, 5, 8), "UTC")
 
 
-def chunk(first: int, count: int) -> list[Passing]:
+def chunk(first: int, count: int) -> list[StampedRead]:
     start = datetime(2021, 5, 8, 8, 0)
     now = datetime.now(UTC)
     return [
-        Passing(SESSION, "conn", "FINISH", n, str(n), start + timedelta(seconds=n), 1, "R", 1, now)
+        StampedRead(
+            SESSION, "conn", "FINISH", n, str(n), start + timedelta(seconds=n), 1, "R", 1, now
+        )
         for n in range(first, first + count)
     ]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from p88.hub import Hub
+from p88.ingest.direct_copy import MAX_DIRECT_SKIPS, NewReadsGuess
 from p88.ingest.journal import Journal
 from p88.ingest.resume import ResumeTracker
 from p88.ingest.shards import Ingest
-from p88.ingest.writer import MAX_DIRECT_SKIPS, NewReadsGuess
 from p88.stats import Stats
 
 

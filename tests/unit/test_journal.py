@@ -6,14 +6,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from p88.ingest.journal import Journal
-from p88.ingest.records import Passing, SessionKey
+from p88.reads import SessionKey, StampedRead
 
 RACE = SessionKey(7, "RIVER RUN", date(2021, 5, 8), "UTC")
 
 
-def passing(connection: str, location: str, sequence: int) -> Passing:
+def passing(connection: str, location: str, sequence: int) -> StampedRead:
     when = datetime(2021, 5, 8, 9, 0, sequence % 60)
-    return Passing(
+    return StampedRead(
         RACE, connection, location, sequence, f"T{sequence}", when, 1, "R1", 0, datetime.now(UTC)
     )
 

@@ -1,4 +1,4 @@
-from p88.ingest.latency import LatencyWindow
+from p88.stats import LatencyWindow
 
 
 def test_quantiles_over_the_window() -> None:

@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from p88.participants.check import check_file
@@ -174,6 +174,9 @@ def test_one_quote_added_anywhere_spoils_only_its_own_row(rows, broken, column, 
         csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow(row)
         lines.append(out.getvalue())
     broken %= len(written)
+    # The quote goes at the start of a plain field: a row the writer had to quote (a name with
+    # the separator or a quote in it) would not split back into its fields on the separator.
+    assume('"' not in lines[broken + 1])
     cells = lines[broken + 1].split(delimiter)
     cells[column] = '"' + cells[column]
     lines[broken + 1] = delimiter.join(cells)

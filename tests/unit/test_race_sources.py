@@ -9,24 +9,26 @@ from pathlib import Path
 import pytest
 
 from p88.sampledata import race_21rotm_path
-from p88.tcp.race_sources import (
-    GUNTIME_TAG,
-    Kind,
+from p88.tcp.controller_files import (
     Marker,
-    PointFeed,
     RawRead,
-    Stream,
-    build_stream,
     decode_marker_stamp,
-    distinct_read_keys,
-    load_21rotm,
-    load_controller_files,
     parse_epoch,
     plausible_guns,
     read_marker_file,
+    unpad_tag,
+)
+from p88.tcp.race_sources import (
+    GUNTIME_TAG,
+    Kind,
+    PointFeed,
+    Stream,
+    build_stream,
+    distinct_read_keys,
+    load_21rotm,
+    load_controller_files,
     synthetic_race,
     total_reads,
-    unpad_tag,
 )
 
 

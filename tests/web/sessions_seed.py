@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from p88.ingest.records import StoredRead
+from p88.reads import StoredRead
 
 DAY = datetime(2021, 5, 8).date()
 

@@ -19,8 +19,8 @@ from p88.db.pool import DATABASE_DOWN_ERRORS
 from p88.db.sessions import RecentRead, recent_reads, session_by_id
 from p88.db.tenancy import tenant_transaction
 from p88.hub import Subscription
-from p88.ingest.records import StoredRead
 from p88.participants.queries import participants_for_tags
+from p88.reads import StoredRead
 from p88.web.push.server import Upgrade
 from p88.web.push.signed_in import admit_member
 from p88.web.push.socket import PushSocket

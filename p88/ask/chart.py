@@ -13,7 +13,7 @@ from p88.ask.values import display
 NUMERIC_TYPES = frozenset({"int2", "int4", "int8", "numeric", "float4", "float8", "interval"})
 TIME_LABEL_TYPES = frozenset({"date", "timestamp", "timestamptz"})
 MAX_POINTS = 60
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 70, 60, 10
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 70, 60, 24
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,7 @@ def check(sql: str, max_rows: int) -> Checked:
     try:
         _Walker(_names_defined(statement)).select(statement, ())
         printed = RawStream()(statement)
-        shown = IndentedStream()(statement)
+        shown = IndentedStream(comma_at_eoln=True)(statement)
     except RecursionError:
         raise Refused("The statement is nested too deeply.") from None
     return Checked(shown, f"SELECT * FROM ({printed}) AS answer LIMIT {int(max_rows) + 1}")

@@ -86,8 +86,9 @@ class AskService:
         try:
             if not question:
                 answer.message = "Type a question, for example one of those below."
-            else:
-                answer = await self._answer(asker, question, engine)
+                answer.suggestions = await self.suggested(asker)
+                return answer
+            answer = await self._answer(asker, question, engine)
             answer.elapsed_ms = int((time.monotonic() - started) * 1000)
             if not answer.suggestions and not answer.answered:
                 answer.suggestions = await self.suggested(asker)
@@ -224,9 +225,10 @@ class AskService:
         )  # fmt: skip
         async with tenant_transaction(self._pool, asker.partner_id) as conn:
             question_id = await record_question(conn, new)
+            sql = " ".join(answer.sql.split()) or "-"
             detail = (f"#{question_id} {answer.engine}, {answer.outcome}, "
                       f"{new.row_count or 0} rows, {answer.elapsed_ms} ms: "
-                      f"{answer.question!r} SQL: {answer.sql or '-'}")  # fmt: skip
+                      f"{answer.question!r} SQL: {sql}")  # fmt: skip
             await record(conn, "ask", partner_id=asker.partner_id, actor_id=asker.user_id,
                          actor_email=asker.email, address=asker.address, detail=detail)  # fmt: skip
         return question_id

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import trio
 
-from p88.ask.service import AskService, Asker, open_ask_service
+from p88.ask.service import Asker, AskService, open_ask_service
 from p88.config import Config
 from p88.db.pool import open_bridge, open_pool
 from tests.ask.demo_races import seed_demo

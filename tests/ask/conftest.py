@@ -1,10 +1,8 @@
-"""Fixtures for Ask: the demo race set seeded once per run into a template database (results
-built by the real ResultsService), a fresh copy of it per test, and the Ask service over it."""
+"""Fixtures for Ask: the Ask service over a fresh copy of the demo race set (the fixture
+`demo_dsn`, in tests/conftest.py, as the browser tests use it too)."""
 
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -12,42 +10,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-import trio
 
 from p88.ask.service import Asker, AskService, open_ask_service
 from p88.config import Config
 from p88.db.pool import open_bridge, open_pool
-from tests.ask.demo_races import seed_demo
 from tests.ask.questionset import load
-from tests.conftest import PostgresForTests, make_config
+from tests.conftest import make_config
 
 TODAY = load().today
-DEMO = "ask_demo"
-_copies = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def demo_template(postgres: PostgresForTests) -> str:
-    """A migrated database holding the demo race set, kept as a template for copies."""
-    server = postgres._server
-    server.psql(f"CREATE DATABASE {DEMO} TEMPLATE p88;")
-    dsn = str(server.get_uri(DEMO))
-
-    async def seed() -> None:
-        async with open_bridge(), open_pool(dsn, max_size=4) as pool:
-            await seed_demo(pool)
-
-    trio.run(seed)
-    server.psql(f"ALTER DATABASE {DEMO} IS_TEMPLATE true;")
-    return DEMO
-
-
-@pytest.fixture
-def demo_dsn(postgres: PostgresForTests, demo_template: str) -> str:
-    """A fresh copy of the demo race set for this test."""
-    name = f"ask{os.getpid()}_{next(_copies)}"
-    postgres._server.psql(f"CREATE DATABASE {name} TEMPLATE {demo_template};")
-    return str(postgres._server.get_uri(name))
 
 
 @dataclass(slots=True)

@@ -12,7 +12,6 @@ import pytest
 import trio
 
 from p88.db.pool import open_bridge, open_pool
-from tests.ask.conftest import demo_dsn, demo_template  # noqa: F401 - the demo race set
 from tests.browser.chromium import requires_chromium
 from tests.conftest import make_config
 from tests.system.serving import running_server
@@ -25,7 +24,7 @@ QUESTION = "How many finishers per course at the Shamrock Marathon 2025?"
 
 
 @requires_chromium
-async def test_ask_a_question_in_the_browser(demo_dsn, tmp_path) -> None:  # noqa: F811
+async def test_ask_a_question_in_the_browser(demo_dsn, tmp_path) -> None:
     pytest.importorskip("playwright")
     async with open_bridge(), open_pool(demo_dsn, max_size=1) as pool:
         viewer = await add_user(pool, "big-river", "viewer")

@@ -89,3 +89,18 @@ async def test_the_page_says_when_ask_is_off(demo_dsn, tmp_path):
         assert "Ask is off on this server: its database role cannot be used (test)" in page
         posted = await post_form(client, "/ask", {"question": QUESTION})
         assert posted.status_code == 503
+
+
+async def test_with_a_model_down_the_page_says_so_and_shows_the_builtin_answer(demo_dsn, tmp_path):
+    from tests.ask.fake_llm import closed_port_url
+
+    model = {"backend": "ollama", "url": await closed_port_url(), "model": "m", "timeout": 2}
+    async with web_app(demo_dsn, tmp_path, ask=model) as web:
+        client = await viewer_client(web)
+        page = await (await client.get("/ask")).get_data(as_text=True)
+        assert '<option value="llm">Language model (ollama)</option>' in page
+        response = await post_form(client, "/ask", {"question": QUESTION, "engine": "llm"})
+        page = await response.get_data(as_text=True)
+        assert 'id="answer-notice"' in page and "it cannot be reached" in page
+        assert "<td>Half Marathon</td>" in page
+        assert '<option value="llm" selected>' in page

@@ -32,7 +32,9 @@ def _asker() -> Asker:
     return Asker(current_partner().id, user.id, user.email, client_address())
 
 
-async def _page(answer: Answer | None = None, status: int = 200) -> ResponseReturnValue:
+async def _page(
+    answer: Answer | None = None, status: int = 200, engine: str = "auto"
+) -> ResponseReturnValue:
     ask = _service()
     configured = services().ask
     if ask is None:
@@ -49,6 +51,7 @@ async def _page(answer: Answer | None = None, status: int = 200) -> ResponseRetu
         history=await ask.history(asker.partner_id, HISTORY),
         llm=ask.llm.name if ask.llm else "",
         question=answer.question if answer else "",
+        engine=engine,
         config_timeout=f"{ask.config.statement_timeout:g} s",
         config_rows=f"{ask.config.max_rows:,}",
     )
@@ -72,7 +75,7 @@ async def ask_question() -> ResponseReturnValue:
     if engine not in ENGINES:
         engine = "auto"
     answer = await ask.ask(_asker(), form.get("question", ""), engine)
-    return await _page(answer)
+    return await _page(answer, engine=engine)
 
 
 @bp.get("/ask/<int:question_id>")

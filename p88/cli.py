@@ -13,6 +13,7 @@ from p88.commands import (
     migrate,
     partners,
     reads,
+    results,
     serve,
     simulate,
 )
@@ -30,6 +31,7 @@ for command in (
     partners.partner,
     collector_users.collector_user,
     reads.reads,
+    results.results,
     simulate.simulate_command,
     demo.demo_command,
     accounts.admin_group,

@@ -90,9 +90,13 @@ async def delete_manual_gun(
     return bool(status == "DELETE 1")
 
 
+# The statements that move session B ($3, of partner $1) into session A ($2, of partner $4).
+# A merge moves within one partner ($4 = $1); a hand-over (p88.db.handover) moves a session of
+# the unassigned company to a timing company.
+
 # Points of B whose name A lacks move over whole; the others are matched by name.
 MOVE_LOCATIONS = """
-UPDATE timing_locations lb SET session_id = $2
+UPDATE timing_locations lb SET session_id = $2, partner_id = $4
 WHERE lb.partner_id = $1 AND lb.session_id = $3
   AND NOT EXISTS (SELECT 1 FROM timing_locations la WHERE la.session_id = $2 AND la.name = lb.name)
 """
@@ -100,7 +104,7 @@ WHERE lb.partner_id = $1 AND lb.session_id = $3
 # Every read of B goes to the same-named point of A, unless A holds the identical read (same
 # dedup key): that one collapses and goes with B when B is deleted.
 MOVE_READS = """
-UPDATE timing_reads r SET session_id = $2, location_id = la.id
+UPDATE timing_reads r SET session_id = $2, location_id = la.id, partner_id = $4
 FROM timing_locations lb, timing_locations la
 WHERE r.partner_id = $1 AND r.session_id = $3
   AND lb.id = r.location_id AND la.session_id = $2 AND la.name = lb.name
@@ -111,7 +115,7 @@ WHERE r.partner_id = $1 AND r.session_id = $3
 """
 
 MOVE_GUNS = """
-UPDATE gun_times g SET session_id = $2,
+UPDATE gun_times g SET session_id = $2, partner_id = $4,
        location_id = (SELECT la.id FROM timing_locations lb JOIN timing_locations la
                       ON la.session_id = $2 AND la.name = lb.name WHERE lb.id = g.location_id)
 WHERE g.partner_id = $1 AND g.session_id = $3
@@ -131,12 +135,57 @@ UPDATE timing_sessions a SET
     last_read_at = GREATEST(a.last_read_at, b.last_read_at),
     status = CASE WHEN 'live' IN (a.status, b.status) THEN 'live' ELSE 'ended' END
 FROM timing_sessions b
-WHERE a.partner_id = $1 AND a.id = $2 AND b.id = $3 AND b.partner_id = $1
+WHERE a.partner_id = $4 AND a.id = $2 AND b.id = $3 AND b.partner_id = $1
 """
+
+# Displays bound to B keep their links and go on with A. A template belongs to its partner: a
+# display that changes partner loses it and shows its mode's standard layout.
+# A's own results setup wins; B's moves only when A has none. Corrections all move (their ids
+# keep their order); the results rows are the engine's to write again.
+MOVE_RESULTS_SETUP = """
+UPDATE results_setups SET session_id = $2, partner_id = $4
+WHERE partner_id = $1 AND session_id = $3
+  AND NOT EXISTS (SELECT 1 FROM results_setups a WHERE a.session_id = $2)
+"""
+
+MOVE_CORRECTIONS = """
+UPDATE results_corrections SET session_id = $2, partner_id = $4
+WHERE partner_id = $1 AND session_id = $3
+"""
+
+MOVE_DISPLAYS = """
+UPDATE displays SET session_id = $2, partner_id = $4,
+       template_id = CASE WHEN $4 = $1 THEN template_id END
+WHERE partner_id = $1 AND session_id = $3
+RETURNING id
+"""
+
+COUNT_READS = "SELECT count(*) FROM timing_reads WHERE partner_id = $1 AND session_id = $2"
+DELETE_SESSION = "DELETE FROM timing_sessions WHERE partner_id = $1 AND id = $2"
 
 
 def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[1])
+
+
+async def move_session(
+    conn: Connection, from_partner: int, from_id: int, into_partner: int, into_id: int
+) -> MergeOutcome:
+    """Move session `from_id`'s points, reads, gun times and displays into `into_id`, then
+    delete it. Both sessions must be locked by the caller, in its transaction."""
+    args = (from_partner, into_id, from_id, into_partner)
+    total = await conn.fetchval(COUNT_READS, from_partner, from_id)
+    locations = _count(await conn.execute(MOVE_LOCATIONS, *args))
+    moved = _count(await conn.execute(MOVE_READS, *args))
+    guns = _count(await conn.execute(MOVE_GUNS, *args))
+    await conn.execute(FINISH_MERGE, *args)
+    # Deleting B would otherwise cascade to its displays and its results setup and corrections.
+    rebound = await conn.fetch(MOVE_DISPLAYS, *args)
+    await conn.execute(MOVE_RESULTS_SETUP, *args)
+    await conn.execute(MOVE_CORRECTIONS, *args)
+    # What stays with B (collapsed reads, gun times A has already) goes with it.
+    await conn.execute(DELETE_SESSION, from_partner, from_id)
+    return MergeOutcome(moved, total - moved, locations, guns, tuple(row["id"] for row in rebound))
 
 
 async def merge_sessions(
@@ -155,24 +204,4 @@ async def merge_sessions(
     )
     if len(locked) != 2:
         raise SessionOpError("one of the two sessions does not exist (any more)")
-    total = await conn.fetchval(
-        "SELECT count(*) FROM timing_reads WHERE partner_id = $1 AND session_id = $2",
-        partner_id,
-        from_id,
-    )
-    locations = _count(await conn.execute(MOVE_LOCATIONS, partner_id, into_id, from_id))
-    moved = _count(await conn.execute(MOVE_READS, partner_id, into_id, from_id))
-    guns = _count(await conn.execute(MOVE_GUNS, partner_id, into_id, from_id))
-    await conn.execute(FINISH_MERGE, partner_id, into_id, from_id)
-    # Displays bound to B keep working on A (deleting B would otherwise cascade to them).
-    rebound = await conn.fetch(
-        "UPDATE displays SET session_id = $2 WHERE partner_id = $1 AND session_id = $3 "
-        "RETURNING id",
-        partner_id,
-        into_id,
-        from_id,
-    )
-    await conn.execute(
-        "DELETE FROM timing_sessions WHERE partner_id = $1 AND id = $2", partner_id, from_id
-    )
-    return MergeOutcome(moved, total - moved, locations, guns, tuple(row["id"] for row in rebound))
+    return await move_session(conn, partner_id, from_id, partner_id, into_id)

@@ -22,6 +22,7 @@ from p88.db.pool import (
 )
 from p88.ingest.direct_copy import copy_direct, takes_direct_copy
 from p88.ingest.finish import FINISH_BATCH, STALE_POINT, Finish
+from p88.ingest.handovers import learn_handovers, redirected
 from p88.ingest.insert import PointIds, insert_reads, point_ids_of
 from p88.ingest.points import IdCache, all_cached, distinct_points, ids_by_point, resolve_ids
 from p88.ingest.resume import PointKey, max_sequences
@@ -94,8 +95,11 @@ async def write_batch(
             if last or (not isinstance(exc, ForeignKeyViolation) and exc.sqlstate != STALE_POINT):
                 raise
             # A cached session id is gone: an operator merged that session into another (see
-            # p88.db.session_ops). Forget every cached id and look them up (or create them).
+            # p88.db.session_ops), or a platform admin handed it to a company (p88.db.handover).
+            # Forget every cached id and look them up (or create them) under the company each
+            # session belongs to now.
             cache.clear()
+            await learn_handovers(pool, batch, cache.redirects)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
@@ -106,10 +110,13 @@ async def _write_batch_once(
     touched: dict[int, float],
     expect_new: bool,
 ) -> WriteResult:
+    # Resume points stay with the company each connection authenticated as (see
+    # p88.ingest.handovers); everything else goes where the session belongs now.
+    resume = max_sequences(batch)
+    batch = redirected(batch, cache.redirects)
     points = distinct_points(batch)
     reads = [p for p in batch if not p.is_gun]
     guns = [p for p in batch if p.is_gun]
-    resume = max_sequences(batch)
     async with pool.acquire() as conn:
         if not guns and all_cached(points, cache):
             # The usual batch: one statement, atomic by itself, or the direct COPY's own

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from p88.db.pool import Connection
+from p88.ingest.handovers import Redirects
 from p88.reads import SessionKey, StampedRead
 
 UPSERT_SESSION = """
@@ -33,6 +34,7 @@ class IdCache:
     sessions: dict[SessionKey, int] = field(default_factory=dict)
     locations: dict[tuple[int, str], int] = field(default_factory=dict)
     location_names: dict[int, str] = field(default_factory=dict)
+    redirects: Redirects = field(default_factory=dict)  # sessions handed to another company
 
     def adopt(self, fresh: IdCache) -> None:
         """Keep ids found or created by a batch that committed."""

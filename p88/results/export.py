@@ -7,7 +7,7 @@ that does not apply (no finish, no place) is empty.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from datetime import date
 from typing import TextIO
 
@@ -32,37 +32,53 @@ def text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _elapsed(value: int | None) -> str:
-    return "" if value is None else format_elapsed(value)
+def _elapsed(value: int | None) -> str | None:
+    return None if value is None else format_elapsed(value)
 
 
-def _moment(value: int | None) -> str:
-    return "" if value is None else format_time_of_day(value)
+def _moment(value: int | None) -> str | None:
+    return None if value is None else format_time_of_day(value)
 
 
-def _number(value: int | None) -> str:
-    return "" if value is None else str(value)
+Value = str | int | None
+TEXT_FIELDS = frozenset({"course", "bib", "name", "age_group", "wave"})
 
 
-def csv_row(row: Row, race_date: date | None) -> list[str]:
+def row_values(row: Row, race_date: date | None) -> dict[str, Value]:
+    """One runner's fields, by HEADER name: times formatted as in the CSV, ages and places
+    as numbers, None where not applicable (the JSON export's objects)."""
     e, r, p = row.entrant, row.result, row.places
-    return [
-        text(r.course if r.course is not None else e.course),
-        text(e.bib),
-        text(e.name),
-        r.gender or "",
-        _number(runner_age(e.age, e.birth_date, race_date)),
-        text(r.age_group or ""),
-        text(r.wave),
+    values: list[Value] = [
+        r.course if r.course is not None else e.course,
+        e.bib,
+        e.name,
+        r.gender,
+        runner_age(e.age, e.birth_date, race_date),
+        r.age_group,
+        r.wave,
         r.status,
         _elapsed(r.chip_time),
         _elapsed(r.gun_time),
-        _number(p.overall),
-        _number(p.gender),
-        _number(p.age_group),
+        p.overall,
+        p.gender,
+        p.age_group,
         _moment(r.start),
         _moment(r.finish),
     ]
+    return dict(zip(HEADER, values, strict=True))
+
+
+def cells(values: Mapping[str, Value], text_fields: Container[str]) -> list[str]:
+    """CSV cells: empty where not applicable, free text safe from spreadsheet formulas."""
+    found = []
+    for name, value in values.items():
+        cell = "" if value is None else str(value)
+        found.append(text(cell) if name in text_fields else cell)
+    return found
+
+
+def csv_row(row: Row, race_date: date | None) -> list[str]:
+    return cells(row_values(row, race_date), TEXT_FIELDS)
 
 
 def results_order(rows: Iterable[Row], setup: Setup) -> list[Row]:
@@ -83,6 +99,17 @@ def results_order(rows: Iterable[Row], setup: Setup) -> list[Row]:
         )
 
     return sorted(rows, key=key)
+
+
+def course_rows(rows: Iterable[Row], course: str) -> list[Row]:
+    """The rows whose `course` column is `course` (the runner's course, or their file's when
+    it is not set up)."""
+    return [row for row in rows if (row.result.course or row.entrant.course) == course]
+
+
+def json_rows(rows: Iterable[Row], setup: Setup) -> list[dict[str, Value]]:
+    """The JSON export: the CSV's fields as objects, in results order."""
+    return [row_values(row, setup.race_date) for row in results_order(rows, setup)]
 
 
 def write_csv(out: TextIO, rows: Iterable[Row], setup: Setup) -> int:

@@ -105,9 +105,26 @@ def _by_wave(results: Iterable[Result]) -> dict[str, list[str]]:
     return members
 
 
+def _several_guns_message(bibs: Sequence[str], guns: GunTable) -> str:
+    times = listing([format_time_of_day(line.time) for line in guns.unassigned], "at")
+    return (
+        f"{len(bibs)} runners have no wave and {len(guns.unassigned)} guns were fired "
+        f"({times}): their gun time is unknown until fixed ({listing(bibs)}). If the race "
+        "started in waves, list one wave per gun in Results setup and give the runners their "
+        "wave: a bib range per wave, a wave column in the participant file, or 'change wave' "
+        "one by one. If it started with one gun, choose that gun for the race in Results "
+        "setup (the other lines were test shots)."
+    )
+
+
 def wave_problems(results: Iterable[Result], guns: GunTable) -> list[Problem]:
     found = []
+    lines_named = False
     for wave, bibs in sorted(_by_wave(results).items()):
+        if wave == "" and guns.several_guns:
+            found.append(Problem("no-wave", _several_guns_message(bibs, guns), bibs=tuple(bibs)))
+            lines_named = True  # its message names the lines: not each again
+            continue
         if wave == "" and len(guns.guns) > 1:
             waves = ", ".join(sorted(guns.guns))
             message = (
@@ -128,7 +145,7 @@ def wave_problems(results: Iterable[Result], guns: GunTable) -> list[Problem]:
             message = _no_gun_message(wave, bibs, guns)
             kind = "wave-without-gun"
         found.append(Problem(kind, message, bibs=tuple(bibs), waves=(wave,)))
-    return found + _line_problems(guns)
+    return found if lines_named else found + _line_problems(guns)
 
 
 def _no_gun_message(wave: str, bibs: Sequence[str], guns: GunTable) -> str:

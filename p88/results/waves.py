@@ -2,7 +2,8 @@
 
 A wave's gun, strongest first: a gun moved by the timer (correction), the wave's manual gun,
 the hardware `guntime` line chosen for it by hand, else the next line in order (waves in setup
-order take the lines nobody chose, in time order).
+order take the lines nobody chose, in time order). A race with no waves takes its one line;
+with several lines and no waves, its gun is unknown until the timer says which is whose.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class GunTable:
     guns: Mapping[str, Hundredths | None]
     unassigned: tuple[GunLine, ...]
     missing_lines: Mapping[str, int]  # wave -> the line id chosen for it that does not exist
+    # No waves, and several usable lines to take the race's gun from: which one is unknown.
+    several_guns: bool = False
 
     def gun_for(self, wave: str) -> tuple[str, Hundredths | None]:
         """The wave a runner is in (their own, or the only wave when they have none) and its
@@ -70,6 +73,9 @@ def gun_table(
     by_id = {line.id: line for line in lines}
     chosen = {wave.gun_line for wave in waves if wave.gun_line is not None}
     pool = [line for line in lines if line.id not in chosen]
+    # Taking the first of several lines would time waves 2 and 3 from wave 1's gun: a race
+    # with no waves and several guns has no known gun until the timer says which is whose.
+    several = waves == (Wave(""),) and len(pool) > 1
     guns: dict[str, Hundredths | None] = {}
     missing: dict[str, int] = {}
     for wave in waves:
@@ -80,12 +86,14 @@ def gun_table(
             guns[wave.name] = None if line is None else line.time
             if line is None:
                 missing[wave.name] = wave.gun_line
+        elif several:
+            guns[wave.name] = None
         else:
             guns[wave.name] = pool.pop(0).time if pool else None
     for wave_name, time in moved.items():
         if wave_name in guns:
             guns[wave_name] = time
-    return GunTable(guns, tuple(pool), missing)
+    return GunTable(guns, tuple(pool), missing, several and guns[""] is None)
 
 
 def ranged_wave(setup: Setup, bib: str) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import trio
 
 from p88.db.pool import DATABASE_DOWN_ERRORS, Pool
+from p88.db.unassigned import unauthenticated_partner
 from p88.passwords import verify_secret
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,6 @@ SELECT c.partner_id, c.secret_hash, c.secret_plain, p.slug
 FROM collector_credentials c JOIN partners p ON p.id = c.partner_id
 WHERE c.username = $1 AND c.revoked_at IS NULL
 """
-
-SELECT_PARTNER = "SELECT id FROM partners WHERE slug = $1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +107,13 @@ class CollectorCredentials:
         return credential.partner if ok else None
 
     async def anonymous(self, slug: str) -> Authenticated | None:
-        """The partner of unauthenticated connections (None: refuse them)."""
-        if not slug:
-            return None
+        """The partner of unauthenticated connections (None: refuse them): the company chosen
+        in the web app, else the one `slug` (collector.anonymous_partner) names."""
         try:
-            partner_id = await self.pool.fetchval(SELECT_PARTNER, slug)
+            partner = await unauthenticated_partner(self.pool, slug)
         except DATABASE_DOWN_ERRORS:
             if slug not in self._partners:
                 raise
             return self._partners[slug]
-        self._partners[slug] = None if partner_id is None else Authenticated(partner_id, slug)
+        self._partners[slug] = None if partner is None else Authenticated(partner.id, partner.slug)
         return self._partners[slug]

@@ -21,11 +21,16 @@ from p88.web.views import (
     dashboard,
     display_public,
     displays,
+    first_run,
     layouts,
     links,
     participants,
     platform,
     platform_plans,
+    platform_unassigned,
+    results_corrections,
+    results_setup,
+    results_table,
     sessions,
     signin,
 )
@@ -33,6 +38,7 @@ from p88.web.views import (
 BLUEPRINTS = (
     # Accounts: sign-in, the company's people, keys and billing, the platform.
     signin.bp,
+    first_run.bp,  # /setup/<token>
     dashboard.bp,
     account.bp,
     links.bp,
@@ -41,12 +47,16 @@ BLUEPRINTS = (
     admin_billing.bp,
     platform.bp,
     platform_plans.bp,
+    platform_unassigned.bp,  # reads of middleware that did not authenticate
     layouts.blueprint,
     builder_preview.bp,  # the builder's live-session preview
     display_public.bp,  # public /d/<token>
     displays.bp,  # operator pages
     sessions.bp,  # timing sessions
     participants.bp,  # runners
+    results_table.bp,  # a session's results, exports and award lists
+    results_setup.bp,  # courses, points, waves, age groups
+    results_corrections.bp,  # the timer's audited, undoable corrections
     ask.bp,  # questions in plain words
 )
 

@@ -25,3 +25,9 @@ async def form_fields() -> dict[str, str]:
     """The posted form with each value bounded (the views' checks give the exact limits)."""
     form = await request.form
     return {key: str(form.get(key, ""))[: MAX_FIELD + 1] for key in form}
+
+
+async def form_lists() -> dict[str, list[str]]:
+    """The posted form with every value of each name (checkboxes send several), bounded."""
+    form = await request.form
+    return {key: [str(value)[: MAX_FIELD + 1] for value in form.getlist(key)] for key in form}

@@ -77,6 +77,7 @@ def run(base: str, setup_path: str) -> dict:
             admin.fill("input[name=name]", ADMIN[1])
             admin.fill("input[name=password]", ADMIN[2])
             admin.fill("input[name=password_again]", ADMIN[2])
+            admin.check("input[name=unauthenticated][value=unassigned]")
             admin.click("form.form button[type=submit]")
             admin.wait_for_url(f"{base}/")
             seen["admin_dashboard"] = admin.locator("h1").first.inner_text()

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from p88.results.clock import format_elapsed, format_pace, format_time_of_day, hundredths
 from p88.results.corrections import SetStatus
 from p88.results.engine import Engine
-from p88.results.export import HEADER, write_csv
+from p88.results.export import HEADER, json_rows, write_csv
 from p88.results.model import Read, read_at
 from p88.results.setup import Course
 from tests.unit.results_support import GUN, MIN, ONE_GUN, TEN_K, reads_of, runner
@@ -81,3 +81,19 @@ def test_times_are_truncated_to_the_hundredth_on_the_way_in() -> None:
     assert read_at("T1", "FINISH", datetime(2021, 5, 8, 8, 0, 0, 19_999)) == Read(
         "T1", "FINISH", GUN + 1
     )
+
+
+def test_the_json_export_has_the_same_fields_as_objects() -> None:
+    """[csv] Numbers as numbers, None where the CSV is empty, no spreadsheet quoting."""
+    setup = setup_with()
+    entrants = [runner("1", name="=Al", gender="F", age=30), runner("2", name="Nobody")]
+    engine = Engine(setup, entrants, ONE_GUN, (), reads_of("T1", ("START", 2), ("FINISH", 3000)))
+    first, second = json_rows(engine.rows(), setup)
+    assert tuple(first) == HEADER
+    assert first == {
+        "course": "10K", "bib": "1", "name": "=Al", "gender": "F", "age": 30,
+        "age_group": "F30-34", "wave": "", "status": "finished", "chip_time": "0:49:58.00",
+        "gun_time": "0:50:00.00", "place_overall": 1, "place_gender": 1, "place_age_group": 1,
+        "start_time": "08:00:02.00", "finish_time": "08:50:00.00",
+    }  # fmt: skip
+    assert (second["status"], second["chip_time"], second["place_overall"]) == ("dns", None, None)

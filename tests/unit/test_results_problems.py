@@ -27,6 +27,22 @@ def test_runners_with_no_wave_when_there_are_several_waves() -> None:
     assert engine.result("2").gun_time is None
 
 
+def test_runners_with_no_wave_when_several_guns_were_fired() -> None:
+    """[problems] No wave column, no wave setup, three guns: unknown until fixed, and how."""
+    lines = [GunLine(1, at(0), "START"), GunLine(2, at(300), "START"), GunLine(3, at(600))]
+    engine = Engine(setup_with(), [runner("1"), runner("2"), runner("3")], lines)
+    (problem,) = problems(engine, "no-wave")
+    assert problem.bibs == ("1", "2", "3")
+    assert "3 runners have no wave and 3 guns were fired" in problem.message
+    assert "(at 08:00:00.00, 08:05:00.00, 08:10:00.00)" in problem.message
+    assert "gun time is unknown until fixed" in problem.message
+    assert "a bib range per wave" in problem.message
+    assert problems(engine, "unassigned-gun-line") == []  # the message names the lines
+    engine.apply(MoveGun(1, "", at(0)))  # one gun for the race after all
+    assert problems(engine, "no-wave") == []
+    assert len(problems(engine, "unassigned-gun-line")) == 3  # test shots, or waves to add
+
+
 def test_a_wave_without_gun_a_wave_not_set_up_and_a_line_no_wave_took() -> None:
     """[problems]"""
     setup = setup_with(waves=(Wave("1"), Wave("2"), Wave("3", gun_line=99)))

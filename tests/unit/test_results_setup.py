@@ -89,6 +89,29 @@ def test_a_runner_with_no_wave_runs_the_only_wave_but_not_one_of_several() -> No
     assert rows["1"].places.overall == 1  # chip-timed from their own start: still ranked
 
 
+def test_a_race_without_waves_and_several_guns_has_no_known_gun_until_told() -> None:
+    """[gun-of-wave] Taking the first line would time waves 2 and 3 from wave 1's gun."""
+    entrants = [runner("1"), runner("150"), runner("250")]
+    reads = [
+        *reads_of("T1", ("START", 5), ("FINISH", 3000)),
+        *reads_of("T150", ("START", 605), ("FINISH", 3600)),
+        *reads_of("T250", ("START", 1205), ("FINISH", 4200)),
+    ]
+    rows = race(reads, entrants, lines=LINES)
+    assert {row.result.gun for row in rows.values()} == {None}
+    assert rows["150"].result.chip_time == secs(2995)  # chip times need no gun
+    told = race(reads, entrants, lines=LINES, corrections=[MoveGun(1, "", at(0))])
+    assert told["250"].result.gun_time == secs(4200)  # one gun for all: the timer's choice
+    waves = setup_of(
+        waves=(Wave("1"), Wave("2"), Wave("3")),
+        wave_ranges=(BibRange("1", 1, 99), BibRange("2", 100, 199), BibRange("3", 200, 299)),
+    )
+    rows = race(reads, entrants, waves, LINES)
+    assert [rows[bib].result.gun_time for bib in ("1", "150", "250")] == [secs(3000)] * 3
+    one = race(reads_of("T1", ("FINISH", 3000)), [runner("1")], lines=LINES[:1])
+    assert one["1"].result.gun == GUN  # one line, no waves: the race's gun
+
+
 def test_a_moved_gun_for_a_wave_that_is_not_set_up_changes_nothing() -> None:
     """[move-gun]"""
     rows = race(reads_of("T1", ("FINISH", 3000)), corrections=[MoveGun(1, "Z", at(50))])

@@ -13,7 +13,8 @@ Use them like this (tests run in trio mode, the `dsn` fixture gives a fresh migr
             response = await post_form(client, "/displays/new", {"name": "Finish"})
             response = await post_json(client, "/api/thing", {"x": 1})
 
-`tests/web/conftest.py` also offers the fixture `web` (the same thing as `web_app`).
+`tests/web/conftest.py` also offers the fixture `web` (the same thing as `web_app`). The harness
+runs the results service as `p88 serve` does (`web.results`, also `services().results`).
 
 - `create_partner_with_user(pool, slug, role="owner", *, email=None, password=None)` creates the
   partner (or reuses it when the slug exists) and a user who is a member with `role`; it returns
@@ -46,6 +47,7 @@ from p88.db.accounts import create_user, set_membership
 from p88.db.database import open_database
 from p88.db.partners import PartnerError, create_partner, partner_by_slug
 from p88.hub import Hub
+from p88.live.results import ResultsService
 from p88.stats import Stats
 from p88.web.app import create_app
 from p88.web.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, token_for_session
@@ -80,6 +82,7 @@ class WebHarness:
     hub: Hub
     stats: Stats
     push_url: str  # p88's websocket server for this app, on a real port (http://host:port)
+    results: ResultsService  # the app's results service (services().results)
 
 
 async def _no_pages(scope: Any, receive: Any, send: Any) -> None:
@@ -119,12 +122,19 @@ async def web_app(
     async with (
         open_database(config, pool_size=4) as database,
         open_ask_service(config, database.dsn, database.pool) as ask,
+        trio.open_nursery() as nursery,
     ):
         hub, stats = Hub(), Stats()
-        services = WebServices(config, database.pool, hub, stats, ask=ask)
+        results = ResultsService(database.pool)  # as serve() runs it: beside the hub
+        await nursery.start(results.run)
+        hub.results = results
+        services = WebServices(config, database.pool, hub, stats, results, ask)
         app = create_app(services)
-        async with app.test_app(), _push_port(services) as push_url:
-            yield WebHarness(app, database.pool, config, hub, stats, push_url)
+        try:
+            async with app.test_app(), _push_port(services) as push_url:
+                yield WebHarness(app, database.pool, config, hub, stats, push_url, results)
+        finally:
+            results.close()
 
 
 def session_cookie(client: Any) -> str:

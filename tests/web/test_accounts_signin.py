@@ -132,7 +132,12 @@ async def test_first_run_setup_link_creates_the_platform_admin_once(web) -> None
     path = newer.removeprefix("http://example.test")
     page = await client.get(path)
     assert page.status_code == 200 and "Welcome to p88" in await page.get_data(as_text=True)
-    form = {"email": "Root@Example.com", "name": "Root", "password": "a long password 1"}
+    form = {
+        "email": "Root@Example.com",
+        "name": "Root",
+        "password": "a long password 1",
+        "unauthenticated": "unassigned",  # the first-run question (tests/web/test_unassigned_pages)
+    }
     response = await post_form(client, path, {**form, "password_again": "different one!!"})
     assert response.status_code == 400
     assert "differ" in await response.get_data(as_text=True)

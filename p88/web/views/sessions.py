@@ -29,6 +29,7 @@ from p88.web.forms import form_fields, parse_id
 from p88.web.services import services
 from p88.web.tenant import tenant
 from p88.web.views.point_alerts import quiet_for, silent_points_of
+from p88.web.views.results_common import problem_views, session_results
 from p88.web.views.timefmt import ClockError, age, clock, parse_clock
 
 bp = Blueprint("sessions", __name__)
@@ -86,6 +87,7 @@ async def _detail(
         unknown = await unknown_tags(conn, partner.id, session_id, limit=20)
         latest = await recent_reads(conn, partner.id, session_id, limit=30)
     others = [s for s in sessions if s.id != session_id]
+    results, results_why = await session_results(partner.id, session_id)
     connections = connections_by_event(partner.slug).get(session.event_name, [])
     if flash is None and request.args.get("done") in DONE_MESSAGES:
         flash = DONE_MESSAGES[request.args["done"]]
@@ -98,6 +100,9 @@ async def _detail(
         connections=connections if session.live else [],
         silent=silent_points_of(services().stats, partner.slug, session_id),
         quiet_for=quiet_for,
+        results=results,
+        results_why=results_why,
+        problems=problem_views(results) if results is not None else [],
         flash=flash,
         flash_kind=kind,
         **_page_helpers(),

@@ -1,4 +1,4 @@
-"""Sign in, sign out, first-run setup and switching partner."""
+"""Sign in, sign out and switching partner (first-run setup: p88.web.views.first_run)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ from quart import Blueprint, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 from werkzeug.urls import iri_to_uri
 
-from p88.db import account_tokens
 from p88.db.accounts import (
-    AccountError,
-    check_password,
-    create_user,
     membership,
     memberships_of,
     platform_admin_exists,
@@ -152,62 +148,6 @@ async def logout() -> ResponseReturnValue:
     response = redirect("/login")
     clear_session_cookie(response)
     return response
-
-
-async def _setup_token(token: str) -> tuple[account_tokens.AccountToken | None, str]:
-    async with services().pool.acquire() as conn:
-        found = await account_tokens.find(conn, "setup", token)
-        if found is None:
-            return None, "This setup link is not valid. Run `p88 admin create EMAIL` for a new one."
-        if found.used:
-            return None, (
-                "This setup link was already used. Sign in, or run `p88 admin create EMAIL` "
-                "for a new one."
-            )
-        if found.expired:
-            return None, "This setup link has expired. Run `p88 admin create EMAIL` for a new one."
-        return found, ""
-
-
-@bp.get("/setup/<token>")
-async def setup_form(token: str) -> ResponseReturnValue:
-    found, problem = await _setup_token(token)
-    if found is None:
-        return await render_template("auth/link_problem.html", problem=problem), 404
-    return await render_template("auth/setup.html", email="", name="")
-
-
-@bp.post("/setup/<token>")
-async def setup(token: str) -> ResponseReturnValue:
-    found, problem = await _setup_token(token)
-    if found is None:
-        return await render_template("auth/link_problem.html", problem=problem), 404
-    form = await form_fields()
-    email, name = form.get("email", ""), form.get("name", "")
-    password, again = form.get("password", ""), form.get("password_again", "")
-    try:
-        if password != again:
-            raise AccountError("the two passwords differ; type the same password twice")
-        check_password(password)
-        async with services().pool.acquire() as conn, conn.transaction():
-            if not await account_tokens.consume(conn, found.id):
-                raise AccountError("this setup link was used a moment ago; sign in instead")
-            user = await create_user(conn, email, name, password, is_platform_admin=True)
-            await record(
-                conn,
-                "platform admin created",
-                partner_id=None,
-                actor_id=user.id,
-                actor_email=user.email,
-                address=client_address(),
-                detail="first-run setup",
-            )
-    except AccountError as exc:
-        page = await render_template(
-            "auth/setup.html", error=str(exc), email=email[:254], name=name[:200]
-        )
-        return page, 400
-    return await start_session(user.id, user.email, None, "/")
 
 
 @bp.get("/switch-partner")

@@ -38,10 +38,17 @@ def ranks(text: Text, slots: Slots, today: date) -> None:
         slots.top = 3
     if text.remove(r"\btop\b"):
         slots.top = slots.top or 10
-    if text.remove(word_list("who won|winners|winner|won|win|first place|1st place|victor")):
+    winners = "who won|winners|winner|won|win|winning times|winning time|winning|first place|" \
+        "1st place|victor"
+    if text.remove(word_list(winners)):
         slots.winners = True
-    if text.remove(word_list("slowest|last finisher|last place|last to finish|the last one")):
+    slowest = "slowest|last finisher|last place|last to finish|the last one|finished last|" \
+        "came last|placed last|came in last"
+    if text.remove(word_list(slowest)):
         slots.top, slots.slowest = slots.top or 1, True
+    superlative = r"\bthe\s+(?P<m>most|fewest|least|biggest|largest|smallest)\b(?!\s+recent)"
+    for found in text.take(superlative):
+        slots.most = "fewest" if found["m"] in ("fewest", "least", "smallest") else "most"
     if text.remove(word_list("fastest|quickest|best time|best times|best")):
         slots.top = slots.top or 1
     if text.remove(word_list("latest|most recent|newest|last|previous|recent")):
@@ -68,6 +75,9 @@ _GROUP_LEAD = (r"\b(?:by|per|for each|for every|each|in each|across|broken down 
 
 def grouping(text: Text, slots: Slots, today: date) -> None:
     for key, options in GROUPS.items():
+        # 'which club had the most runners': the club is what is grouped by
+        if slots.most and text.remove(r"\bwhich\s+(?:the\s+)?" + word_list(options)):
+            slots.group_by.append(key)
         if text.remove(_GROUP_LEAD + word_list(options)) and key not in slots.group_by:
             slots.group_by.append(key)
 

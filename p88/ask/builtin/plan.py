@@ -31,6 +31,7 @@ class Plan:
     top: int = 1
     slowest: bool = False
     latest: bool = False
+    most: str | None = None  # 'most' | 'fewest': only the group(s) with the highest count
     understood: list[str] = field(default_factory=list)
 
 
@@ -288,6 +289,12 @@ def _grouping(
     if groups:
         plan.understood.append("by " + ", ".join(g.replace("_", " ") for g in groups))
     plan.aggregates = [a for a in ("average", "median") if a in slots.intents] or ["average"]
+    if slots.most and plan.kind == "count" and groups:
+        plan.most = slots.most
+        plan.understood.append(f"the {slots.most}")
+        for group in groups:  # 'no club' is not a club that had the most runners
+            if group in ("club", "city", "state", "country", "wave", "age_group"):
+                plan.conditions.append(f"{group} <> ''")
     if slots.top is not None or slots.winners:
         plan.top = slots.top or 1
         plan.slowest = slots.slowest

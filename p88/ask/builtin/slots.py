@@ -34,6 +34,7 @@ class Slots:
     top: int | None = None
     slowest: bool = False
     winners: bool = False
+    most: str | None = None  # 'most' | 'fewest': the group with the highest or lowest count
     group_by: list[str] = field(default_factory=list)
     genders: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)

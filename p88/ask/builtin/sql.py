@@ -49,7 +49,13 @@ def _grouped(plan: Plan, measures: str) -> str:
 
 
 def _count(plan: Plan) -> str:
-    return _grouped(plan, f"count(*) AS {COUNTED.get(plan.view, 'runners')}")
+    counted = COUNTED.get(plan.view, "runners")
+    sql = _grouped(plan, f"count(*) AS {counted}")
+    if plan.most and plan.group_by:
+        order = "DESC" if plan.most == "most" else "ASC"
+        sql = sql[: sql.rindex(" ORDER BY ")]
+        sql += f" ORDER BY {counted} {order} FETCH FIRST 1 ROWS WITH TIES"
+    return sql
 
 
 def _aggregate(plan: Plan) -> str:

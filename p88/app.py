@@ -20,6 +20,7 @@ from typing import Any
 import trio
 from hypercorn.config import Config as HypercornConfig
 
+from p88.ask.service import open_ask_service
 from p88.config import Config, HostPort
 from p88.db.database import Database, open_database
 from p88.hub import Hub
@@ -224,7 +225,9 @@ async def _run_services(
         batch_size=config.collector.batch_size,
         batch_wait=config.collector.batch_wait,
     )
-    async with trio.open_nursery() as nursery:
+    # The ask pool opens before the services and closes after them (p88.ask.service).
+    ask_service = open_ask_service(config, database.dsn, database.pool)
+    async with ask_service as ask, trio.open_nursery() as nursery:
         await nursery.start(ingest.run)
         results = ResultsService(database.pool)
         await nursery.start(results.run)
@@ -237,7 +240,7 @@ async def _run_services(
         )
         collector_scope = trio.CancelScope()
         collector = await nursery.start(partial(_run_collector, services, collector_scope))
-        web_services = WebServices(config, database.pool, hub, stats, results)
+        web_services = WebServices(config, database.pool, hub, stats, results, ask)
         await nursery.start(web_services.streams.run, database.pool, hub)
         status_url, web_url = await _start_ports(nursery, web_services, shutdown, web_app)
         running = Running(collector, status_url, web_url, database, stats, hub, shutdown.set)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 COLLECTOR_AUTH_METHODS = ("none", "plaintext", "hmac-sha1", "hmac-md5", "seed-sha1", "seed-md5")
+ASK_BACKENDS = ("builtin", "ollama", "openai")
 
 
 class ConfigError(Exception):
@@ -136,6 +137,23 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AskConfig:
+    """Questions in plain words (p88.ask): the built-in grammar, optionally an LLM after it."""
+
+    backend: str = "builtin"  # builtin | ollama | openai (any OpenAI-compatible server)
+    url: str = ""  # the LLM server's address, e.g. http://127.0.0.1:11434 for Ollama
+    model: str = ""  # e.g. "llama3.1:8b"
+    timeout: float = 20.0  # seconds the LLM gets per answer before the built-in one is shown
+    api_key: str = ""  # sent as a Bearer token to OpenAI-compatible servers that want one
+    statement_timeout: float = 2.0  # seconds each asked statement may run
+    max_rows: int = 1000  # rows an answer shows at most
+    # "" = p88 logs its ask pool in as the role p88_ask itself, with a password it makes at
+    # each start; else a DSN that logs in as that role (several processes on one database).
+    dsn: str = ""
+    pool_size: int = 4
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     collector: CollectorConfig = field(default_factory=CollectorConfig)
@@ -145,6 +163,7 @@ class Config:
     backup: BackupConfig = field(default_factory=BackupConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    ask: AskConfig = field(default_factory=AskConfig)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -250,6 +269,7 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"{key} must be at least 1")
     parse_networks(config.web.trusted_proxies, "web.trusted_proxies")
     _validate_operations(config)
+    _validate_ask(config.ask)
     writers, pool = config.collector.ingest_writers, config.database.pool_size
     if writers >= pool:
         raise ConfigError(
@@ -283,6 +303,29 @@ def _validate_operations(config: Config) -> None:
             raise ConfigError(f"{key} must be greater than 0 seconds")
 
 
+def _validate_ask(ask: AskConfig) -> None:
+    if ask.backend not in ASK_BACKENDS:
+        raise ConfigError(f"ask.backend = {ask.backend!r}; choose one of {', '.join(ASK_BACKENDS)}")
+    if ask.backend != "builtin":
+        if not re.match(r"^https?://[^/\s]+", ask.url):
+            raise ConfigError(
+                f"ask.url = {ask.url!r}: with ask.backend = {ask.backend!r} give the server's "
+                "address, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8080"
+            )
+        if not ask.model:
+            raise ConfigError('ask.model is empty: name the model, e.g. "llama3.1:8b"')
+    for key, seconds, most in (
+        ("ask.timeout", ask.timeout, 600.0),
+        ("ask.statement_timeout", ask.statement_timeout, 60.0),
+    ):
+        if not 0 < seconds <= most:
+            raise ConfigError(f"{key} must be more than 0 and at most {most:.0f} seconds")
+    if not 1 <= ask.max_rows <= 10_000:
+        raise ConfigError("ask.max_rows must be between 1 and 10000")
+    if not 1 <= ask.pool_size <= 50:
+        raise ConfigError("ask.pool_size must be between 1 and 50")
+
+
 SECTIONS: dict[str, type[Any]] = {
     "database": DatabaseConfig,
     "collector": CollectorConfig,
@@ -292,7 +335,15 @@ SECTIONS: dict[str, type[Any]] = {
     "backup": BackupConfig,
     "retention": RetentionConfig,
     "alerts": AlertsConfig,
+    "ask": AskConfig,
 }
+
+# Secrets that may come from the environment instead of the file: (variable, section, key).
+ENV_OVERRIDES = (
+    ("P88_DATABASE_DSN", "database", "dsn"),
+    ("P88_ASK_DSN", "ask", "dsn"),
+    ("P88_ASK_API_KEY", "ask", "api_key"),
+)
 
 
 def config_from_mapping(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
@@ -300,10 +351,10 @@ def config_from_mapping(data: Mapping[str, Any], env: Mapping[str, str] | None =
     sections = {name: _build(cls, data.get(name, {}), name) for name, cls in SECTIONS.items()}
     config = Config(**sections)
     env = os.environ if env is None else env
-    if env.get("P88_DATABASE_DSN"):
-        config = dataclasses.replace(
-            config, database=dataclasses.replace(config.database, dsn=env["P88_DATABASE_DSN"])
-        )
+    for variable, section, key in ENV_OVERRIDES:
+        if env.get(variable):
+            changed = dataclasses.replace(getattr(config, section), **{key: env[variable]})
+            config = dataclasses.replace(config, **{section: changed})
     _validate(config)
     return config
 

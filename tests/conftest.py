@@ -118,6 +118,34 @@ def dsn(postgres: PostgresForTests) -> str:
     return postgres.new_database()
 
 
+@pytest.fixture(scope="session")
+def demo_template(postgres: PostgresForTests) -> str:
+    """A migrated database holding Ask's demo race set (tests/ask/demo_races.py: results built
+    by the real ResultsService), seeded once per run and kept as a template for copies."""
+    from p88.db.pool import open_bridge, open_pool
+    from tests.ask.demo_races import seed_demo
+
+    server = postgres._server
+    server.psql("CREATE DATABASE ask_demo TEMPLATE p88;")
+    dsn = str(server.get_uri("ask_demo"))
+
+    async def seed() -> None:
+        async with open_bridge(), open_pool(dsn, max_size=4) as pool:
+            await seed_demo(pool)
+
+    trio.run(seed)
+    server.psql("ALTER DATABASE ask_demo IS_TEMPLATE true;")
+    return "ask_demo"
+
+
+@pytest.fixture
+def demo_dsn(postgres: PostgresForTests, demo_template: str) -> str:
+    """A fresh copy of the demo race set for this test."""
+    name = f"ask{os.getpid()}_{next(_counter)}"
+    postgres._server.psql(f"CREATE DATABASE {name} TEMPLATE {demo_template};")
+    return str(postgres._server.get_uri(name))
+
+
 def make_config(dsn: str, data_dir: Path, **sections: dict[str, object]) -> Config:
     """A config that binds every port to 127.0.0.1:0 and uses `dsn`."""
     raw: dict[str, dict[str, object]] = {

@@ -79,10 +79,20 @@ ForeignKeyViolation = asyncpg.exceptions.ForeignKeyViolationError
 
 
 @asynccontextmanager
-async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncIterator[Pool]:
-    """An asyncpg pool (triopg proxy). Needs the bridge open (`open_bridge`)."""
+async def open_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    user: str | None = None,
+    password: str | None = None,
+) -> AsyncIterator[Pool]:
+    """An asyncpg pool (triopg proxy). Needs the bridge open (`open_bridge`). `user` and
+    `password`, when given, replace the DSN's (the ask pool logs in as its own role)."""
     pool = triopg.create_pool(
         dsn,
+        user=user,
+        password=password,
         min_size=min_size,
         max_size=max_size,
         timeout=5,  # connecting to a stopped server must fail fast, not hang ingest

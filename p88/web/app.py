@@ -17,6 +17,7 @@ from p88.web.views import (
     admin_billing,
     admin_keys,
     admin_users,
+    ask,
     builder_preview,
     dashboard,
     display_public,
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     results_corrections.bp,  # the timer's audited, undoable corrections
     results_public.bp,  # public /r/<token>
     results_publish.bp,  # /sessions/<id>/results/publish
+    ask.bp,  # questions in plain words
 )
 
 

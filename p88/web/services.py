@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from quart import Quart, current_app
 
 from p88.api_streams import OrderedStreams
+from p88.ask.service import AskService
 from p88.config import Config
 from p88.db.pool import Pool
 from p88.displays.guard import FailureGuard
@@ -30,6 +31,7 @@ class WebServices:
     hub: Hub
     stats: Stats
     results: ResultsService | None = None  # None only in tests that need no results
+    ask: AskService | None = None  # None only in tests that need no questions
     # Display links guessed wrong, per address: shared by the display pages and their sockets.
     display_guard: FailureGuard = field(default_factory=FailureGuard)
     # Public results pages (/r/<token>): publications, rendered pages, live feeds.

@@ -41,6 +41,7 @@ from typing import Any
 import trio
 from hypercorn.config import Config as HypercornConfig
 
+from p88.ask.service import open_ask_service
 from p88.config import Config
 from p88.db.accounts import create_user, set_membership
 from p88.db.database import open_database
@@ -118,12 +119,16 @@ async def web_app(
     and p88's websocket server for it on a real port; `sections` add config (e.g.
     web={"trusted_proxies": [...]})."""
     config = make_config(dsn, data_dir, **sections)
-    async with open_database(config, pool_size=4) as database, trio.open_nursery() as nursery:
+    async with (
+        open_database(config, pool_size=4) as database,
+        open_ask_service(config, database.dsn, database.pool) as ask,
+        trio.open_nursery() as nursery,
+    ):
         hub, stats = Hub(), Stats()
         results = ResultsService(database.pool)  # as serve() runs it: beside the hub
         await nursery.start(results.run)
         hub.results = results
-        services = WebServices(config, database.pool, hub, stats, results)
+        services = WebServices(config, database.pool, hub, stats, results, ask)
         await nursery.start(services.public_results.feeds.run)  # public results pages' sockets
         app = create_app(services)
         try:

@@ -31,7 +31,8 @@ MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 MAX_VALUE = 1000  # characters of one filter value
 MAX_IN = 1000  # values in one `in` list
-MAX_TOKEN = 500
+# A text key of 100 characters whose JSON escapes are 12 characters each, in base64.
+MAX_TOKEN = 1700
 BIGINT = 2**63 - 1
 FORMATS = {"json": "application/json", "csv": "text/csv", "ndjson": "application/x-ndjson"}
 PAGE_PARAMETERS = ("limit", "next", "since", "format")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Quart, Response, request
+from quart import Quart, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from p88.web.api.params import BadParameter
@@ -98,7 +98,8 @@ def _from_http(error: HTTPException) -> Response:
 
 
 async def _http_error(error: HTTPException) -> Response | HTTPException:
-    if is_api_path(request.path):
+    # Websockets raise HTTP errors too (a 404 before the handshake): no request there.
+    if has_request_context() and is_api_path(request.path):
         return _from_http(error)
     return error  # every other page keeps its own error pages
 

@@ -44,11 +44,20 @@ class OrderedStreams:
     _pool: Pool | None = None
     _hub: Hub | None = None
     _nursery: trio.Nursery | None = None
+    _stop: trio.CancelScope = field(default_factory=trio.CancelScope)
 
     async def run(
         self, pool: Pool, hub: Hub, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
     ) -> None:
         self._pool, self._hub = pool, hub
+        with self._stop:
+            await self._serve(pool, task_status)
+
+    def close(self) -> None:
+        """At shutdown: every stream closes with 1001 (clients resume on the next start)."""
+        self._stop.cancel()
+
+    async def _serve(self, pool: Pool, task_status: trio.TaskStatus[None]) -> None:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             nursery.start_soon(self._watch_fields, pool)

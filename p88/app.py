@@ -256,5 +256,6 @@ async def _run_services(
         await ingest.close_inputs()
         hub.close()  # display sockets close with 1001; pages resume on the next start
         web_services.public_results.feeds.close()
+        web_services.streams.close()
         results.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE

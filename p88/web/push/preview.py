@@ -20,7 +20,6 @@ import json
 
 from p88.db.preview_sessions import preview_session
 from p88.db.tenancy import tenant_transaction
-from p88.hub import FeedUnavailable
 from p88.live.feeds import FeedKey
 from p88.live.passings import Rules
 from p88.web.display_access import after_of
@@ -44,13 +43,10 @@ async def serve_preview(services: WebServices, upgrade: Upgrade, socket: PushSoc
     after = after_of(upgrade.query.get("after", ""))
     hub = services.hub
     key = FeedKey(session.id, None, Rules())
-    try:
-        attached = await hub.attach(
-            socket.outbox, partner.id, session.event_name, key, after, standings=True
-        )
-    except FeedUnavailable as exc:
-        socket.outbox.disconnect()
-        await socket.refuse(exc.code, exc.reason)
+    attached = await socket.attach(
+        hub.attach(socket.outbox, partner.id, session.event_name, key, after, standings=True)
+    )
+    if attached is None:
         return
     try:
         hello = {

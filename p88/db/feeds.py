@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from p88.db.participants import COLUMNS as PARTICIPANT_COLUMNS
 from p88.db.pool import Connection, Row
 
 HISTORY_CHUNK_ROWS = 10_000  # per statement: each chunk is detected between two checkpoints
@@ -50,10 +51,9 @@ SELECT count(*) AS n, max(updated_at) AS at FROM participants
 WHERE partner_id = $1 AND event_name = $2
 """
 
-# The columns of p88.participants.model.Participant, in its order.
-EVENT_FIELD = """
-SELECT id, event_name, bib, tag, first_name, last_name, gender, age, age_group, city, state,
-       country, team, wave, vip, message, pronunciation, course, date_of_birth, division
+# What p88.db.participants.participant_from_row takes.
+EVENT_FIELD = f"""
+SELECT {PARTICIPANT_COLUMNS}
 FROM participants WHERE partner_id = $1 AND event_name = $2
 """
 

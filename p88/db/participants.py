@@ -12,11 +12,9 @@ from p88.db.pool import Connection, Row
 
 
 @dataclass(frozen=True, slots=True)
-class Participant:
-    """One runner of an event. `tag` is what the hardware reads; it may differ from `bib`."""
+class ParticipantFields:
+    """What one valid CSV row (or the edit form) says about a runner, before it is stored."""
 
-    id: int
-    event_name: str
     bib: str
     tag: str
     first_name: str = ""
@@ -36,33 +34,18 @@ class Participant:
     date_of_birth: date | None = None
     division: str = ""  # Masters, Clydesdale, wheelchair ...; not the age group
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Participant(ParticipantFields):
+    """One stored runner of an event: its fields, and its id and event. `tag` is what the
+    hardware reads; it may differ from `bib`."""
+
+    id: int
+    event_name: str
+
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class ParticipantFields:
-    """What one valid CSV row (or the edit form) says about a runner, before it is stored."""
-
-    bib: str
-    tag: str
-    first_name: str = ""
-    last_name: str = ""
-    gender: str | None = None
-    age: int | None = None
-    age_group: str = ""
-    city: str = ""
-    state: str = ""
-    country: str = ""
-    team: str = ""
-    wave: str = ""
-    vip: bool = False
-    message: str = ""
-    pronunciation: str = ""
-    course: str = ""
-    date_of_birth: date | None = None
-    division: str = ""
 
 
 FIELD_NAMES = [f.name for f in fields(ParticipantFields)]

@@ -107,7 +107,14 @@ def context() -> SessionContext:
     ctx = SessionContext(7, 1, "RIVER RUN")
     for bib, first, city in (("1", "Ada", "Lund"), ("2", "Bo", "Umeå"), ("3", "Cy", "Visby")):
         ctx.participants[f"T{bib}"] = Participant(
-            int(bib), "RIVER RUN", bib, f"T{bib}", first, "X", city=city, vip=bib == "3"
+            bib,
+            f"T{bib}",
+            first,
+            "X",
+            city=city,
+            vip=bib == "3",
+            id=int(bib),
+            event_name="RIVER RUN",
         )
     return ctx
 

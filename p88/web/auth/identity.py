@@ -193,27 +193,19 @@ def require_role(
         raise ValueError(f"unknown role {minimum!r}; roles are {ROLES}")
     needed_rank = role_rank(minimum)
 
-    def decorate(
-        view: Callable[P, Awaitable[R]],
-    ) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
-        @wraps(view)
-        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-            if signed_in_user() is None:
-                return await not_signed_in_response()
-            partner: CurrentPartner | None = g.get("p88_partner")
-            if partner is None:
-                return await forbidden_response(
-                    minimum, "You are not a member of any timing company yet."
-                )
-            if role_rank(partner.role) < needed_rank:
-                return await forbidden_response(
-                    minimum, f"Your role at {partner.name} is {partner.role}."
-                )
-            return await view(*args, **kwargs)
+    async def refuse(_user: CurrentUser) -> ResponseReturnValue | None:
+        partner: CurrentPartner | None = g.get("p88_partner")
+        if partner is None:
+            return await forbidden_response(
+                minimum, "You are not a member of any timing company yet."
+            )
+        if role_rank(partner.role) < needed_rank:
+            return await forbidden_response(
+                minimum, f"Your role at {partner.name} is {partner.role}."
+            )
+        return None
 
-        return guarded
-
-    return decorate
+    return _guard(refuse)
 
 
 def require_platform_admin(
@@ -221,18 +213,14 @@ def require_platform_admin(
 ) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
     """Only the install's operator(s) get through."""
 
-    @wraps(view)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-        user = signed_in_user()
-        if user is None:
-            return await not_signed_in_response()
-        if not user.is_platform_admin:
-            return await forbidden_response(
-                "platform admin", "Only the operator of this p88 install can open this page."
-            )
-        return await view(*args, **kwargs)
+    async def refuse(user: CurrentUser) -> ResponseReturnValue | None:
+        if user.is_platform_admin:
+            return None
+        return await forbidden_response(
+            "platform admin", "Only the operator of this p88 install can open this page."
+        )
 
-    return guarded
+    return _guard(refuse)(view)
 
 
 def require_signed_in(
@@ -240,13 +228,34 @@ def require_signed_in(
 ) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
     """Any signed-in person, member of a partner or not (their own account pages)."""
 
-    @wraps(view)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-        if signed_in_user() is None:
-            return await not_signed_in_response()
-        return await view(*args, **kwargs)
+    async def refuse(_user: CurrentUser) -> ResponseReturnValue | None:
+        return None
 
-    return guarded
+    return _guard(refuse)(view)
+
+
+def _guard(
+    refuse: Callable[[CurrentUser], Awaitable[ResponseReturnValue | None]],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R | ResponseReturnValue]]]:
+    """A view decorator: the anonymous are sent to sign in; then `refuse` answers for whom
+    it turns away (None lets the person through)."""
+
+    def decorate(
+        view: Callable[P, Awaitable[R]],
+    ) -> Callable[P, Awaitable[R | ResponseReturnValue]]:
+        @wraps(view)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+            user = signed_in_user()
+            if user is None:
+                return await not_signed_in_response()
+            refusal = await refuse(user)
+            if refusal is not None:
+                return refusal
+            return await view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
 
 
 def client_address() -> str:

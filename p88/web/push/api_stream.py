@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from p88.db.api_keys import STREAM, authenticate
 from p88.db.api_stream import StreamSession, settled_head, stream_session
 from p88.db.tenancy import tenant_transaction
-from p88.hub import FeedUnavailable
 from p88.live.ordered import KINDS, PASSINGS
 from p88.live.wsframe import text_frame
 from p88.web.api.access import bearer_key, refusal_problem
@@ -97,13 +96,12 @@ async def serve_api_stream(services: WebServices, upgrade: Upgrade, socket: Push
         return
     await socket.accept()
     streams = services.streams
-    try:
-        attached = await streams.attach(
+    attached = await socket.attach(
+        streams.attach(
             socket.outbox, partner_id, session.id, session.event_name, wanted.kinds, wanted.since
         )
-    except FeedUnavailable as exc:
-        socket.outbox.disconnect()
-        await socket.refuse(exc.code, exc.reason)
+    )
+    if attached is None:
         return
     try:
         hello = {

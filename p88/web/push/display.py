@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import trio
 
-from p88.hub import FeedUnavailable
 from p88.web.display_access import (
     GONE,
     Refusal,
@@ -34,8 +33,8 @@ async def serve_display(services: WebServices, upgrade: Upgrade, socket: PushSoc
     socket.outbox.display_id = display.id
     hub = services.hub
     key = feed_key(display)
-    try:
-        attached = await hub.attach(
+    attached = await socket.attach(
+        hub.attach(
             socket.outbox,
             display.partner_id,
             display.event_name,
@@ -43,9 +42,8 @@ async def serve_display(services: WebServices, upgrade: Upgrade, socket: PushSoc
             after,
             standings=shows_standings(display),
         )
-    except FeedUnavailable as exc:
-        socket.outbox.disconnect()
-        await socket.refuse(exc.code, exc.reason)
+    )
+    if attached is None:
         return
     try:
         socket.start(await hello_message(services, display, attached, after is not None))

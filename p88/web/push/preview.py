@@ -19,38 +19,28 @@ from __future__ import annotations
 import json
 
 from p88.db.preview_sessions import preview_session
-from p88.db.tenancy import tenant_transaction
-from p88.hub import FeedUnavailable
 from p88.live.feeds import FeedKey
 from p88.live.passings import Rules
 from p88.web.display_access import after_of
 from p88.web.push.server import Upgrade
-from p88.web.push.signed_in import admit_member
+from p88.web.push.signed_in import admit_to_session
 from p88.web.push.socket import PushSocket
 from p88.web.services import WebServices
 
 
 async def serve_preview(services: WebServices, upgrade: Upgrade, socket: PushSocket) -> None:
-    partner = await admit_member(services, upgrade, socket, "viewer")
-    if partner is None:
+    admitted = await admit_to_session(services, upgrade, socket, preview_session)
+    if admitted is None:
         return
-    session_id = int(upgrade.params["session_id"])
-    async with tenant_transaction(services.pool, partner.id) as conn:
-        session = await preview_session(conn, partner.id, session_id)
-    if session is None:
-        await socket.reject(404, "no such timing session")
-        return
+    partner, session = admitted
     await socket.accept()
     after = after_of(upgrade.query.get("after", ""))
     hub = services.hub
     key = FeedKey(session.id, None, Rules())
-    try:
-        attached = await hub.attach(
-            socket.outbox, partner.id, session.event_name, key, after, standings=True
-        )
-    except FeedUnavailable as exc:
-        socket.outbox.disconnect()
-        await socket.refuse(exc.code, exc.reason)
+    attached = await socket.attach(
+        hub.attach(socket.outbox, partner.id, session.event_name, key, after, standings=True)
+    )
+    if attached is None:
         return
     try:
         hello = {

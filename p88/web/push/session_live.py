@@ -22,7 +22,7 @@ from p88.db.tenancy import tenant_transaction
 from p88.hub import Subscription
 from p88.reads import StoredRead
 from p88.web.push.server import Upgrade
-from p88.web.push.signed_in import admit_member
+from p88.web.push.signed_in import admit_to_session
 from p88.web.push.socket import PushSocket
 from p88.web.services import WebServices
 from p88.web.views.timefmt import clock
@@ -117,16 +117,11 @@ class _LiveReads:
 
 
 async def serve_session_live(services: WebServices, upgrade: Upgrade, socket: PushSocket) -> None:
-    partner = await admit_member(services, upgrade, socket, "viewer")
-    if partner is None:
+    admitted = await admit_to_session(services, upgrade, socket, session_by_id)
+    if admitted is None:
         return
-    session_id = int(upgrade.params["session_id"])
-    async with tenant_transaction(services.pool, partner.id) as conn:
-        session = await session_by_id(conn, partner.id, session_id)
-    if session is None:
-        await socket.reject(404, "no such timing session")
-        return
+    partner, session = admitted
     await socket.accept()
     socket.start()
-    live = _LiveReads(services, socket, partner.id, session_id)
+    live = _LiveReads(services, socket, partner.id, session.id)
     await socket.run(produce=lambda: live.follow(session.event_name))

@@ -3,13 +3,19 @@ operator's session cookie, as on every page, from the operator's own site only."
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from p88.db.accounts import role_rank
+from p88.db.pool import Connection
+from p88.db.tenancy import tenant_transaction
 from p88.web.auth.identity import SESSION_COOKIE, CurrentPartner, is_cross_site, resolve_identity
 from p88.web.push.server import Upgrade
 from p88.web.push.socket import PushSocket
 from p88.web.services import WebServices
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +54,24 @@ async def admit_member(
         await socket.reject(found.status, found.message)
         return None
     return found
+
+
+async def admit_to_session(
+    services: WebServices,
+    upgrade: Upgrade,
+    socket: PushSocket,
+    lookup: Callable[[Connection, int, int], Awaitable[T | None]],
+) -> tuple[CurrentPartner, T] | None:
+    """A viewer (or more) of the company and its session the address names, as `lookup`
+    (connection, partner id, session id) finds it; None after refusing the handshake with
+    401/403, or 404 when the company has no such session."""
+    partner = await admit_member(services, upgrade, socket, "viewer")
+    if partner is None:
+        return None
+    session_id = int(upgrade.params["session_id"])
+    async with tenant_transaction(services.pool, partner.id) as conn:
+        session = await lookup(conn, partner.id, session_id)
+    if session is None:
+        await socket.reject(404, "no such timing session")
+        return None
+    return partner, session

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import trio
 from wsproto import ConnectionType, WSConnection
@@ -25,7 +26,7 @@ from wsproto.events import (
 )
 from wsproto.utilities import ProtocolError
 
-from p88.live.feeds import RESYNC
+from p88.live.feeds import RESYNC, FeedUnavailable
 from p88.live.socket_outbox import SocketOutbox
 from p88.live.wsframe import text_frame
 
@@ -40,6 +41,8 @@ HEARTBEAT_FRAME = text_frame(json.dumps({"type": "heartbeat"}))
 PEER_GONE = (trio.BrokenResourceError, trio.ClosedResourceError, ProtocolError)
 # What a malformed handshake can raise inside wsproto besides its own ProtocolError.
 BAD_HANDSHAKE = (ProtocolError, UnicodeError, ValueError)
+
+T = TypeVar("T")
 
 NOT_A_WEBSOCKET = (
     b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -102,6 +105,16 @@ class PushSocket:
         with trio.move_on_after(CLOSE_WAIT):
             while await self.stream.receive_some(4096):
                 pass
+
+    async def attach(self, attaching: Awaitable[T]) -> T | None:
+        """What `attaching` (joining this socket's outbox to a feed) gives; None when the feed
+        cannot be served now, after refusing the socket with the code the page retries on."""
+        try:
+            return await attaching
+        except FeedUnavailable as exc:
+            self.outbox.disconnect()
+            await self.refuse(exc.code, exc.reason)
+            return None
 
     def start(self, hello: str | None = None) -> None:
         """Write the first message; frames the hub put meanwhile follow it."""

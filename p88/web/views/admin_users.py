@@ -111,54 +111,53 @@ async def _member(conn: Connection, user_id_text: str) -> Membership | None:
     return await membership(conn, user_id, current_partner().id)
 
 
-@bp.post("/users/<user_id>/role")
-@require_role("admin")
-async def change_role(user_id: str) -> ResponseReturnValue:
+async def _change_member(user_id: str, role_text: str | None) -> ResponseReturnValue:
+    """Give the company's member `user_id` the role `role_text` names, or remove them (None)."""
     partner = current_partner()
-    form = await form_fields()
     async with tenant() as conn:
         found = await _member(conn, user_id)
         if found is None:
             return await not_found("person")
         target = int(user_id)
-        try:
-            new_role = check_role(form.get("role", ""))
-        except AccountError as exc:
-            return await users_page(f"Nothing was changed: {exc}.", "bad", 400)
+        new_role = None
+        if role_text is not None:
+            try:
+                new_role = check_role(role_text)
+            except AccountError as exc:
+                return await users_page(f"Nothing was changed: {exc}.", "bad", 400)
         problem = await membership_problem(conn, found.role, target, new_role)
         if problem:
             return await users_page(f"Nothing was changed. {problem}", "bad", 403)
+        if new_role is None:
+            await remove_membership(conn, target, partner.id)
+            await audit(conn, "member removed", partner.id, f"user {target} ({found.role})")
+            return redirect("/admin/users?saved=removed")
         await set_membership(conn, target, partner.id, new_role)
         await audit(conn, "role changed", partner.id, f"user {target}: {found.role} → {new_role}")
     return redirect("/admin/users?saved=role")
 
 
+@bp.post("/users/<user_id>/role")
+@require_role("admin")
+async def change_role(user_id: str) -> ResponseReturnValue:
+    form = await form_fields()
+    return await _change_member(user_id, form.get("role", ""))
+
+
 @bp.post("/users/<user_id>/remove")
 @require_role("admin")
 async def remove(user_id: str) -> ResponseReturnValue:
-    partner = current_partner()
-    async with tenant() as conn:
-        found = await _member(conn, user_id)
-        if found is None:
-            return await not_found("person")
-        target = int(user_id)
-        problem = await membership_problem(conn, found.role, target, None)
-        if problem:
-            return await users_page(f"Nothing was changed. {problem}", "bad", 403)
-        await remove_membership(conn, target, partner.id)
-        await audit(conn, "member removed", partner.id, f"user {target} ({found.role})")
-    return redirect("/admin/users?saved=removed")
+    return await _change_member(user_id, None)
 
 
 @bp.post("/users/<user_id>/reset-link")
 @require_role("admin")
 async def reset_link(user_id: str) -> ResponseReturnValue:
-    partner = current_partner()
     async with tenant() as conn:
         found = await _member(conn, user_id)
-        if found is None:
-            return await not_found("person")
-        target = int(user_id)
+    if found is None:
+        return await not_found("person")
+    partner, target = current_partner(), int(user_id)
     problem = refuse_change(found.role, None)
     async with services().pool.acquire() as conn:
         user = await user_by_id(conn, target)

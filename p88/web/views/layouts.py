@@ -94,6 +94,16 @@ async def _list_page(
     return body, status
 
 
+async def _own_template(template_id: int) -> db.Template | None:
+    """The current partner's template (another partner's is None, as if it did not exist)."""
+    async with tenant() as conn:
+        return await db.get_template(conn, current_partner().id, template_id)
+
+
+async def _missing_page() -> ResponseReturnValue:
+    return await render_template("builder/missing.html"), 404
+
+
 @blueprint.get("/templates")
 @require_role("viewer")
 async def list_templates() -> ResponseReturnValue:
@@ -126,7 +136,7 @@ async def duplicate_template(template_id: int) -> ResponseReturnValue:
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None:
-            return await render_template("builder/missing.html"), 404
+            return await _missing_page()
         name = clean_name(f"{found.name} (copy)", "Copy")
         new_id = await db.create_template(
             conn, partner.id, name, found.document, current_user().email
@@ -141,18 +151,16 @@ async def delete_template(template_id: int) -> ResponseReturnValue:
     async with tenant() as conn:
         found = await db.get_template(conn, partner.id, template_id)
         if found is None or not await db.delete_template(conn, partner.id, template_id):
-            return await render_template("builder/missing.html"), 404
+            return await _missing_page()
     return redirect("/templates?notice=" + f"Deleted {found.name}"[:150])
 
 
 @blueprint.get("/templates/<int:template_id>/export")
 @require_role("viewer")
 async def export_template(template_id: int) -> ResponseReturnValue:
-    partner = current_partner()
-    async with tenant() as conn:
-        found = await db.get_template(conn, partner.id, template_id)
+    found = await _own_template(template_id)
     if found is None:
-        return await render_template("builder/missing.html"), 404
+        return await _missing_page()
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in found.name)[:60] or "template"
     response = Response(export_bytes(found.name, found.document), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}.p88.json"'
@@ -186,11 +194,9 @@ async def import_template() -> ResponseReturnValue:
 @blueprint.get("/templates/<int:template_id>/builder")
 @require_role("viewer")
 async def builder(template_id: int) -> ResponseReturnValue:
-    partner = current_partner()
-    async with tenant() as conn:
-        found = await db.get_template(conn, partner.id, template_id)
+    found = await _own_template(template_id)
     if found is None:
-        return await render_template("builder/missing.html"), 404
+        return await _missing_page()
     return await render_template(
         "builder/builder.html",
         template=found,
@@ -210,9 +216,7 @@ async def schema() -> ResponseReturnValue:
 @blueprint.get("/templates/<int:template_id>/document")
 @require_role("viewer")
 async def get_document(template_id: int) -> ResponseReturnValue:
-    partner = current_partner()
-    async with tenant() as conn:
-        found = await db.get_template(conn, partner.id, template_id)
+    found = await _own_template(template_id)
     if found is None:
         return _json_error("no such template", 404)
     return jsonify(

@@ -19,7 +19,7 @@ async def test_a_key_made_on_the_page_has_its_scopes_event_and_expiry(web) -> No
     await seed_event(web.pool, owner.partner_id, "CITY 10K")
     client = await signed_in_client(web.app, owner)
     page = await (await client.get("/admin/api-keys")).get_data(as_text=True)
-    assert 'value="stream"' in page and 'value="write:results"' not in page
+    assert 'value="stream"' in page and 'value="write:results"' in page
     assert '<option value="HARBOUR 5K">' in page
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     client_form = {"name": "scoreboard", "scope": "stream", "event": "HARBOUR 5K",
@@ -43,7 +43,7 @@ async def test_the_form_says_what_to_change(web) -> None:
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     for form, says in (
         ({"name": "x"}, "tick at least one"),
-        ({"name": "x", "scope": "write:results"}, "tick at least one"),
+        ({"name": "x", "scope": "write:everything"}, "tick at least one"),
         ({"name": "x", "scope": "read", "event": "NOPE"}, "no event 'NOPE'"),
         ({"name": "x", "scope": "read", "expires": "soon"}, "as a date"),
         ({"name": "x", "scope": "read", "expires": yesterday}, "has passed"),

@@ -32,6 +32,12 @@ async def runner(web: Any, race: Any, key: str, bib: str) -> dict[str, Any]:
     return found
 
 
+async def places(web: Any, race: Any, key: str) -> dict[str, int]:
+    url = f"/api/v1/sessions/{race.session_id}/results"
+    rows = (await (await api(web, "GET", url, key)).get_json())["data"]
+    return {row["bib"]: row["place_overall"] for row in rows if row["place_overall"]}
+
+
 async def test_a_manual_finish_is_taken_at_once_and_audited_as_the_key(web) -> None:
     owner, race, key = await world(web)
     results = await web.results.get(race.partner_id, race.session_id)
@@ -68,10 +74,12 @@ async def test_a_status_needs_a_reason_and_an_undo_brings_the_result_back(web) -
         web, "POST", url, key, json={"kind": "status", "bib": "3", "status": "dq"}
     )
     assert no_reason.status_code == 422 and "reason" in (await problem(no_reason))["detail"]
+    assert await places(web, race, key) == {"2": 1, "1": 2, "3": 3, "6": 4}
     body = {"kind": "status", "bib": "3", "status": "dq", "reason": "cut the course"}
     made = await (await api(web, "POST", url, key, json=body)).get_json()
     assert made["after"] == "DQ" and made["reason"] == "cut the course"
     assert (await runner(web, race, key, "3"))["status"] == "dq"
+    assert await places(web, race, key) == {"2": 1, "1": 2, "6": 3}  # the list follows at once
     listed = await (await api(web, "GET", url, key)).get_json()
     assert [c["id"] for c in listed["data"]] == [made["id"]]
     undo = await api(web, "DELETE", f"{url}/{made['id']}", key)
@@ -80,6 +88,7 @@ async def test_a_status_needs_a_reason_and_an_undo_brings_the_result_back(web) -
     assert undone["undone_by"] == "API key timing desk" and undone["undone_at"]
     again = await runner(web, race, key, "3")
     assert again["status"] == "finished" and again["place_overall"] == 3
+    assert await places(web, race, key) == {"2": 1, "1": 2, "3": 3, "6": 4}
     twice = await api(web, "DELETE", f"{url}/{made['id']}", key)
     assert twice.status_code == 200 and (await twice.get_json())["undone_at"] == undone["undone_at"]
     async with web.pool.acquire() as conn:

@@ -18,6 +18,7 @@ from p88.web.api.openapi import documented, lists, public, searches
 from p88.web.api.output import single_answer
 from p88.web.api.problems import ApiProblem
 from p88.web.api.result_lists import (
+    Memo,
     csv_writer,
     list_answer,
     results_listing,
@@ -71,7 +72,7 @@ def _preparing() -> ApiProblem:
     )
 
 
-def _public_row(engine: Engine, row: Row, now: int) -> dict[str, Any]:
+def _public_row(engine: Engine, row: Row, now: int, memo: Memo) -> dict[str, Any]:
     view = row_view(engine, row.entrant.bib, now)
     assert view is not None, "a row of the engine's own field"
     return public_of(view)
@@ -87,7 +88,7 @@ async def public_results_list(token: str) -> Response:
     participant in results order; filters, `q` search, pages and formats as the other lists."""
     asked = results_request(PUBLIC_RESULTS)
     results = await published(token)
-    snapshot = await snapshots().of("public", results, _public_row)
+    snapshot = await snapshots().of("public", results, _public_row, timed=True)
     return list_answer(snapshot, asked, PUBLIC_CSV)
 
 

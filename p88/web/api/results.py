@@ -10,7 +10,7 @@ may read it, but its results cannot be computed until the timer sets them up.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from quart import Response
 
@@ -25,6 +25,7 @@ from p88.web.api.openapi import also_answers, documented, lists, searches
 from p88.web.api.output import single_answer
 from p88.web.api.problems import ApiProblem, not_found
 from p88.web.api.result_lists import (
+    Memo,
     csv_writer,
     list_answer,
     results_listing,
@@ -36,6 +37,7 @@ from p88.web.api.results_models import ResultsPage, RunnerResult
 from p88.web.services import services
 
 RESULTS = results_listing("results", RESULT_COLUMNS)
+PLACE_FIELDS = ("place_overall", "place_gender", "place_age_group")
 RESULTS_CSV = csv_writer(RESULT_COLUMNS, dict)
 
 
@@ -94,8 +96,21 @@ async def get_runner_result(session_id: int, bib: str) -> Response:
     return single_answer(json_text(found))
 
 
-def _row(engine: Engine, row: Row, now: int) -> dict[str, Any]:
-    return result_row(engine, row)
+def _row(engine: Engine, row: Row, now: int, memo: Memo) -> dict[str, Any]:
+    """A runner's row; the one made before while their result is the same object (formatting
+    times is most of the cost), with the places as they are now."""
+    bib, places = row.entrant.bib, row.places
+    kept = memo.get(bib)
+    if kept is None or kept[0] is not row.entrant or kept[1] is not row.result:
+        shaped = result_row(engine, row)
+    else:
+        shaped = cast(dict[str, Any], kept[2])
+        now_places = (places.overall, places.gender, places.age_group)
+        if tuple(shaped[name] for name in PLACE_FIELDS) == now_places:
+            return shaped
+        shaped = {**shaped, **dict(zip(PLACE_FIELDS, now_places, strict=True))}
+    memo[bib] = (row.entrant, row.result, shaped)
+    return shaped
 
 
 def json_text(document: object) -> str:

@@ -145,3 +145,21 @@ async def test_corrections_that_could_do_nothing_are_refused(web) -> None:
     assert missing.status_code == 404
     async with web.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM results_corrections") == 0
+
+
+async def test_a_next_page_continues_after_its_place_when_rows_move(web) -> None:
+    _, race, key = await world(web)
+    results = f"/api/v1/sessions/{race.session_id}/results"
+    first = await (await api(web, "GET", f"{results}?limit=2", key)).get_json()
+    assert [row["bib"] for row in first["data"]] == ["2", "1"]
+    body = {"kind": "status", "bib": "1", "status": "dq", "reason": "no bib shown"}
+    url = f"/api/v1/sessions/{race.session_id}/corrections"
+    assert (await api(web, "POST", url, key, json=body)).status_code == 201
+    rest: list[str] = []
+    link = first["next"]
+    while link:
+        page = await (await api(web, "GET", link, key)).get_json()
+        rest += [row["bib"] for row in page["data"]]
+        link = page["next"]
+    # After second place: 3 (now second), 6, the runner on course, the DQ, the DNS.
+    assert rest == ["3", "6", "4", "1", "5"]

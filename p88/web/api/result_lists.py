@@ -42,6 +42,7 @@ FILTERS = ("course", "gender", "age_group", "status", "wave", "bib", "name")
 SEARCH = "q"  # a name or bib, as the public pages' search box
 MAX_SEARCH = 100
 STREAM_CHUNK = 1000  # rows per chunk of a streamed answer
+MAX_KEPT = 16  # snapshots kept (a 30,000-runner one holds ~40 MB with its JSON)
 # engine, row, now (hundredths), and what the shape kept from the snapshot before (by bib)
 Memo = dict[str, Any]
 Shape = Callable[[Engine, Row, int, Memo], dict[str, Any]]
@@ -135,9 +136,13 @@ class Snapshots:
             async with self._making:
                 found = self._fresh(key, results, timed)
                 if found is None:
-                    before = self._kept.get(key)
+                    before = self._kept.pop(key, None)
                     found = self._kept[key] = snapshot_of(results, shape, before)
                     self._stale.discard(key)
+                    if len(self._kept) > MAX_KEPT:  # the least recently made goes
+                        oldest = min(self._kept, key=lambda k: self._kept[k].made_at)
+                        del self._kept[oldest]
+                        self._stale.discard(oldest)
         return found
 
     def _fresh(self, key: tuple[str, int], results: SessionResults, timed: bool) -> Snapshot | None:

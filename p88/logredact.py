@@ -1,11 +1,12 @@
 """Keeps secret URL tokens out of log lines.
 
-Display links (/d/<token>), public results links (/r/<token>: a withdrawn link must not
-be found again in a log), password resets, invitations and first-run setup links carry
-their credential in the path. Any log line about such a request (an error Quart logs with its
-path, an access log line, a traceback that repeats a URL) would hand the credential to
-whoever reads the logs. `RedactTokens` rewrites those path segments, and the values of
-query parameters that carry secrets, in each record's message, exception text and stack.
+Display links (/d/<token>), public results links (/r/<token> and the data API's
+/api/v1/public/<token>: a withdrawn link must not be found again in a log), password resets,
+invitations and first-run setup links carry their credential in the path. Any log line about
+such a request (an error Quart logs with its path, an access log line, a traceback that
+repeats a URL) would hand the credential to whoever reads the logs. `RedactTokens` rewrites
+those path segments, and the values of query parameters that carry secrets, in each record's
+message, exception text and stack.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import re
 
 REDACTED = "[redacted]"
 
-# The segment after /d/, /r/, /reset/, /invite/ or /setup/, up to the next separator.
-_PATH_TOKEN = re.compile(r"(/(?:d|r|reset|invite|setup)/)[^/?#\s\"'<>]+")
+# The segment after /d/, /r/, /reset/, /invite/, /setup/ or /api/v1/public/, up to the next
+# separator.
+_PATH_TOKEN = re.compile(r"(/(?:d|r|reset|invite|setup|api/v1/public)/)[^/?#\s\"'<>]+")
 # Query parameters that would carry a secret if a URL ever had one.
 _QUERY_SECRET = re.compile(
     r"([?&](?:token|key|api_key|secret|password|code)=)[^&#\s\"'<>]+", re.IGNORECASE

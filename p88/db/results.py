@@ -55,7 +55,7 @@ class CorrectionRow:
     payload: dict[str, Any]
     before: dict[str, Any] | None
     reason: str
-    created_by: str  # the person's name (or email), "" when their account is gone
+    created_by: str  # the person's name (or email), "API key <name>", "" when gone
     created_at: datetime
     undone_by: str
     undone_at: datetime | None
@@ -106,11 +106,13 @@ LIMIT $4
 
 CORRECTIONS = """
 SELECT c.id, c.kind, c.bib, c.payload, c.before, c.reason, c.created_at, c.undone_at,
-       coalesce(nullif(a.name, ''), a.email, '') AS created_by,
-       coalesce(nullif(u.name, ''), u.email, '') AS undone_by
+       coalesce(nullif(a.name, ''), a.email, 'API key ' || ak.name, '') AS created_by,
+       coalesce(nullif(u.name, ''), u.email, 'API key ' || uk.name, '') AS undone_by
 FROM results_corrections c
 LEFT JOIN users a ON a.id = c.created_by
 LEFT JOIN users u ON u.id = c.undone_by
+LEFT JOIN api_keys ak ON ak.id = c.created_by_key
+LEFT JOIN api_keys uk ON uk.id = c.undone_by_key
 WHERE c.partner_id = $1 AND c.session_id = $2
 ORDER BY c.id
 """

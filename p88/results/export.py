@@ -7,7 +7,7 @@ that does not apply (no finish, no place) is empty.
 from __future__ import annotations
 
 import csv
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import date
 from typing import TextIO
 
@@ -81,12 +81,20 @@ def csv_row(row: Row, race_date: date | None) -> list[str]:
     return cells(row_values(row, race_date), TEXT_FIELDS)
 
 
+OrderKey = tuple[int, int, int, int, tuple[int, int, str]]
+
+
 def results_order(rows: Iterable[Row], setup: Setup) -> list[Row]:
     """Courses in setup order (unknown ones last); in each, places first, then finishers not
     placed, running, DNF, DQ, DNS; then by bib."""
+    return sorted(rows, key=order_key(setup))
+
+
+def order_key(setup: Setup) -> Callable[[Row], OrderKey]:
+    """The sort key of `results_order` (unique per bib: lists page by it)."""
     courses = {course.name: index for index, course in enumerate(setup.courses)}
 
-    def key(row: Row) -> tuple[int, int, int, int, tuple[int, int, str]]:
+    def key(row: Row) -> OrderKey:
         r = row.result
         course = courses.get(r.course or "", len(courses))
         placed = r.status == "finished" and row.places.overall is not None
@@ -98,7 +106,7 @@ def results_order(rows: Iterable[Row], setup: Setup) -> list[Row]:
             natural_key(row.entrant.bib),
         )
 
-    return sorted(rows, key=key)
+    return key
 
 
 def course_rows(rows: Iterable[Row], course: str) -> list[Row]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from p88.db.api_keys import SCOPES, create_key
 
-ALL_SCOPES = tuple(s for s in SCOPES if s != "write:results")
+ALL_SCOPES = SCOPES
 
 
 async def make_key(
@@ -115,3 +115,27 @@ async def seed_event(
             conn, partner_id, name=f"{event} finish", session_id=session_id, locations=("FINISH",)
         )
     return {"session_id": session_id, "participant_id": participant_id, "display_id": display.id}
+
+
+async def seed_results(pool: Any, partner_id: int, ids: dict[str, Any]) -> dict[str, Any]:
+    """The seeded session's results published (`token`) and one correction in it (a DNF for
+    bib 5, `correction_id`); `bib` is a runner of it. The setup saved is the one p88 suggests
+    from the point names START and FINISH."""
+    import secrets
+
+    from p88.db import results as results_db
+    from p88.db.tenancy import tenant_transaction
+    from p88.results.suggest import suggested_document
+
+    token = secrets.token_urlsafe(16)
+    session_id = ids["session_id"]
+    async with tenant_transaction(pool, partner_id) as conn:
+        document = suggested_document(["START", "FINISH"])
+        assert document is not None
+        await results_db.save_setup(conn, partner_id, session_id, document, None)
+        await results_db.publish(conn, partner_id, session_id, True, token)
+        payload = ("status", "5", {"status": "dnf", "reason": "seeded"})
+        correction_id = await results_db.add_correction(
+            conn, partner_id, session_id, payload, None, "seeded", None
+        )
+    return {**ids, "token": token, "bib": "1", "correction_id": correction_id}

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.support import api, make_key, problem, seed_event
+from p88.web.api.params import encode_next
+from tests.api.support import api, make_key, problem, seed_event, seed_results
 from tests.api.test_api_contract import app_and_document
 from tests.web.support import create_partner_with_user
 
@@ -14,6 +15,7 @@ from tests.web.support import create_partner_with_user
 async def world(web: Any) -> tuple[str, dict[str, Any]]:
     owner = await create_partner_with_user(web.pool, "alpha", "owner")
     ids = await seed_event(web.pool, owner.partner_id, "BAD INPUT RUN")
+    ids = await seed_results(web.pool, owner.partner_id, ids)
     return await make_key(web.pool, owner.partner_id), ids
 
 
@@ -45,12 +47,12 @@ async def expect(response: Any, status: int, *words: str) -> dict[str, Any]:
 
 
 async def test_list_parameters_that_cannot_be_used(web) -> None:
-    key, _ = await world(web)
-    paths = list_paths()
-    assert "/api/v1/reads" in paths and len(paths) == 5
+    key, ids = await world(web)
+    paths = [path.format(**ids) for path in list_paths()]
+    assert "/api/v1/reads" in paths and len(paths) == 7
     for path in paths:
         await expect(await api(web, "GET", f"{path}?colour=eq.red", key), 400, "filter by one of")
-        column = "name" if path.endswith("events") else "id"
+        column = "name" if path.endswith(("events", "results")) else "id"
         await expect(await api(web, "GET", f"{path}?{column}=eqq.1", key), 400, "operator among")
         await expect(await api(web, "GET", f"{path}?next=%%%", key), 400, "not a token")
         await expect(await api(web, "GET", f"{path}?next=eyJ2IjoxfQ", key), 400, "not a token")
@@ -61,6 +63,28 @@ async def test_list_parameters_that_cannot_be_used(web) -> None:
     await expect(await api(web, "GET", "/api/v1/reads?time=gt.yesterday", key), 400, "local time")
     await expect(await api(web, "GET", "/api/v1/sessions?day=eq.2026-13-01", key), 400, "a date")
     await expect(await api(web, "GET", "/api/v1/events?live=eq.maybe", key), 400, "true or false")
+
+
+async def test_results_list_parameters_that_cannot_be_used(web) -> None:
+    key, ids = await world(web)
+    for path in (f"/api/v1/sessions/{ids['session_id']}/results",
+                 f"/api/v1/public/{ids['token']}/results"):  # fmt: skip
+        for query, says in (
+            (f"next={encode_next(42)}", "not a token"),
+            (f"next={encode_next('[1,2]')}", "not a token"),
+            (f"next={encode_next('[0,0,1,0,[0,1]]')}", "not a token"),
+            (f"next={encode_next('{}')}", "not a token"),
+            ("q=a&q=b", "one name or bib"),
+            (f"q={'x' * 101}", "100 characters"),
+            ("status=in.nope", "in.(a,b,c)"),
+            ("status=eq", "operator among"),
+            ("place_overall=eq.1", "filter by one of"),
+            ("since=3", "no numeric id"),
+        ):
+            await expect(await api(web, "GET", f"{path}?{query}", key), 400, says)
+        await expect(await api(web, "GET", f"{path}/{'9' * 5000}", key), 404)
+    await expect(await api(web, "GET", "/api/v1/public/short/results", None), 404, "published")
+    await expect(await api(web, "GET", f"/api/v1/public/{'x' * 5000}/results/1", None), 404)
 
 
 async def test_nul_bytes_anywhere_are_400_naming_where(web) -> None:
@@ -77,13 +101,26 @@ async def test_nul_bytes_anywhere_are_400_naming_where(web) -> None:
             await expect(response, 400, "NUL", "JSON")
 
 
+CORRECTION = {"kind": "status", "bib": "1", "status": "dnf", "reason": "fell"}
+
+
 async def test_ids_of_the_wrong_kind_or_size_are_404(web) -> None:
-    key, _ = await world(web)
-    for template in ("/api/v1/sessions/{}", "/api/v1/sessions/{}/points",
-                     "/api/v1/participants/{}", "/api/v1/displays/{}/rotate"):  # fmt: skip
-        method = "POST" if template.endswith("rotate") else "GET"
+    key, ids = await world(web)
+    for method, template in (
+        ("GET", "/api/v1/sessions/{}"),
+        ("GET", "/api/v1/sessions/{}/points"),
+        ("GET", "/api/v1/participants/{}"),
+        ("POST", "/api/v1/displays/{}/rotate"),
+        ("GET", "/api/v1/sessions/{}/results"),
+        ("GET", "/api/v1/sessions/{}/results/1"),
+        ("GET", "/api/v1/sessions/{}/corrections"),
+        ("POST", "/api/v1/sessions/{}/corrections"),
+        ("DELETE", "/api/v1/sessions/{}/corrections/1"),
+        ("DELETE", f"/api/v1/sessions/{ids['session_id']}/corrections/{{}}"),
+    ):
         for bad in ("abc", "-1", str(2**63), "9" * 5000, "1.5", "999999"):
-            response = await api(web, method, template.format(bad), key)
+            body = CORRECTION if method == "POST" and "corrections" in template else None
+            response = await api(web, method, template.format(bad), key, json=body)
             await expect(response, 404)
     await expect(await api(web, "DELETE", "/api/v1/reads", key), 405, "GET")
     await expect(await api(web, "GET", "/api/v2/reads", key), 404, "openapi.json")
@@ -93,7 +130,7 @@ async def test_bodies_that_are_not_the_right_json_are_refused(web) -> None:
     key, ids = await world(web)
     writes = [(m, u) for m, u in every_operation(ids) if m in ("POST", "PATCH")]
     writes = [(m, u) for m, u in writes if not u.endswith("/rotate")]  # takes no body
-    assert len(writes) == 3
+    assert len(writes) == 4
     for method, url in writes:
         form = await api(web, method, url, key, form={"bib": "1"})
         await expect(form, 415, "Content-Type: application/json")

@@ -4,6 +4,7 @@ contract every operation keeps (each is called and its answer checked against it
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from p88.web.api.openapi import api_document
 from p88.web.app import create_app
 from p88.web.push import ROUTES
 from p88.web.services import WebServices
-from tests.api.support import api, make_key, seed_event
+from tests.api.support import api, make_key, seed_event, seed_results
 from tests.web.support import create_partner_with_user
 
 HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -56,15 +57,18 @@ def test_every_data_api_route_is_documented() -> None:
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi":
-            path = rule.rule.replace("<int:", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             routes |= {(m, path) for m in (rule.methods or ()) if m in HTTP_METHODS}
     assert routes == documented_operations()
     sockets = {r.rule for r in ROUTES if r.rule.startswith("/api/")}
     assert sockets == {p for p in document["paths"] if p == "/api/v1/stream"}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            scopes = operation["security"][0]["apiKey"]
-            assert len(scopes) == 1, (method, path)
+            if path.startswith("/api/v1/public/"):
+                assert operation["security"] == [], (method, path)  # no key needed
+            else:
+                scopes = operation["security"][0]["apiKey"]
+                assert len(scopes) == 1, (method, path)
             assert operation["summary"], (method, path)
 
 
@@ -87,6 +91,12 @@ def call_of(path: str, ids: dict[str, Any], event: str) -> tuple[str, Any]:
         "/api/v1/participants/upsert": {
             "event": event,
             "rows": [{"bib": "778", "gender": "F"}, {"bib": "779", "age": "old"}],
+        },
+        "/api/v1/sessions/{session_id}/corrections": {
+            "kind": "status",
+            "bib": "2",
+            "status": "dnf",
+            "reason": "contract",
         },
     }
     return url, bodies.get(path)
@@ -113,6 +123,7 @@ async def test_every_operation_answers_as_its_schema_says(web) -> None:
     _, document = app_and_document()
     owner = await create_partner_with_user(web.pool, "alpha", "owner")
     ids = await seed_event(web.pool, owner.partner_id, "CONTRACT RUN", reads=30)
+    ids = await seed_results(web.pool, owner.partner_id, ids)
     key = await make_key(web.pool, owner.partner_id)
     called = set()
     for path, operations in document["paths"].items():
@@ -133,15 +144,19 @@ async def test_every_operation_answers_as_its_schema_says(web) -> None:
 async def test_list_rows_in_ndjson_and_csv_are_the_json_rows(web) -> None:
     _, document = app_and_document()
     owner = await create_partner_with_user(web.pool, "alpha", "owner")
-    await seed_event(web.pool, owner.partner_id, "CONTRACT RUN", reads=30)
+    ids = await seed_event(web.pool, owner.partner_id, "CONTRACT RUN", reads=30)
+    ids = await seed_results(web.pool, owner.partner_id, ids)
     key = await make_key(web.pool, owner.partner_id)
     for path in ("/api/v1/events", "/api/v1/sessions", "/api/v1/reads", "/api/v1/participants",
-                 "/api/v1/displays"):  # fmt: skip
+                 "/api/v1/displays", "/api/v1/sessions/{session_id}/results",
+                 "/api/v1/public/{token}/results"):  # fmt: skip
         schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
-        page = await (await api(web, "GET", path, key)).get_json()
+        url = path.format(**ids)
+        page = await (await api(web, "GET", url, key)).get_json()
         checker(document, schema["schema"]).validate(page)
-        lines = await (await api(web, "GET", f"{path}?format=ndjson", key)).get_data(as_text=True)
+        assert page["data"], path
+        lines = await (await api(web, "GET", f"{url}?format=ndjson", key)).get_data(as_text=True)
         assert [json.loads(line) for line in lines.splitlines()] == page["data"]
-        text = await (await api(web, "GET", f"{path}?format=csv", key)).get_data(as_text=True)
+        text = await (await api(web, "GET", f"{url}?format=csv", key)).get_data(as_text=True)
         header, *rows = text.splitlines()
         assert header.split(",") == list(page["data"][0]) and len(rows) == len(page["data"])

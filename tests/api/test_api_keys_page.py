@@ -19,7 +19,7 @@ async def test_a_key_made_on_the_page_has_its_scopes_event_and_expiry(web) -> No
     await seed_event(web.pool, owner.partner_id, "CITY 10K")
     client = await signed_in_client(web.app, owner)
     page = await (await client.get("/admin/api-keys")).get_data(as_text=True)
-    assert 'value="stream"' in page and 'value="write:results"' not in page
+    assert 'value="stream"' in page and 'value="write:results"' in page
     assert '<option value="HARBOUR 5K">' in page
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     client_form = {"name": "scoreboard", "scope": "stream", "event": "HARBOUR 5K",
@@ -43,7 +43,7 @@ async def test_the_form_says_what_to_change(web) -> None:
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     for form, says in (
         ({"name": "x"}, "tick at least one"),
-        ({"name": "x", "scope": "write:results"}, "tick at least one"),
+        ({"name": "x", "scope": "write:everything"}, "tick at least one"),
         ({"name": "x", "scope": "read", "event": "NOPE"}, "no event 'NOPE'"),
         ({"name": "x", "scope": "read", "expires": "soon"}, "as a date"),
         ({"name": "x", "scope": "read", "expires": yesterday}, "has passed"),
@@ -64,3 +64,5 @@ def test_an_api_key_never_reaches_a_log_line() -> None:
         "Authorization: Bearer p88_[redacted] refused"
     )
     assert redact("/work/p88_data/x p88_short") == "/work/p88_data/x p88_short"
+    link = "GET /api/v1/public/Ab3-_x8Ab3-_x8Ab3-_x/results/12?q=x"
+    assert redact(link) == "GET /api/v1/public/[redacted]/results/12?q=x"

@@ -14,7 +14,7 @@ from typing import Any
 
 from p88.web.api.openapi import api_document
 from p88.web.services import services_of
-from tests.api.support import ALL_SCOPES, api, make_key, problem, seed_event
+from tests.api.support import ALL_SCOPES, api, make_key, problem, seed_event, seed_results
 from tests.web.support import create_partner_with_user, refused_status
 
 COVERED_RULES = {
@@ -28,6 +28,12 @@ COVERED_RULES = {
     "/api/v1/participants/upsert",
     "/api/v1/displays",
     "/api/v1/displays/<int:display_id>/rotate",
+    "/api/v1/sessions/<int:session_id>/results",
+    "/api/v1/sessions/<int:session_id>/results/<bib>",
+    "/api/v1/sessions/<int:session_id>/corrections",
+    "/api/v1/sessions/<int:session_id>/corrections/<int:correction_id>",
+    "/api/v1/public/<token>/results",  # no key: the token of published results (tested below)
+    "/api/v1/public/<token>/results/<bib>",
     "/api/v1/stream",  # the websocket: refused before the upgrade (tested below)
 }
 
@@ -37,6 +43,7 @@ ROW = {"bib": "900", "first_name": "Stolen", "last_name": "Row"}
 def operations(ids: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
     """Every documented HTTP operation -> (address with `ids` filled in, JSON body)."""
     event = ids["event"]
+    session = f"/api/v1/sessions/{ids['session_id']}"
     return {
         ("GET", "/api/v1/events"): ("/api/v1/events", None),
         ("GET", "/api/v1/sessions"): ("/api/v1/sessions", None),
@@ -65,7 +72,26 @@ def operations(ids: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
             f"/api/v1/displays/{ids['display_id']}/rotate",
             None,
         ),
+        ("GET", "/api/v1/sessions/{session_id}/results"): (f"{session}/results", None),
+        ("GET", "/api/v1/sessions/{session_id}/results/{bib}"): (f"{session}/results/1", None),
+        ("GET", "/api/v1/sessions/{session_id}/corrections"): (f"{session}/corrections", None),
+        ("POST", "/api/v1/sessions/{session_id}/corrections"): (
+            f"{session}/corrections",
+            CORRECTION,
+        ),
+        ("DELETE", "/api/v1/sessions/{session_id}/corrections/{correction_id}"): (
+            f"{session}/corrections/{ids['correction_id']}",
+            None,
+        ),
     }
+
+
+# Published results need no key: their token is the credential (as /r/<token>).
+PUBLIC_OPERATIONS = {
+    ("GET", "/api/v1/public/{token}/results"),
+    ("GET", "/api/v1/public/{token}/results/{bib}"),
+}
+CORRECTION = {"kind": "status", "bib": "1", "status": "dq", "reason": "stolen"}
 
 
 SCOPE_OF = {"GET": "read"}
@@ -75,15 +101,20 @@ WRITE_SCOPES = {"participants": "write:participants", "displays": "write:display
 def needed_scope(method: str, path: str) -> str:
     if method == "GET":
         return "read"
+    if "/corrections" in path:
+        return "write:results"
     return WRITE_SCOPES[path.split("/")[3]]
 
 
 async def two_companies(web: Any) -> dict[str, Any]:
     a = await create_partner_with_user(web.pool, "alpha", "owner")
     b = await create_partner_with_user(web.pool, "bravo", "owner")
-    a_ids = {"event": "ALPHA ONE", **await seed_event(web.pool, a.partner_id, "ALPHA ONE")}
-    a_two = {"event": "ALPHA TWO", **await seed_event(web.pool, a.partner_id, "ALPHA TWO")}
-    b_ids = {"event": "BRAVO RACE", **await seed_event(web.pool, b.partner_id, "BRAVO RACE")}
+    world = {}
+    for name, partner, event in (("a_ids", a, "ALPHA ONE"), ("a_two", a, "ALPHA TWO"),
+                                 ("b_ids", b, "BRAVO RACE")):  # fmt: skip
+        ids = await seed_event(web.pool, partner.partner_id, event)
+        world[name] = {"event": event, **await seed_results(web.pool, partner.partner_id, ids)}
+    a_ids, a_two, b_ids = world["a_ids"], world["a_two"], world["b_ids"]
     return {"a": a, "b": b, "a_ids": a_ids, "a_two": a_two, "b_ids": b_ids}
 
 
@@ -95,8 +126,8 @@ async def send(web: Any, method: str, url: str, key: str | None, body: Any) -> A
 def test_every_documented_operation_is_in_the_suite() -> None:
     from tests.api.test_api_contract import documented_operations
 
-    ids = {"event": "x", "session_id": 1, "participant_id": 1, "display_id": 1}
-    assert set(operations(ids)) == documented_operations()
+    ids = {"event": "x", "session_id": 1, "participant_id": 1, "display_id": 1, "correction_id": 1}
+    assert set(operations(ids)) | PUBLIC_OPERATIONS == documented_operations()
 
 
 async def test_a_key_on_another_companys_ids_is_404_and_changes_nothing(web) -> None:
@@ -123,6 +154,12 @@ async def test_a_key_on_another_companys_ids_is_404_and_changes_nothing(web) -> 
             "SELECT rotated_at FROM displays WHERE id = $1", world["b_ids"]["display_id"]
         )
     assert "Stolen" not in {r["first_name"] for r in b_rows} and rotated is None
+    async with web.pool.acquire() as conn:
+        b_corrections = await conn.fetch(
+            "SELECT reason, undone_at FROM results_corrections WHERE partner_id = $1",
+            world["b"].partner_id,
+        )
+    assert [(c["reason"], c["undone_at"]) for c in b_corrections] == [("seeded", None)]
 
 
 async def test_a_key_without_the_scope_is_403(web) -> None:
@@ -167,6 +204,38 @@ async def test_an_event_key_sees_and_writes_nothing_else(web) -> None:
         assert "ALPHA TWO" not in text and "ALPHA ONE" in text, url
     async with web.pool.acquire() as conn:
         assert not await conn.fetchval("SELECT count(*) FROM participants WHERE bib = '900'")
+        corrections = await conn.fetch("SELECT reason, undone_at FROM results_corrections")
+    assert [(c["reason"], c["undone_at"]) for c in corrections] == [("seeded", None)] * 3
+
+
+async def test_published_results_show_their_own_session_only(web) -> None:
+    world = await two_companies(web)
+    async with web.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE participants SET first_name = 'Bravo' WHERE partner_id = $1",
+            world["b"].partner_id,
+        )
+        await conn.execute(
+            "UPDATE results_setups SET published_at = NULL WHERE session_id = $1",
+            world["a_two"]["session_id"],
+        )
+    b_key = await make_key(web.pool, world["b"].partner_id)
+    mine = world["a_ids"]
+    for url in (
+        f"/api/v1/public/{mine['token']}/results",
+        f"/api/v1/public/{mine['token']}/results/1",
+    ):
+        for key in (None, b_key):  # a key changes nothing: the token opens what it opens
+            response = await api(web, "GET", url, key)
+            assert response.status_code == 200, url
+            text = await response.get_data(as_text=True)
+            assert "First1" in text and "Bravo" not in text, url
+    unpublished = world["a_two"]["token"]
+    for url in (f"/api/v1/public/{unpublished}/results", f"/api/v1/public/{unpublished}/results/1",
+                f"/api/v1/public/{'A' * 22}/results"):  # fmt: skip
+        response = await api(web, "GET", url, None)
+        assert response.status_code == 404, url
+        await problem(response)
 
 
 async def test_the_daily_limit_is_429_until_the_next_day(web) -> None:

@@ -6,11 +6,29 @@ from __future__ import annotations
 
 from quart import Quart
 
-from p88.web.api import displays, guide, participants, reads, sessions
+from p88.web.api import (
+    corrections,
+    displays,
+    guide,
+    participants,
+    public_results,
+    reads,
+    results,
+    sessions,
+)
 from p88.web.api.blueprint import api
 from p88.web.api.problems import install_problem_handlers
 
-RESOURCE_MODULES = (sessions, reads, participants, displays, guide)
+RESOURCE_MODULES = (
+    sessions,
+    reads,
+    participants,
+    results,
+    corrections,
+    public_results,
+    displays,
+    guide,
+)
 
 
 def install_api(app: Quart) -> None:

@@ -10,7 +10,10 @@ from quart import Blueprint, request
 from p88.web.api.access import add_rate_limit_headers, authenticate_request
 
 api = Blueprint("api", __name__, url_prefix="/api")
-PUBLIC_ENDPOINTS = frozenset({"api.openapi", "api.guide"})
+# No key: the document, the guide, and published results (their token opens them, as /r/<token>).
+PUBLIC_ENDPOINTS = frozenset(
+    {"api.openapi", "api.guide", "api.public_results_list", "api.public_runner_result"}
+)
 
 
 @api.before_request

@@ -30,6 +30,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 LISTING_ATTRIBUTE = "p88_api_listing"
 WRITE_ATTRIBUTE = "p88_api_write"
+SEARCH_ATTRIBUTE = "p88_api_search"
+ALSO_ATTRIBUTE = "p88_api_also"
+PUBLIC_ATTRIBUTE = "p88_api_public"
 PREFIX = "/api/v1/"
 SECURITY = "apiKey"
 
@@ -50,10 +53,13 @@ PROBLEM_TEXT = {
     "413": "The body is too large",
     "415": "The body is not JSON",
     "422": "The body's values cannot be taken (`errors` lists them)",
-    "429": "The plan's daily request limit is reached (see Retry-After)",
+    "429": "The plan's daily request limit is reached (see Retry-After); without a key, too "
+    "many unknown links from this address",
     "500": "p88 failed; try again",
+    "503": "The results are being prepared; try again (see Retry-After)",
 }
 READ_PROBLEMS = ("400", "401", "403", "404", "429", "500")
+PUBLIC_PROBLEMS = ("400", "404", "429", "500", "503")  # no key: nothing to refuse it for
 WRITE_PROBLEMS = (*READ_PROBLEMS, "409", "413", "415", "422")
 
 
@@ -92,6 +98,42 @@ def writes(
         return view
 
     return decorate
+
+
+def searches(parameter: str) -> Callable[[F], F]:
+    """The list also takes `parameter`: a bib or words of a name."""
+
+    def decorate(view: F) -> F:
+        setattr(view, SEARCH_ATTRIBUTE, parameter)
+        return view
+
+    return decorate
+
+
+def also_answers(*codes: str) -> Callable[[F], F]:
+    """Problems the view answers besides its kind's usual ones (such as 409)."""
+
+    def decorate(view: F) -> F:
+        setattr(view, ALSO_ATTRIBUTE, codes)
+        return view
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """The operation needs no key (it is also in blueprint.PUBLIC_ENDPOINTS)."""
+    setattr(view, PUBLIC_ATTRIBUTE, True)
+    return view
+
+
+def _search_parameter(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": "A bib, or words of a name (any case), as the public results search",
+        "schema": {"type": "string", "maxLength": 100},
+    }
 
 
 def _filter_parameters(listing: Listing) -> list[dict[str, Any]]:
@@ -168,9 +210,15 @@ class ApiDocument(OpenAPIProvider):
         scope = getattr(view, SCOPE_ATTRIBUTE, None)
         if scope is not None:
             operation["security"] = [{SECURITY: [scope]}]
+        is_public = getattr(view, PUBLIC_ATTRIBUTE, False)
+        if is_public:
+            operation["security"] = []
         listing: Listing | None = getattr(view, LISTING_ATTRIBUTE, None)
         if listing is not None:
             operation["parameters"] += _page_parameters(listing) + _filter_parameters(listing)
+            search = getattr(view, SEARCH_ATTRIBUTE, None)
+            if search is not None:
+                operation["parameters"].append(_search_parameter(search))
             ok = operation["responses"].get(200)
             if ok is not None:
                 text = {"schema": {"type": "string"}}
@@ -196,8 +244,10 @@ class ApiDocument(OpenAPIProvider):
                     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
                 }
             )
-        codes = READ_PROBLEMS if idempotency is None else WRITE_PROBLEMS
-        for code in codes:
+        codes: tuple[str, ...] = READ_PROBLEMS if idempotency is None else WRITE_PROBLEMS
+        if is_public:
+            codes = PUBLIC_PROBLEMS
+        for code in (*codes, *getattr(view, ALSO_ATTRIBUTE, ())):
             operation["responses"][code] = {
                 "description": PROBLEM_TEXT[code],
                 "content": {
@@ -234,16 +284,16 @@ def api_document(app: Quart) -> dict[str, Any]:
             info=Info(
                 title="p88 data API",
                 version="1",
-                description="Events, timing sessions and points, reads, participants and "
-                "displays of one timing company, for its own software. A guide with examples "
-                "is at /api.",
+                description="Events, timing sessions and points, reads, participants, "
+                "results and corrections, and displays of one timing company, for its own "
+                "software; published results without a key. A guide with examples is at /api.",
             ),
             security_schemes={SECURITY: {"type": "http", "scheme": "bearer"}},
         )
         cached = ApiDocument(app, settings).schema()
         cached["components"]["securitySchemes"][SECURITY]["description"] = (
             "An API key made on Admin -> API keys, sent as `Authorization: Bearer <key>`. "
-            "Its scopes: read, write:participants, write:displays, stream."
+            "Its scopes: read, write:participants, write:results, write:displays, stream."
         )
         app.extensions["p88_openapi"] = cached
     return cached

@@ -103,7 +103,7 @@ def small_list_answer(
         for row in flats:
             writer.writerow([_csv_value(value) for value in row.values()])
         body = out.getvalue()
-    return finish(body, _content_type(chosen))
+    return finish(body, content_type_of(chosen))
 
 
 def _csv_value(value: Any) -> Any:
@@ -143,10 +143,10 @@ async def list_answer(listing: Listing, wanted: ListRequest, fixed: Sequence[Any
         assert isinstance(rows.body, str)
         body = rows.body + "\n" if rows.count else ""
     headers = {"Link": f'<{link}>; rel="next"'} if link else {}
-    return finish(body, _content_type(wanted.format), headers)
+    return finish(body, content_type_of(wanted.format), headers)
 
 
-def _content_type(format_: str) -> str:
+def content_type_of(format_: str) -> str:
     media = FORMATS[format_]
     return f"{media}; charset=utf-8" if format_ == "csv" else media
 
@@ -157,7 +157,12 @@ def csv_header(listing: Listing) -> str:
 
 def _streamed(listing: Listing, wanted: ListRequest, fixed: Sequence[Any]) -> Response:
     rows = stream_rows(services().pool, caller().partner_id, listing, wanted, list(fixed))
-    response = Response(rows, content_type=_content_type(wanted.format))
+    return streamed_response(rows, wanted.format)
+
+
+def streamed_response(chunks: AsyncIterator[bytes], format_: str) -> Response:
+    """Every row, as the chunks come (no ETag: the body is not known before it is sent)."""
+    response = Response(chunks, content_type=content_type_of(format_))
     response.timeout = None  # bounded by the rows, not by Quart's 60 s default
     return _private(response)
 

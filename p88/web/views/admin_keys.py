@@ -14,6 +14,7 @@ from p88.db.api_keys import (
     STREAM,
     WRITE_DISPLAYS,
     WRITE_PARTICIPANTS,
+    WRITE_RESULTS,
     create_key,
     keys_of,
     revoke_key,
@@ -138,10 +139,11 @@ async def revoke_collector(credential_id: str) -> ResponseReturnValue:
     return redirect("/admin/collectors?saved=revoked")
 
 
-# Scopes a key can be given here; write:results joins them with the results API.
+# Scopes a key can be given here.
 OFFERED_SCOPES = (
-    (READ, "read: events, sessions, points, reads, participants, displays"),
+    (READ, "read: events, sessions, points, reads, participants, results, displays"),
     (WRITE_PARTICIPANTS, "write:participants: create, change and upsert participants"),
+    (WRITE_RESULTS, "write:results: correct results (manual times, DNF/DNS/DQ) and undo"),
     (WRITE_DISPLAYS, "write:displays: rotate display links"),
     (STREAM, "stream: the live push stream of passings and reads"),
 )

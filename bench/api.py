@@ -1,27 +1,23 @@
-"""Data API benchmark: a session's results as /api/v1 serves them, from one `p88 serve`.
+"""Data API benchmark: mirroring reads with `since` (NDJSON and CSV streams), and the push
+stream's latency with many programs connected.
 
-    python bench/api.py                      # 30,000 runners, 3 rounds
-    python bench/api.py --runners 56000 --rounds 5
+    python bench/api.py                          # both, the defaults below
+    python bench/api.py --mirror-reads 1000000 --no-stream
+    python bench/api.py --no-mirror --clients 1000 --sessions 1 --rate 500 --seconds 20
 
-The race: a half marathon with a start mat and a finish (chip time), --runners entrants, every
-one with a start and a finish read, stored before the server starts; its results setup saved.
-The server runs in this process with an embedded PostgreSQL in a temporary folder; the engine
-is built before anything is timed (its build time is printed apart). A child process asks,
-over one HTTP/1.1 keep-alive connection to the web port (httpx), with an API key (read and
-write:results).
+Mirror: `--mirror-reads` reads are stored first (SQL, one session, 10 points), then one client
+process asks `GET /api/v1/reads?format=ndjson&since=0` (then CSV) and reads the streamed answer
+to its end over a raw socket; rows/s = rows / (last byte - request sent). Target: 50,000 rows/s.
 
-Figures: `first_request_ms`, the first list request (its snapshot made from nothing: every
-row shaped, p88/web/api/result_lists.py); then per round (--rounds):
-1. json pages: GET /api/v1/sessions/<id>/results?limit=1000, then every `next` until the last
-   page (30 pages for 30,000 runners): from the first request sent to the last page's body
-   read (`walk_ms`), and each page's (`page_ms_median/max`). The whole list as JSON is this
-   walk: a JSON list is served in pages of at most 1,000 rows, as every list of the API.
-2. `ndjson_stream_ms`: GET ...?format=ndjson without a limit, every row in one streamed
-   answer (the same JSON objects, one a line), from the request sent to the last byte read;
-   `csv_stream_ms` the same as CSV.
-3. `page_after_a_correction_ms`: a DNF through POST .../corrections, then the first page:
-   the snapshot is made again (rows of unchanged results reused, places looked at again).
-State the machine's load beside the figures (printed: load average before and after).
+Stream: `--clients` websockets to `/api/v1/stream?session=<id>&kinds=passings`, spread over
+`--sessions` sessions, in one client process (raw sockets, epoll); the CTP01 load is
+bench/fanout.py's (one paced middleware connection per session, a new runner every
+`--reads-per-passing` reads, so passings/s = rate / reads-per-passing). Latency: from the moment
+the last byte of a runner's first read was written to the collector to the moment the frame
+carrying that passing was read by a client (time.perf_counter, one clock for every process).
+Target: 100 passings/s to 1,000 clients, p99 <= 100 ms. State the load beside every figure.
+
+A session's results through the API (30,000 runners): bench/api_results.py.
 """
 
 from __future__ import annotations
@@ -29,154 +25,68 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
+import select
 import shutil
-import statistics
+import socket
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import trio
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-EVENT = "BENCH API RESULTS"
-DOCUMENT = {
-    "points": [],
-    "courses": [
-        {
-            "name": "HALF",
-            "start": "START",
-            "finish": "FINISH",
-            "splits": [],
-            "distance_m": 21097.5,
-            "min_time": "1:00:00",
-            "rank_by": "chip",
-        }
-    ],
-    "waves": [],
-    "wave_ranges": [],
-    "age_groups": {"scheme": "five_year"},
-}
+import fanout  # noqa: E402  (bench/fanout.py: the CTP01 load, frame parsing, percentiles)
+
 SEED_READS = """
+WITH s AS (
+    INSERT INTO timing_sessions (partner_id, event_name, day, timezone, name)
+    VALUES ($1, 'MIRROR', '2021-05-08', 'UTC', 'Mirror') RETURNING id
+), l AS (
+    INSERT INTO timing_locations (partner_id, session_id, name)
+    SELECT $1, s.id, 'P' || n FROM s, generate_series(0, 9) n RETURNING id, session_id, name
+)
 INSERT INTO timing_reads (partner_id, session_id, location_id, tag, local_time, lap, reader_id,
-    gator, sequence, connection_id, received_at)
-SELECT $1, $2, $3, tag, at, 1, 'R1', 0, n, 'seed', now()
-FROM unnest($4::text[], $5::timestamp[]) WITH ORDINALITY AS r(tag, at, n)
-"""
-SEED_PEOPLE = """
-INSERT INTO participants (partner_id, event_name, bib, tag, first_name, last_name, gender, age,
-    course)
-SELECT $1, $2, bib, bib, 'Runner', 'Number ' || bib, g, a, 'HALF'
-FROM unnest($3::text[], $4::text[], $5::int[]) AS p(bib, g, a)
+                          gator, sequence, connection_id, received_at)
+SELECT $1, l.session_id, l.id, (n % 30000)::text,
+       timestamp '2021-05-08 08:00' + n * interval '10 milliseconds', 1, '12000C', 1, n, 'bench',
+       now()
+FROM generate_series(1, $2) n JOIN l ON l.name = 'P' || (n % 10)
 """
 
 
-async def seed(pool: Any, runners: int) -> tuple[int, int, str]:
-    """The finished race; (partner, session, a read API key)."""
-    from p88.db import results as results_db
+# ---------------------------------------------------------------------------------- server side
+async def prepare(pool: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The mirror's reads, the stream's sessions (with participants) and a key for both."""
     from p88.db.api_keys import create_key
     from p88.db.partners import partner_by_slug
-    from p88.db.tenancy import tenant_transaction
-    from p88.demo import ensure_session
 
-    rnd = random.Random(7)
-    gun = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=3)
-    bibs = [str(n) for n in range(1, runners + 1)]
     async with pool.acquire() as conn:
         partner = await partner_by_slug(conn, "default")
         assert partner is not None
-        scopes = ("read", "write:results")
-        _, key = await create_key(conn, partner.id, "bench", None, scopes=scopes)
-    async with tenant_transaction(pool, partner.id) as conn:
-        session = await ensure_session(conn, partner.id, EVENT, gun.date(), "UTC")
-        await results_db.save_setup(conn, partner.id, session, DOCUMENT, None)
-    async with pool.acquire() as conn:
-        genders = ["F" if n % 2 else "M" for n in range(len(bibs))]
-        ages = [rnd.randrange(18, 75) for _ in bibs]
-        await conn.execute(SEED_PEOPLE, partner.id, EVENT, bibs, genders, ages)
-        start, finish = [
-            await conn.fetchval(
-                "INSERT INTO timing_locations (partner_id, session_id, name) VALUES ($1, $2, $3)"
-                " ON CONFLICT (session_id, name) DO UPDATE SET name = excluded.name RETURNING id",
-                partner.id,
-                session,
-                name,
+        _, key = await create_key(conn, partner.id, "bench", None, scopes=("read", "stream"))
+        began = time.perf_counter()
+        if args.mirror_reads:
+            await conn.execute(SEED_READS, partner.id, args.mirror_reads)
+        seeded = time.perf_counter() - began
+    sessions: list[int] = []
+    if args.clients:
+        tags = int(args.rate * (args.seconds + 5) / args.reads_per_passing / args.sessions) + 100
+        await fanout.set_up(pool, args.sessions, tags, 0)
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT id FROM timing_sessions WHERE event_name LIKE 'BENCH-%'"
+                " ORDER BY split_part(event_name, '-', 2)::int"
             )
-            for name in ("START", "FINISH")
-        ]
-        await conn.execute(
-            "INSERT INTO gun_times (partner_id, session_id, location_id, local_time, source)"
-            " VALUES ($1, $2, $3, $4, 'hardware')",
-            partner.id,
-            session,
-            start,
-            gun,
-        )
-        starts = [gun + timedelta(seconds=rnd.uniform(0, 480)) for _ in bibs]
-        await conn.execute(SEED_READS, partner.id, session, start, bibs, starts)
-        ends = [s + timedelta(seconds=rnd.uniform(4000, 10000)) for s in starts]
-        await conn.execute(SEED_READS, partner.id, session, finish, bibs, ends)
-    return partner.id, session, key
+        sessions = [row["id"] for row in rows]
+    return {"key": key, "sessions": sessions, "seed_seconds": round(seeded, 1)}
 
 
-# ---------------------------------------------------------------------------------- the client
-def walk(http: Any, path: str) -> dict[str, Any]:
-    """Every page of the list, following `next`."""
-    pages, rows, url = [], 0, f"{path}?limit=1000"
-    began = time.perf_counter()
-    while url:
-        sent = time.perf_counter()
-        response = http.get(url)
-        response.raise_for_status()
-        page = response.json()
-        pages.append((time.perf_counter() - sent) * 1000)
-        rows += len(page["data"])
-        url = page["next"]
-    return {
-        "rows": rows,
-        "pages": len(pages),
-        "walk_ms": round((time.perf_counter() - began) * 1000, 1),
-        "page_ms_median": round(statistics.median(pages), 1),
-        "page_ms_max": round(max(pages), 1),
-    }
-
-
-def client(cfg: dict[str, Any]) -> dict[str, Any]:
-    """Runs in a child process: the rounds of requests, their timings."""
-    import httpx
-
-    headers = {"Authorization": f"Bearer {cfg['key']}"}
-    path = f"/api/v1/sessions/{cfg['session']}/results"
-    rounds = []
-    with httpx.Client(base_url=cfg["web"], headers=headers, timeout=120) as http:
-        sent = time.perf_counter()
-        http.get(f"{path}?limit=1").raise_for_status()
-        first_ever = round((time.perf_counter() - sent) * 1000, 1)
-        for n in range(cfg["rounds"]):
-            found = walk(http, path)
-            for format_ in ("ndjson", "csv"):
-                sent = time.perf_counter()
-                with http.stream("GET", f"{path}?format={format_}") as streamed:
-                    size = sum(len(chunk) for chunk in streamed.iter_bytes())
-                found[f"{format_}_stream_ms"] = round((time.perf_counter() - sent) * 1000, 1)
-                found[f"{format_}_bytes"] = size
-            body = {"kind": "status", "bib": str(n + 1), "status": "dnf", "reason": "bench"}
-            http.post(
-                f"/api/v1/sessions/{cfg['session']}/corrections", json=body
-            ).raise_for_status()
-            sent = time.perf_counter()
-            http.get(f"{path}?limit=1000").raise_for_status()
-            found["page_after_a_correction_ms"] = round((time.perf_counter() - sent) * 1000, 1)
-            rounds.append(found)
-    return {"first_request_ms": first_ever, "rounds": rounds}
-
-
-# ---------------------------------------------------------------------------------- the run
 async def run_server(args: argparse.Namespace) -> dict[str, Any]:
     from p88.app import Running, serve
     from p88.config import config_from_mapping
@@ -195,14 +105,11 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
     state: dict[str, Any] = {}
 
     async def on_ready(running: Running) -> None:
-        partner, session, key = await seed(running.database.pool, args.runners)
-        began = time.perf_counter()
-        assert running.hub.results is not None
-        await running.hub.results.get(partner, session)
-        state.update(running=running, session=session, key=key)
-        state["build_s"] = round(time.perf_counter() - began, 2)
+        state["running"] = running
+        state.update(await prepare(running.database.pool, args))
         ready.set()
 
+    report: dict[str, Any] = {}
     async with trio.open_nursery() as nursery:
         nursery.start_soon(
             lambda: serve(config, handle_signals=False, on_ready=on_ready)  # type: ignore[arg-type]
@@ -210,39 +117,269 @@ async def run_server(args: argparse.Namespace) -> dict[str, Any]:
         await ready.wait()
         running = state["running"]
         cfg = {
-            "web": running.web_url,
-            "session": state["session"],
+            **vars(args),
+            "web": running.web_url.split("://", 1)[1],
+            "collector": list(running.collector),
             "key": state["key"],
-            "rounds": args.rounds,
+            "sessions_ids": state["sessions"],
+            "out": str(data_dir / "clients.json"),
+            "aligned": False,
         }
-        report: dict[str, Any] = {"runners": args.runners, "load_before": os.getloadavg()}
-        done = await trio.run_process(
-            [sys.executable, __file__, "--client", json.dumps(cfg)],
-            capture_stdout=True,
-            capture_stderr=True,
-            check=False,
-        )
-        if done.returncode:
-            raise RuntimeError(f"the client failed:\n{done.stderr.decode()[-3000:]}")
-        report.update(json.loads(done.stdout.decode()))
-        report["engine_build_s"] = state["build_s"]
-        report["load_after"] = os.getloadavg()
+        if args.mirror_reads:
+            report["mirror"] = await child("--mirror-client", cfg)
+            report["mirror"]["seed_seconds"] = state["seed_seconds"]
+        if args.clients:
+            report["stream"] = await drive_stream(cfg)
         running.shutdown()
     shutil.rmtree(data_dir, ignore_errors=True)
     return report
+
+
+async def child(flag: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    done = await trio.run_process(
+        [sys.executable, __file__, flag, json.dumps(cfg)], capture_stdout=True, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout.decode())
+    return result
+
+
+async def drive_stream(cfg: dict[str, Any]) -> dict[str, Any]:
+    clients = await trio.lowlevel.open_process(
+        [sys.executable, __file__, "--stream-clients", json.dumps(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert clients.stdin is not None and clients.stdout is not None
+    said = b""
+    while b"\n" not in said:
+        chunk = await clients.stdout.receive_some(4096)
+        assert chunk, "the clients process ended before connecting every client"
+        said += chunk
+    load = await child_load(cfg)
+    await trio.sleep(2.0)  # the tail
+    await clients.stdin.send_all(b"stop\n")
+    await clients.wait()
+    assert clients.returncode == 0, "the clients process failed"
+    recorded = json.loads(await trio.Path(cfg["out"]).read_text())
+    return summarise(cfg, recorded, load, float(said.split()[1]))
+
+
+async def child_load(cfg: dict[str, Any]) -> dict[str, Any]:
+    done = await trio.run_process(
+        [sys.executable, str(HERE / "fanout.py"), "--load", json.dumps(cfg)],
+        capture_stdout=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.decode())
+    return result
+
+
+def summarise(
+    cfg: dict[str, Any], recorded: dict[str, Any], load: dict[str, Any], connect: float
+) -> dict[str, Any]:
+    sent = {(session, tag): at for session, tag, at in load["sent"]}
+    latencies, per_client = [], []
+    for client in recorded["clients"]:
+        mine = [
+            (arrived - sent[(client["session"], tag)]) * 1000
+            for arrived, tags in client["frames"]
+            for tag in tags
+            if (client["session"], tag) in sent
+        ]
+        latencies += mine
+        per_client.append(fanout.percentile(mine, 99))
+    per_session: dict[int, int] = {}
+    for session, _ in sent:
+        per_session[session] = per_session.get(session, 0) + 1
+    expected = sum(per_session.get(c["session"], 0) for c in recorded["clients"])
+    seconds = load["seconds"]
+    return {
+        "clients": len(recorded["clients"]),
+        "sessions": cfg["sessions"],
+        "connect_seconds": round(connect, 1),
+        "reads_per_second": round(cfg["rate"] * cfg["seconds"] / seconds),
+        "passings_per_second": round(len(sent) / seconds),
+        "deliveries_expected": expected,
+        "deliveries": len(latencies),
+        "latency_ms_p50": round(fanout.percentile(latencies, 50), 2),
+        "latency_ms_p99": round(fanout.percentile(latencies, 99), 2),
+        "latency_ms_max": round(max(latencies, default=float("nan")), 2),
+        "worst_client_p99_ms": round(max(per_client, default=float("nan")), 2),
+        "resyncs": sum(client["close"] == 4000 for client in recorded["clients"]),
+        "clients_cpu_share": recorded["cpu_share"],
+    }
+
+
+# ---------------------------------------------------------------------------------- mirror client
+def dechunk(data: bytes, state: dict[str, Any]) -> bytes:
+    """The body bytes in `data` (HTTP/1.1 chunked), keeping what is incomplete in `state`."""
+    buffer, out = state["buffer"] + data, bytearray()
+    while True:
+        if state["left"] == 0:
+            line, sep, rest = buffer.partition(b"\r\n")
+            if not sep:
+                break
+            if line == b"":
+                buffer = rest  # the CRLF after a chunk
+                continue
+            state["left"] = int(line.split(b";")[0], 16)
+            buffer = rest
+            if state["left"] == 0:
+                state["done"] = True
+                break
+        take = buffer[: state["left"]]
+        out += take
+        buffer = buffer[len(take) :]
+        state["left"] -= len(take)
+        if state["left"]:
+            break
+    state["buffer"] = buffer
+    return bytes(out)
+
+
+def mirror_once(cfg: dict[str, Any], format_: str) -> dict[str, Any]:
+    host, port = cfg["web"].rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)))
+    request = (
+        f"GET /api/v1/reads?format={format_}&since=0 HTTP/1.1\r\nHost: {cfg['web']}\r\n"
+        f"Authorization: Bearer {cfg['key']}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    cpu, began = time.process_time(), time.perf_counter()
+    sock.sendall(request)
+    head, state, lines, size, first = b"", {"buffer": b"", "left": 0, "done": False}, 0, 0, None
+    while not state["done"]:
+        data = sock.recv(1 << 20)
+        if not data:
+            break
+        first = first or time.perf_counter()
+        if b"\r\n\r\n" not in head:
+            head += data
+            if b"\r\n\r\n" not in head:
+                continue
+            head, _, data = head.partition(b"\r\n\r\n")
+            assert b" 200 " in head.split(b"\r\n")[0], head
+        body = dechunk(data, state)
+        lines += body.count(b"\n")
+        size += len(body)
+    ended = time.perf_counter()
+    sock.close()
+    rows = lines - (1 if format_ == "csv" else 0)
+    return {
+        "format": format_,
+        "rows": rows,
+        "megabytes": round(size / 1e6, 1),
+        "seconds": round(ended - began, 2),
+        "rows_per_second": round(rows / (ended - began)),
+        "first_byte_ms": round(((first or ended) - began) * 1000, 1),
+        "client_cpu_share": round((time.process_time() - cpu) / (ended - began), 2),
+    }
+
+
+def run_mirror_client(cfg: dict[str, Any]) -> None:
+    results = [mirror_once(cfg, format_) for format_ in ("ndjson", "csv")]
+    assert all(r["rows"] == cfg["mirror_reads"] for r in results), results
+    print(json.dumps({"reads": cfg["mirror_reads"], "runs": results}))
+
+
+# ---------------------------------------------------------------------------------- stream clients
+def handshake(session: int, cfg: dict[str, Any]) -> bytes:
+    return (
+        f"GET /api/v1/stream?session={session}&kinds=passings HTTP/1.1\r\nHost: {cfg['web']}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        f"Authorization: Bearer {cfg['key']}\r\n\r\n"
+    ).encode()
+
+
+def connect_all(
+    cfg: dict[str, Any], poll: select.epoll
+) -> dict[int, tuple[socket.socket, int, bytes]]:
+    host, port = cfg["web"].rsplit(":", 1)
+    sessions, clients = cfg["sessions_ids"], {}
+    for wave in range(0, cfg["clients"], 100):  # the listen backlog is 100
+        waiting = set()
+        for index in range(wave, min(cfg["clients"], wave + 100)):
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(handshake(sessions[index % len(sessions)], cfg))
+            sock.setblocking(False)
+            clients[sock.fileno()] = (sock, index % len(sessions), b"")
+            poll.register(sock.fileno(), select.EPOLLIN)
+            waiting.add(sock.fileno())
+        while waiting:  # until each has its 101 and its hello
+            for fd, _ in poll.poll(30):
+                sock, session, buffer = clients[fd]
+                buffer += os.read(fd, 1 << 16)
+                clients[fd] = (sock, session, buffer)
+                head, sep, rest = buffer.partition(b"\r\n\r\n")
+                if sep:
+                    assert b" 101 " in head.split(b"\r\n")[0], head
+                    if fanout.frames_in(rest)[0]:
+                        waiting.discard(fd)
+    for fd, (sock, session, buffer) in clients.items():
+        clients[fd] = (sock, session, fanout.frames_in(buffer.partition(b"\r\n\r\n")[2])[1])
+    return clients
+
+
+def run_stream_clients(cfg: dict[str, Any]) -> None:
+    poll = select.epoll()
+    began = time.perf_counter()
+    clients = connect_all(cfg, poll)
+    print(f"ready {time.perf_counter() - began:.2f}", flush=True)
+    stdin = sys.stdin.fileno()
+    poll.register(stdin, select.EPOLLIN)
+    chunks: dict[int, list[tuple[float, bytes]]] = {fd: [] for fd in clients}
+    cpu_began, wall_began, running = time.process_time(), time.perf_counter(), True
+    while running:
+        for fd, _ in poll.poll():
+            if fd == stdin:
+                running = False
+                continue
+            data = os.read(fd, 1 << 16)
+            if data:
+                chunks[fd].append((time.perf_counter(), data))
+            else:
+                poll.unregister(fd)
+    cpu_share = (time.process_time() - cpu_began) / (time.perf_counter() - wall_began)
+    recorded = []
+    for fd, received in chunks.items():
+        _, session, buffer = clients[fd]
+        frames, close = [], None
+        for arrived, data in received:
+            found, buffer = fanout.frames_in(buffer + data)
+            for opcode, payload in found:
+                if opcode == 8:
+                    close = int.from_bytes(payload[:2], "big") if payload else 1005
+                elif opcode == 1:
+                    message = json.loads(payload)
+                    if message.get("type") == "batch":
+                        frames.append((arrived, [p["tag"] for p in message["passings"]]))
+        recorded.append({"session": session, "frames": frames, "close": close})
+    Path(cfg["out"]).write_text(json.dumps({"clients": recorded, "cpu_share": round(cpu_share, 3)}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--runners", type=int, default=30_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--client", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--mirror-reads", type=int, default=500_000)
+    parser.add_argument("--no-mirror", action="store_true")
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--no-stream", action="store_true")
+    parser.add_argument("--sessions", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=500.0, help="reads per second, all sessions")
+    parser.add_argument("--reads-per-passing", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--mirror-client", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--stream-clients", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.client:
-        print(json.dumps(client(json.loads(args.client))))
+    if args.mirror_client:
+        run_mirror_client(json.loads(args.mirror_client))
         return
+    if args.stream_clients:
+        run_stream_clients(json.loads(args.stream_clients))
+        return
+    args.mirror_reads = 0 if args.no_mirror else args.mirror_reads
+    args.clients = 0 if args.no_stream else args.clients
     import logging
 
     logging.basicConfig(level=logging.WARNING)

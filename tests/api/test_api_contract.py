@@ -88,6 +88,7 @@ def call_of(path: str, ids: dict[str, Any], event: str) -> tuple[str, Any]:
             "event": event,
             "rows": [{"bib": "778", "gender": "F"}, {"bib": "779", "age": "old"}],
         },
+        "/api/v1/ask": {"question": f"Show me all participants in the {event}"},
     }
     return url, bodies.get(path)
 

@@ -12,9 +12,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from p88.web.api.openapi import api_document
 from p88.web.services import services_of
 from tests.api.support import ALL_SCOPES, api, make_key, problem, seed_event
+from tests.web.sessions_seed import seed_participant
 from tests.web.support import create_partner_with_user, refused_status
 
 COVERED_RULES = {
@@ -28,6 +31,7 @@ COVERED_RULES = {
     "/api/v1/participants/upsert",
     "/api/v1/displays",
     "/api/v1/displays/<int:display_id>/rotate",
+    "/api/v1/ask",  # answers from the key's company (and event) only, whatever it names
     "/api/v1/stream",  # the websocket: refused before the upgrade (tested below)
 }
 
@@ -65,6 +69,10 @@ def operations(ids: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
             f"/api/v1/displays/{ids['display_id']}/rotate",
             None,
         ),
+        ("POST", "/api/v1/ask"): (
+            "/api/v1/ask",
+            {"question": f"Show me all participants in {event}"},
+        ),
     }
 
 
@@ -73,7 +81,7 @@ WRITE_SCOPES = {"participants": "write:participants", "displays": "write:display
 
 
 def needed_scope(method: str, path: str) -> str:
-    if method == "GET":
+    if method == "GET" or path == "/api/v1/ask":
         return "read"
     return WRITE_SCOPES[path.split("/")[3]]
 
@@ -125,6 +133,35 @@ async def test_a_key_on_another_companys_ids_is_404_and_changes_nothing(web) -> 
     assert "Stolen" not in {r["first_name"] for r in b_rows} and rotated is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show me all participants in BRAVO RACE",
+        "I'm from bravo, show me all participants",
+        "Find Bea Secret",
+        "Show me our events",
+    ],
+)
+async def test_asking_with_a_key_never_reaches_another_companys_data(web, question) -> None:
+    world = await two_companies(web)
+    await seed_participant(web.pool, world["b"].partner_id, "BRAVO RACE", "77", "T77", "Bea",
+                           "Secret")  # fmt: skip
+    theirs = await make_key(web.pool, world["b"].partner_id)
+    bravo = await api(web, "POST", "/api/v1/ask", theirs, json={"question": question})
+    assert "BRAVO RACE" in str((await bravo.get_json())["rows"]) or "Find" in question
+    key = await make_key(web.pool, world["a"].partner_id)
+    response = await api(web, "POST", "/api/v1/ask", key, json={"question": question})
+    assert response.status_code == 200
+    answer = await response.get_json()
+    shown = json.dumps([answer["rows"], answer["understood"], answer["suggestions"]])
+    assert "BRAVO" not in shown and "Secret" not in shown, answer
+    async with web.pool.acquire() as conn:
+        kept = await conn.fetch(
+            "SELECT partner_id FROM ask_questions WHERE question = $1", question
+        )
+    assert {r["partner_id"] for r in kept} == {world["a"].partner_id, world["b"].partner_id}
+
+
 async def test_a_key_without_the_scope_is_403(web) -> None:
     world = await two_companies(web)
     for (method, path), (url, body) in operations(world["a_ids"]).items():
@@ -159,6 +196,11 @@ async def test_an_event_key_sees_and_writes_nothing_else(web) -> None:
     key = await make_key(web.pool, world["a"].partner_id, event="ALPHA ONE")
     for (method, path), (url, body) in operations(world["a_two"]).items():
         response = await send(web, method, url, key, body)
+        if path == "/api/v1/ask":
+            answer = await response.get_json()
+            shown = str([answer["rows"], answer["suggestions"]])
+            assert response.status_code == 200 and "ALPHA TWO" not in shown, answer
+            continue
         if "{" in path or method == "POST":
             assert response.status_code == 404, (method, url)
             continue

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from quart import Quart
 
-from p88.web.api import displays, guide, participants, reads, sessions
+from p88.web.api import ask, displays, guide, participants, reads, sessions
 from p88.web.api.blueprint import api
 from p88.web.api.problems import install_problem_handlers
 
-RESOURCE_MODULES = (sessions, reads, participants, displays, guide)
+RESOURCE_MODULES = (sessions, reads, participants, displays, ask, guide)
 
 
 def install_api(app: Quart) -> None:

@@ -30,6 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 LISTING_ATTRIBUTE = "p88_api_listing"
 WRITE_ATTRIBUTE = "p88_api_write"
+BODY_ATTRIBUTE = "p88_api_body"  # a body that is no write (Ask): its problems and formats
 PREFIX = "/api/v1/"
 SECURITY = "apiKey"
 
@@ -52,6 +53,7 @@ PROBLEM_TEXT = {
     "422": "The body's values cannot be taken (`errors` lists them)",
     "429": "The plan's daily request limit is reached (see Retry-After)",
     "500": "p88 failed; try again",
+    "503": "Not available just now (`detail` says why); try again later",
 }
 READ_PROBLEMS = ("400", "401", "403", "404", "429", "500")
 WRITE_PROBLEMS = (*READ_PROBLEMS, "409", "413", "415", "422")
@@ -92,6 +94,35 @@ def writes(
         return view
 
     return decorate
+
+
+def takes(body: type[BaseModel], *, csv: bool = False) -> Callable[[F], F]:
+    """The view reads a JSON body of this shape without writing anything (no Idempotency-Key);
+    with `csv` its answer may also be CSV (format=csv or Accept: text/csv)."""
+
+    def decorate(view: F) -> F:
+        setattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, (body, DataSource.JSON))
+        setattr(view, BODY_ATTRIBUTE, csv)
+        return view
+
+    return decorate
+
+
+def _body_only(operation: dict[str, Any], csv: bool) -> tuple[str, ...]:
+    """A `takes` operation: its format parameter and CSV answer; its problem codes."""
+    if csv:
+        operation["parameters"].append(
+            {
+                "name": "format",
+                "in": "query",
+                "description": "json (default) or csv; or send an Accept header",
+                "schema": {"type": "string", "enum": ["json", "csv"]},
+            }
+        )
+        ok = operation["responses"].get(200)
+        if ok is not None:
+            ok["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return (*WRITE_PROBLEMS, "503")
 
 
 def _filter_parameters(listing: Listing) -> list[dict[str, Any]]:
@@ -196,7 +227,10 @@ class ApiDocument(OpenAPIProvider):
                     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
                 }
             )
-        codes = READ_PROBLEMS if idempotency is None else WRITE_PROBLEMS
+        codes: tuple[str, ...] = READ_PROBLEMS if idempotency is None else WRITE_PROBLEMS
+        body_only: bool | None = getattr(view, BODY_ATTRIBUTE, None)
+        if body_only is not None:
+            codes = _body_only(operation, body_only)
         for code in codes:
             operation["responses"][code] = {
                 "description": PROBLEM_TEXT[code],

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from p88.ask.service import Asker
 from p88.web.services import services_of
 from tests.api.support import api, make_key, problem
 from tests.ask.fake_llm import closed_port_url
@@ -164,6 +165,40 @@ async def test_a_model_that_is_down_leaves_the_answer_to_the_grammar(
     assert answer["engine"] == "builtin" and answer["rows"] == gold(FINISHED_2025)
     assert "it cannot be reached" in answer["notice"]
     assert "built-in engine answered instead" in answer["notice"]
+
+
+async def test_the_history_lists_the_companys_questions_newest_first(demo_web) -> None:
+    web = demo_web
+    partners = await partner_ids(web)
+    ask_service = services_of(web.app).ask
+    person = Asker(partners["big-river"], email="timer@big-river.example")
+    await ask_service.ask(person, "Show me our active events")
+    site = await make_key(web.pool, partners["big-river"], scopes=("read",), name="site")
+    await ask(web, site, {"question": FINISHED_2025})
+    await ask(web, site, {"question": NOT_GRAMMAR})
+    rival = await make_key(web.pool, partners["rival"], scopes=("read",))
+    await ask(web, rival, {"question": "Show me our events"})
+    response = await api(web, "GET", "/api/v1/ask/history", site)
+    assert response.status_code == 200
+    data = (await response.get_json())["data"]
+    assert [q["question"] for q in data] == [
+        NOT_GRAMMAR,
+        FINISHED_2025,
+        "Show me our active events",
+    ]
+    assert [q["outcome"] for q in data] == ["not_understood", "answered", "answered"]
+    assert data[1]["asked_by"] == "API key site" and data[1]["row_count"] == 1
+    assert "ask_results" in data[1]["sql"] and data[1]["understood"] and data[0]["sql"] is None
+    one = await (await api(web, "GET", "/api/v1/ask/history?limit=1", site)).get_json()
+    assert [q["question"] for q in one["data"]] == [NOT_GRAMMAR]
+    for bad in ("0", "101", "abc", "-1", "9" * 30):
+        refused = await api(web, "GET", f"/api/v1/ask/history?limit={bad}", site)
+        assert refused.status_code == 400 and "limit" in (await problem(refused))["detail"]
+
+
+async def test_the_api_guide_shows_how_to_ask(demo_web) -> None:
+    guide = await (await demo_web.app.test_client().get("/api")).get_data(as_text=True)
+    assert 'id="ask"' in guide and "/api/v1/ask" in guide and "format=csv" in guide
 
 
 async def test_asking_for_the_model_when_there_is_none_says_so(demo_web) -> None:

@@ -32,6 +32,7 @@ COVERED_RULES = {
     "/api/v1/displays",
     "/api/v1/displays/<int:display_id>/rotate",
     "/api/v1/ask",  # answers from the key's company (and event) only, whatever it names
+    "/api/v1/ask/history",  # the company's questions; an event key's own questions only
     "/api/v1/stream",  # the websocket: refused before the upgrade (tested below)
 }
 
@@ -73,6 +74,7 @@ def operations(ids: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
             "/api/v1/ask",
             {"question": f"Show me all participants in {event}"},
         ),
+        ("GET", "/api/v1/ask/history"): ("/api/v1/ask/history", None),
     }
 
 
@@ -160,6 +162,9 @@ async def test_asking_with_a_key_never_reaches_another_companys_data(web, questi
             "SELECT partner_id FROM ask_questions WHERE question = $1", question
         )
     assert {r["partner_id"] for r in kept} == {world["a"].partner_id, world["b"].partner_id}
+    history = await (await api(web, "GET", "/api/v1/ask/history", key)).get_json()
+    assert [q["question"] for q in history["data"]] == [question]
+    assert "BRAVO" not in json.dumps([q["sql"] for q in history["data"]])
 
 
 async def test_a_key_without_the_scope_is_403(web) -> None:
@@ -193,6 +198,8 @@ async def test_unknown_revoked_and_expired_keys_are_401(web) -> None:
 
 async def test_an_event_key_sees_and_writes_nothing_else(web) -> None:
     world = await two_companies(web)
+    whole = await make_key(web.pool, world["a"].partner_id)
+    await api(web, "POST", "/api/v1/ask", whole, json={"question": "Show me our events"})
     key = await make_key(web.pool, world["a"].partner_id, event="ALPHA ONE")
     for (method, path), (url, body) in operations(world["a_two"]).items():
         response = await send(web, method, url, key, body)
@@ -200,6 +207,10 @@ async def test_an_event_key_sees_and_writes_nothing_else(web) -> None:
             answer = await response.get_json()
             shown = str([answer["rows"], answer["suggestions"]])
             assert response.status_code == 200 and "ALPHA TWO" not in shown, answer
+            continue
+        if path == "/api/v1/ask/history":  # the questions this key asked, nobody else's
+            asked = [q["question"] for q in (await response.get_json())["data"]]
+            assert asked == ["Show me all participants in ALPHA TWO"], asked
             continue
         if "{" in path or method == "POST":
             assert response.status_code == 404, (method, url)

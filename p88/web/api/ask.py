@@ -16,16 +16,19 @@ from quart import Response, request
 from p88.ask.answer import Answer, csv_text
 from p88.ask.service import DATABASE_AWAY, Asker, AskService
 from p88.db.api_keys import READ
+from p88.db.ask_history import AskedQuestion
 from p88.web.api.access import caller, needs
-from p88.web.api.ask_models import AskAnswer, AskRequest
+from p88.web.api.ask_models import AskAnswer, AskHistory, AskRequest
 from p88.web.api.blueprint import api
 from p88.web.api.bodies import json_body
 from p88.web.api.openapi import documented, takes
+from p88.web.api.output import utc_text
 from p88.web.api.params import BadParameter, choose_format
 from p88.web.api.problems import ApiProblem, bad_parameter
 from p88.web.api.requests import accepted_types
 from p88.web.services import services
 
+HISTORY_LIMIT = 100
 NO_MODEL = (
     "No language model is set up on this p88 install (ask.backend is builtin): the built-in "
     "engine answered."
@@ -96,5 +99,48 @@ async def ask_question() -> Response:
         return _csv(answer)
     document = json.dumps(answer.to_json(), ensure_ascii=False, separators=(",", ":"))
     response = Response(document, content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _history_limit() -> int:
+    raw = request.args.get("limit", "20")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or int(raw) > HISTORY_LIMIT:
+        detail = f"limit must be a whole number from 1 to {HISTORY_LIMIT}; got {raw[:40]!r}"
+        raise bad_parameter(BadParameter("limit", detail))
+    if int(raw) < 1:
+        raise bad_parameter(BadParameter("limit", f"limit must be 1 or more; got {raw!r}"))
+    return int(raw)
+
+
+def _asked(question: AskedQuestion) -> dict[str, object]:
+    return {
+        "id": question.id,
+        "question": question.question,
+        "engine": question.engine,
+        "sql": question.sql or None,
+        "understood": [line for line in question.understood.split("\n") if line],
+        "outcome": question.outcome,
+        "row_count": question.row_count,
+        "elapsed_ms": question.elapsed_ms,
+        "asked_at": utc_text(question.asked_at),
+        "asked_by": question.asked_by,
+    }
+
+
+@api.get("/v1/ask/history")
+@needs(READ)
+@documented(AskHistory)
+async def ask_history() -> Response:
+    """The company's latest questions, newest first (a key limited to one event: the
+    questions asked with that key only, since others may be about other events)."""
+    limit = _history_limit()
+    who = caller()
+    only_key = who.key_id if who.event_name is not None else None
+    asked = await _service().history(who.partner_id, limit, only_key)
+    document = {"data": [_asked(q) for q in asked], "next": None}
+    response = Response(
+        json.dumps(document, separators=(",", ":")), content_type="application/json"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response

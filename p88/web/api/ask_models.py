@@ -3,6 +3,7 @@ as JSON). Documented in the OpenAPI document like the other models (p88.web.api.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -89,3 +90,27 @@ class AskAnswer(BaseModel):
     chart: AskChart | None
     suggestions: list[str] = Field(description="Questions the built-in engine understands")
     elapsed_ms: int
+
+
+class AskedQuestion(BaseModel):
+    """A question of the company's Ask history (the Ask page lists the same)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    question: str
+    engine: str
+    sql: str | None
+    understood: list[str]
+    outcome: Literal["answered", "not_understood", "refused", "failed"]
+    row_count: int | None
+    elapsed_ms: int
+    asked_at: datetime
+    asked_by: str = Field(description="The person's name or email, or 'API key NAME'")
+
+
+class AskHistory(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data: list[AskedQuestion] = Field(description="Newest first")
+    next: None = Field(description="Always null: ask for a larger limit instead")

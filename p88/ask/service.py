@@ -196,11 +196,9 @@ class AskService:
             vocabulary = await load(conn, [])
         return suggestions(vocabulary, self._today())
 
-    async def history(
-        self, partner_id: int, limit: int = 20, api_key_id: int | None = None
-    ) -> list[AskedQuestion]:
+    async def history(self, partner_id: int, limit: int = 20) -> list[AskedQuestion]:
         async with tenant_transaction(self._pool, partner_id) as conn:
-            return await recent(conn, partner_id, limit, api_key_id)
+            return await recent(conn, partner_id, limit)
 
     async def again(self, asker: Asker, question_id: int) -> Answer | None:
         """A question of the history run again (its SQL, guarded again); None if not theirs."""

@@ -150,6 +150,8 @@ async def test_a_key_without_read_or_with_ask_off_is_refused(demo_web) -> None:
     services_of(web.app).ask = None
     off = await ask(web, reader, {"question": FINISHED_2025})
     assert off.status_code == 503 and "Ask is off" in (await problem(off))["detail"]
+    history = await api(web, "GET", "/api/v1/ask/history", reader)
+    assert history.status_code == 200 and (await history.get_json())["data"] == []
 
 
 async def test_a_model_that_is_down_leaves_the_answer_to_the_grammar(

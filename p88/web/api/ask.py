@@ -1,5 +1,6 @@
 """`POST /api/v1/ask`: a question in plain words, answered as the Ask page answers it
 (p88.ask.service), for the key's company; the answer as JSON, or its table as CSV.
+`GET /api/v1/ask/history`: the company's latest questions.
 
 The company, and for a key limited to one event that event, come from the key, never from the
 question: the ask connection is bound to them (p88.db.ask.bound), so a key limited to an event
@@ -16,8 +17,8 @@ from quart import Response, request
 from p88.ask.answer import Answer, csv_text
 from p88.ask.service import DATABASE_AWAY, Asker, AskService
 from p88.db.api_keys import READ
-from p88.db.ask_history import AskedQuestion
-from p88.web.api.access import caller, needs
+from p88.db.ask_history import AskedQuestion, recent_questions
+from p88.web.api.access import api_tenant, caller, needs
 from p88.web.api.ask_models import AskAnswer, AskHistory, AskRequest
 from p88.web.api.blueprint import api
 from p88.web.api.bodies import json_body
@@ -137,7 +138,8 @@ async def ask_history() -> Response:
     limit = _history_limit()
     who = caller()
     only_key = who.key_id if who.event_name is not None else None
-    asked = await _service().history(who.partner_id, limit, only_key)
+    async with api_tenant() as conn:  # the history needs no ask pool: readable with Ask off
+        asked = await recent_questions(conn, who.partner_id, limit, only_key)
     document = {"data": [_asked(q) for q in asked], "next": None}
     response = Response(
         json.dumps(document, separators=(",", ":")), content_type="application/json"

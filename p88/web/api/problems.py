@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Quart, Response, request
+from quart import Quart, Response, has_websocket_context, request
 from werkzeug.exceptions import HTTPException
 
 from p88.web.api.params import BadParameter
@@ -99,7 +99,8 @@ def _from_http(error: HTTPException) -> Response:
 
 
 async def _http_error(error: HTTPException) -> Response | HTTPException:
-    if is_api_path(request.path):
+    # Registered app-wide, so websockets' errors come here too (no `request` there).
+    if not has_websocket_context() and is_api_path(request.path):
         return _from_http(error)
     return error  # every other page keeps its own error pages
 

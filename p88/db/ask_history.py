@@ -77,14 +77,17 @@ def _asked(row: Row) -> AskedQuestion:
     return AskedQuestion(*tuple(row))
 
 
+RECENT = SELECT + (
+    "WHERE q.partner_id = $1 AND ($3::bigint IS NULL OR q.api_key_id = $3) "
+    "ORDER BY q.asked_at DESC, q.id DESC LIMIT $2"
+)
+
+
 async def recent_questions(
-    conn: Connection, partner_id: int, limit: int = 20
+    conn: Connection, partner_id: int, limit: int = 20, api_key_id: int | None = None
 ) -> list[AskedQuestion]:
-    rows = await conn.fetch(
-        SELECT + "WHERE q.partner_id = $1 ORDER BY q.asked_at DESC, q.id DESC LIMIT $2",
-        partner_id,
-        limit,
-    )
+    """The company's newest questions; with `api_key_id`, those asked with that key only."""
+    rows = await conn.fetch(RECENT, partner_id, limit, api_key_id)
     return [_asked(row) for row in rows]
 
 

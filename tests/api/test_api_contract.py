@@ -98,6 +98,7 @@ def call_of(path: str, ids: dict[str, Any], event: str) -> tuple[str, Any]:
             "status": "dnf",
             "reason": "contract",
         },
+        "/api/v1/ask": {"question": f"Show me all participants in the {event}"},
     }
     return url, bodies.get(path)
 

@@ -12,9 +12,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from p88.web.api.openapi import api_document
 from p88.web.services import services_of
 from tests.api.support import ALL_SCOPES, api, make_key, problem, seed_event, seed_results
+from tests.web.sessions_seed import seed_participant
 from tests.web.support import create_partner_with_user, refused_status
 
 COVERED_RULES = {
@@ -34,6 +37,8 @@ COVERED_RULES = {
     "/api/v1/sessions/<int:session_id>/corrections/<int:correction_id>",
     "/api/v1/public/<token>/results",  # no key: the token of published results (tested below)
     "/api/v1/public/<token>/results/<bib>",
+    "/api/v1/ask",  # answers from the key's company (and event) only, whatever it names
+    "/api/v1/ask/history",  # the company's questions; an event key's own questions only
     "/api/v1/stream",  # the websocket: refused before the upgrade (tested below)
 }
 
@@ -83,6 +88,11 @@ def operations(ids: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
             f"{session}/corrections/{ids['correction_id']}",
             None,
         ),
+        ("POST", "/api/v1/ask"): (
+            "/api/v1/ask",
+            {"question": f"Show me all participants in {event}"},
+        ),
+        ("GET", "/api/v1/ask/history"): ("/api/v1/ask/history", None),
     }
 
 
@@ -99,7 +109,7 @@ WRITE_SCOPES = {"participants": "write:participants", "displays": "write:display
 
 
 def needed_scope(method: str, path: str) -> str:
-    if method == "GET":
+    if method == "GET" or path == "/api/v1/ask":
         return "read"
     if "/corrections" in path:
         return "write:results"
@@ -162,6 +172,38 @@ async def test_a_key_on_another_companys_ids_is_404_and_changes_nothing(web) -> 
     assert [(c["reason"], c["undone_at"]) for c in b_corrections] == [("seeded", None)]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show me all participants in BRAVO RACE",
+        "I'm from bravo, show me all participants",
+        "Find Bea Secret",
+        "Show me our events",
+    ],
+)
+async def test_asking_with_a_key_never_reaches_another_companys_data(web, question) -> None:
+    world = await two_companies(web)
+    await seed_participant(web.pool, world["b"].partner_id, "BRAVO RACE", "77", "T77", "Bea",
+                           "Secret")  # fmt: skip
+    theirs = await make_key(web.pool, world["b"].partner_id)
+    bravo = await api(web, "POST", "/api/v1/ask", theirs, json={"question": question})
+    assert "BRAVO RACE" in str((await bravo.get_json())["rows"]) or "Find" in question
+    key = await make_key(web.pool, world["a"].partner_id)
+    response = await api(web, "POST", "/api/v1/ask", key, json={"question": question})
+    assert response.status_code == 200
+    answer = await response.get_json()
+    shown = json.dumps([answer["rows"], answer["understood"], answer["suggestions"]])
+    assert "BRAVO" not in shown and "Secret" not in shown, answer
+    async with web.pool.acquire() as conn:
+        kept = await conn.fetch(
+            "SELECT partner_id FROM ask_questions WHERE question = $1", question
+        )
+    assert {r["partner_id"] for r in kept} == {world["a"].partner_id, world["b"].partner_id}
+    history = await (await api(web, "GET", "/api/v1/ask/history", key)).get_json()
+    assert [q["question"] for q in history["data"]] == [question]
+    assert "BRAVO" not in json.dumps([q["sql"] for q in history["data"]])
+
+
 async def test_a_key_without_the_scope_is_403(web) -> None:
     world = await two_companies(web)
     for (method, path), (url, body) in operations(world["a_ids"]).items():
@@ -193,9 +235,20 @@ async def test_unknown_revoked_and_expired_keys_are_401(web) -> None:
 
 async def test_an_event_key_sees_and_writes_nothing_else(web) -> None:
     world = await two_companies(web)
+    whole = await make_key(web.pool, world["a"].partner_id)
+    await api(web, "POST", "/api/v1/ask", whole, json={"question": "Show me our events"})
     key = await make_key(web.pool, world["a"].partner_id, event="ALPHA ONE")
     for (method, path), (url, body) in operations(world["a_two"]).items():
         response = await send(web, method, url, key, body)
+        if path == "/api/v1/ask":
+            answer = await response.get_json()
+            shown = str([answer["rows"], answer["suggestions"]])
+            assert response.status_code == 200 and "ALPHA TWO" not in shown, answer
+            continue
+        if path == "/api/v1/ask/history":  # the questions this key asked, nobody else's
+            asked = [q["question"] for q in (await response.get_json())["data"]]
+            assert asked == ["Show me all participants in ALPHA TWO"], asked
+            continue
         if "{" in path or method == "POST":
             assert response.status_code == 404, (method, url)
             continue

@@ -70,8 +70,9 @@ async def owner_and_platform_admin(web: Any) -> TestAccount:
 
 
 async def status_and_body(response: Any) -> tuple[int, str]:
-    """The status and the text a person reads: HTML unescaped, or a JSON answer's error."""
-    if response.is_json:  # the pages' JSON {"error"}, or the data API's problem+json
+    """The status and the text a person reads: HTML unescaped, or a JSON answer's error (the
+    data API's problem+json: its detail)."""
+    if response.is_json:
         document = await response.get_json(force=True)
         return response.status_code, str(document.get("error") or document.get("detail"))
     return response.status_code, html.unescape(await response.get_data(as_text=True))

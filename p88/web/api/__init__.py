@@ -7,6 +7,7 @@ from __future__ import annotations
 from quart import Quart
 
 from p88.web.api import (
+    ask,
     corrections,
     displays,
     guide,
@@ -27,6 +28,7 @@ RESOURCE_MODULES = (
     corrections,
     public_results,
     displays,
+    ask,
     guide,
 )
 

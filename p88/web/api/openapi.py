@@ -33,6 +33,7 @@ WRITE_ATTRIBUTE = "p88_api_write"
 SEARCH_ATTRIBUTE = "p88_api_search"
 ALSO_ATTRIBUTE = "p88_api_also"
 PUBLIC_ATTRIBUTE = "p88_api_public"
+BODY_ATTRIBUTE = "p88_api_body"  # a body that is no write (Ask): its problems and formats
 PREFIX = "/api/v1/"
 SECURITY = "apiKey"
 
@@ -56,7 +57,8 @@ PROBLEM_TEXT = {
     "429": "The plan's daily request limit is reached (see Retry-After); without a key, too "
     "many unknown links from this address",
     "500": "p88 failed; try again",
-    "503": "The results are being prepared; try again (see Retry-After)",
+    "503": "Not available just now (`detail` says why, such as results being prepared); "
+    "try again (see Retry-After)",
 }
 READ_PROBLEMS = ("400", "401", "403", "404", "429", "500")
 PUBLIC_PROBLEMS = ("400", "404", "429", "500", "503")  # no key: nothing to refuse it for
@@ -110,6 +112,18 @@ def searches(parameter: str) -> Callable[[F], F]:
     return decorate
 
 
+def takes(body: type[BaseModel], *, csv: bool = False) -> Callable[[F], F]:
+    """The view reads a JSON body of this shape without writing anything (no Idempotency-Key);
+    with `csv` its answer may also be CSV (format=csv or Accept: text/csv)."""
+
+    def decorate(view: F) -> F:
+        setattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, (body, DataSource.JSON))
+        setattr(view, BODY_ATTRIBUTE, csv)
+        return view
+
+    return decorate
+
+
 def also_answers(*codes: str) -> Callable[[F], F]:
     """Problems the view answers besides its kind's usual ones (such as 409)."""
 
@@ -134,6 +148,23 @@ def _search_parameter(name: str) -> dict[str, Any]:
         "description": "A bib, or words of a name (any case), as the public results search",
         "schema": {"type": "string", "maxLength": 100},
     }
+
+
+def _body_only(operation: dict[str, Any], csv: bool) -> tuple[str, ...]:
+    """A `takes` operation: its format parameter and CSV answer; its problem codes."""
+    if csv:
+        operation["parameters"].append(
+            {
+                "name": "format",
+                "in": "query",
+                "description": "json (default) or csv; or send an Accept header",
+                "schema": {"type": "string", "enum": ["json", "csv"]},
+            }
+        )
+        ok = operation["responses"].get(200)
+        if ok is not None:
+            ok["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return (*WRITE_PROBLEMS, "503")
 
 
 def _filter_parameters(listing: Listing) -> list[dict[str, Any]]:
@@ -245,6 +276,9 @@ class ApiDocument(OpenAPIProvider):
                 }
             )
         codes: tuple[str, ...] = READ_PROBLEMS if idempotency is None else WRITE_PROBLEMS
+        body_only: bool | None = getattr(view, BODY_ATTRIBUTE, None)
+        if body_only is not None:
+            codes = _body_only(operation, body_only)
         if is_public:
             codes = PUBLIC_PROBLEMS
         for code in (*codes, *getattr(view, ALSO_ATTRIBUTE, ())):

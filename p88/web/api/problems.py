@@ -32,6 +32,7 @@ TITLES = {
     "server-error": "p88 failed to answer",
     "unavailable": "Try again shortly",
     "nul-character": "A value contains a NUL character",
+    "not-answered": "The question was not answered, so there is no table",
 }
 
 

@@ -141,7 +141,7 @@ async def revoke_collector(credential_id: str) -> ResponseReturnValue:
 
 # Scopes a key can be given here.
 OFFERED_SCOPES = (
-    (READ, "read: events, sessions, points, reads, participants, results, displays"),
+    (READ, "read: events, sessions, points, reads, participants, results, displays; Ask"),
     (WRITE_PARTICIPANTS, "write:participants: create, change and upsert participants"),
     (WRITE_RESULTS, "write:results: correct results (manual times, DNF/DNS/DQ) and undo"),
     (WRITE_DISPLAYS, "write:displays: rotate display links"),

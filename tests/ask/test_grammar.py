@@ -88,3 +88,18 @@ def test_any_text_is_either_checked_or_refused(sql: str) -> None:
     except Refused:
         return
     check(checked.runnable, 10)  # what would run passes again
+
+
+@pytest.mark.parametrize(
+    ("question", "started"),
+    [
+        ("How many participants are registered for the Harbour Run 2026?", False),
+        ("Show me the participants of the Harbour Run", False),
+        ("How many people ran the Lake 10K?", True),
+        ("How many runners did run the Lake 10K in 2025?", True),
+        ("Who started the marathon", True),
+    ],
+)  # fmt: skip
+def test_run_in_an_event_name_is_not_the_started_filter(question: str, started: bool) -> None:
+    _, slots = read(question, TODAY)
+    assert slots.started is started

@@ -199,15 +199,20 @@ STATUSES = (
 )  # fmt: skip
 
 
+# "run" ends many event names ("the Harbour Run 2026"): last among the words left (a year or
+# another taken phrase may follow), it is taken as part of the name, not as "started".
+RUN_AS_VERB = r"(?<![\w'])run(?![\w'])(?![\s,;]*$)"
+
+
 def statuses(text: Text, slots: Slots, today: date) -> None:
     for status, options in STATUSES:
         if text.remove(word_list(options)) and status not in slots.statuses:
             slots.statuses.append(status)
     started = (
         "started|starters|toed the line|crossed the start|ran|raced|competed|took part|"
-        "participated|take part|run"
+        "participated|take part"
     )
-    if text.remove(word_list(started)):
+    if text.remove(word_list(started)) or text.remove(RUN_AS_VERB):
         slots.started = True
     if text.remove(word_list("active|live|ongoing|current|happening now|in progress")):
         slots.event_status = "live"

@@ -247,17 +247,19 @@ def mirror_once(cfg: dict[str, Any], format_: str) -> dict[str, Any]:
     cpu, began = time.process_time(), time.perf_counter()
     sock.sendall(request)
     head, state, lines, size, first = b"", {"buffer": b"", "left": 0, "done": False}, 0, 0, None
+    in_body = False
     while not state["done"]:
         data = sock.recv(1 << 20)
         if not data:
             break
         first = first or time.perf_counter()
-        if b"\r\n\r\n" not in head:
+        if not in_body:
             head += data
             if b"\r\n\r\n" not in head:
                 continue
             head, _, data = head.partition(b"\r\n\r\n")
             assert b" 200 " in head.split(b"\r\n")[0], head
+            in_body = True
         body = dechunk(data, state)
         lines += body.count(b"\n")
         size += len(body)

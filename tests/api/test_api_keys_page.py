@@ -63,6 +63,6 @@ def test_an_api_key_never_reaches_a_log_line() -> None:
     assert redact(f"Authorization: Bearer {key} refused") == (
         "Authorization: Bearer p88_[redacted] refused"
     )
-    assert redact("/work/p88_data/x p88_short") == "/work/p88_data/x p88_short"
+    assert redact("data/p88_data/x p88_short") == "data/p88_data/x p88_short"
     link = "GET /api/v1/public/Ab3-_x8Ab3-_x8Ab3-_x/results/12?q=x"
     assert redact(link) == "GET /api/v1/public/[redacted]/results/12?q=x"

@@ -117,15 +117,16 @@ WHERE c.partner_id = $1 AND c.session_id = $2
 ORDER BY c.id
 """
 
+# Who: a signed-in person (created_by, undone_by) or an API key (the *_by_key column).
 ADD_CORRECTION = """
 INSERT INTO results_corrections
-    (partner_id, session_id, kind, bib, payload, before, reason, created_by)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8)
+    (partner_id, session_id, kind, bib, payload, before, reason, created_by, created_by_key)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)
 RETURNING id
 """
 
 UNDO_CORRECTION = """
-UPDATE results_corrections SET undone_at = now(), undone_by = $4
+UPDATE results_corrections SET undone_at = now(), undone_by = $4, undone_by_key = $5
 WHERE partner_id = $1 AND session_id = $2 AND id = $3 AND undone_at IS NULL
 RETURNING id
 """
@@ -273,6 +274,8 @@ async def add_correction(
     before: dict[str, Any] | None,
     reason: str,
     user_id: int | None,
+    *,
+    key_id: int | None = None,
 ) -> int:
     kind, bib, payload = stored
     before_json = None if before is None else json.dumps(before)
@@ -286,14 +289,23 @@ async def add_correction(
         before_json,
         reason,
         user_id,
+        key_id,
     )
     return new_id
 
 
 async def undo_correction(
-    conn: Connection, partner_id: int, session_id: int, correction_id: int, user_id: int | None
+    conn: Connection,
+    partner_id: int,
+    session_id: int,
+    correction_id: int,
+    user_id: int | None,
+    *,
+    key_id: int | None = None,
 ) -> bool:
-    found = await conn.fetchval(UNDO_CORRECTION, partner_id, session_id, correction_id, user_id)
+    found = await conn.fetchval(
+        UNDO_CORRECTION, partner_id, session_id, correction_id, user_id, key_id
+    )
     return found is not None
 
 

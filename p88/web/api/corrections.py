@@ -18,7 +18,7 @@ from quart import Response, request
 from p88.db import results as db
 from p88.db.api_idempotency import settle
 from p88.db.api_keys import READ, WRITE_RESULTS
-from p88.db.api_results import add_correction_by_key, key_name, undo_correction_by_key
+from p88.db.api_results import key_name
 from p88.db.audit import record
 from p88.db.pool import Connection
 from p88.results.document import correction_of, row_of
@@ -117,8 +117,8 @@ async def create_correction(session_id: int) -> Response:
         found = await claim_key(conn, key) if key else None
         if found is not None:
             return replayed(found)
-        cid = await add_correction_by_key(
-            conn, who.partner_id, session_id, stored, before, reason, who.key_id
+        cid = await db.add_correction(
+            conn, who.partner_id, session_id, stored, before, reason, None, key_id=who.key_id
         )
         change = f"{before['value']} → {describe(*stored)}"
         detail = f"session {session_id} #{cid} {KIND_NAMES[stored[0]]} {stored[1]}: {change}"
@@ -155,8 +155,8 @@ async def undo_correction(session_id: int, correction_id: int) -> Response:
     async with api_tenant() as conn:
         await _own_session(conn, session_id)
         found = await _stored(conn, session_id, correction_id)
-        undone = found.undone_at is None and await undo_correction_by_key(
-            conn, who.partner_id, session_id, correction_id, who.key_id
+        undone = found.undone_at is None and await db.undo_correction(
+            conn, who.partner_id, session_id, correction_id, None, key_id=who.key_id
         )
         if undone:
             what = f"{KIND_NAMES.get(found.kind, found.kind)} {found.bib}"

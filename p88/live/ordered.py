@@ -30,7 +30,8 @@ from p88.live.feeds import Screen
 from p88.live.passings import PassingDetector, Rules
 from p88.live.results import NoResults, ResultsService, SessionResults
 from p88.live.wsframe import text_frame
-from p88.results.clock import elapsed
+from p88.results.clock import elapsed, hundredths
+from p88.results.model import Read
 
 PASSINGS, READS = "passings", "reads"
 KINDS = (PASSINGS, READS)
@@ -162,6 +163,11 @@ class OrderedSession:
                 return
             reads = await self.load(pool, self.cursor, upto)
             await self.prepare(pool, self.context)
+            if self.results_service is not None:
+                # The stream reads committed reads before ingest may have handed them to the
+                # engine; its passings must be timed as a rebuild from PostgreSQL would be.
+                taken = [Read(r.tag, r.point, hundredths(r.local_time)) for r in reads]
+                self.results_service.take_read_back(self.session_id, taken)
             events = {
                 PASSINGS: self.passing_events(self.context, self.detector, reads),
                 READS: [self.read_event(r) for r in reads],

@@ -216,6 +216,13 @@ class ResultsService:
             results = self._sessions[session_id]
             results.changed(results.engine.add_reads(batch))
 
+    def take_read_back(self, session_id: int, reads: Sequence[Read]) -> None:
+        """Reads of a session its caller read back from PostgreSQL before timing passings with
+        the engine: the hub may not have published them yet (repeats change nothing)."""
+        results = self._sessions.get(session_id)
+        if results is not None and session_id not in self._loading:
+            results.changed(results.engine.add_reads(list(reads)))
+
     def guns_stored(self, session_ids: Iterable[int]) -> None:
         """The collector stored gun times: the engines take the new hardware lines."""
         for session_id in session_ids:
